@@ -1,0 +1,58 @@
+using Valkey.Native.Storage;
+using Valkey.Native.Util;
+
+namespace Valkey.Native.Commands;
+
+/// <summary>
+/// Argument parsers in Valkey's "...OrReply" style: on bad input they write the error reply
+/// themselves and return false, so handlers just return.
+/// </summary>
+public static unsafe class ArgParsing
+{
+    public static bool TryGetInt64OrReply(this CommandContext ctx, int index, out long value, ReadOnlySpan<byte> error = default)
+    {
+        if (NumberParser.TryParseInt64(ctx.Arg(index), out value)) return true;
+        ctx.Reply.AddError(error.IsEmpty ? ErrorMessages.NotInteger : error);
+        return false;
+    }
+
+    public static bool TryGetRangeOrReply(this CommandContext ctx, int index, long min, long max, out long value, ReadOnlySpan<byte> error = default)
+    {
+        if (NumberParser.TryParseInt64(ctx.Arg(index), out value) && value >= min && value <= max) return true;
+        ctx.Reply.AddError(error.IsEmpty ? ErrorMessages.NotInteger : error);
+        return false;
+    }
+
+    public static bool TryGetDoubleOrReply(this CommandContext ctx, int index, out double value, ReadOnlySpan<byte> error = default)
+    {
+        if (NumberParser.TryParseDouble(ctx.Arg(index), out value)) return true;
+        ctx.Reply.AddError(error.IsEmpty ? ErrorMessages.NotFloat : error);
+        return false;
+    }
+
+    /// <summary>Looks up a key for reading and checks its type; null with no reply if missing, null with WRONGTYPE if mismatched.</summary>
+    public static byte* LookupReadOfType(this CommandContext ctx, ReadOnlySpan<byte> key, DataType type, out bool wrongType)
+    {
+        byte* entry = ctx.Db.LookupRead(key);
+        wrongType = entry != null && Database.Header(entry)->Type != type;
+        if (wrongType)
+        {
+            ctx.Reply.AddError(ErrorMessages.WrongType);
+            return null;
+        }
+        return entry;
+    }
+
+    /// <summary>Looks up a key for writing and checks its type; see <see cref="LookupReadOfType"/>.</summary>
+    public static byte* LookupWriteOfType(this CommandContext ctx, ReadOnlySpan<byte> key, DataType type, out bool wrongType)
+    {
+        byte* entry = ctx.Db.LookupWrite(key);
+        wrongType = entry != null && Database.Header(entry)->Type != type;
+        if (wrongType)
+        {
+            ctx.Reply.AddError(ErrorMessages.WrongType);
+            return null;
+        }
+        return entry;
+    }
+}

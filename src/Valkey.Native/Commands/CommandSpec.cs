@@ -1,0 +1,149 @@
+namespace Valkey.Native.Commands;
+
+/// <summary>Command flags, as COMMAND reports them (Valkey's CMD_*).</summary>
+[Flags]
+public enum CommandFlags : uint
+{
+    None = 0,
+    Write = 1 << 0,
+    ReadOnly = 1 << 1,
+    DenyOom = 1 << 2,
+    Admin = 1 << 3,
+    PubSub = 1 << 4,
+    NoScript = 1 << 5,
+    Blocking = 1 << 6,
+    Loading = 1 << 7,
+    Stale = 1 << 8,
+    SkipMonitor = 1 << 9,
+    SkipSlowlog = 1 << 10,
+    Fast = 1 << 11,
+    NoAuth = 1 << 12,
+    MayReplicate = 1 << 13,
+    Sentinel = 1 << 14,
+    NoMandatoryKeys = 1 << 15,
+    Protected = 1 << 16,
+    NoAsyncLoading = 1 << 17,
+    NoMulti = 1 << 18,
+    MovableKeys = 1 << 19,
+    AllowBusy = 1 << 20,
+    TouchesArbitraryKeys = 1 << 21,
+}
+
+/// <summary>ACL categories (the @names COMMAND and ACL CAT report).</summary>
+[Flags]
+public enum AclCategories : uint
+{
+    None = 0,
+    Keyspace = 1 << 0,
+    Read = 1 << 1,
+    Write = 1 << 2,
+    Set = 1 << 3,
+    SortedSet = 1 << 4,
+    List = 1 << 5,
+    Hash = 1 << 6,
+    String = 1 << 7,
+    Bitmap = 1 << 8,
+    HyperLogLog = 1 << 9,
+    Geo = 1 << 10,
+    Stream = 1 << 11,
+    PubSub = 1 << 12,
+    Admin = 1 << 13,
+    Fast = 1 << 14,
+    Slow = 1 << 15,
+    Blocking = 1 << 16,
+    Dangerous = 1 << 17,
+    Connection = 1 << 18,
+    Transaction = 1 << 19,
+    Scripting = 1 << 20,
+}
+
+/// <summary>A command handler: reads its arguments from the context and writes one reply.</summary>
+public delegate void CommandHandler(CommandContext ctx);
+
+/// <summary>Returns the key argument indexes of a command whose keys move (COMMAND GETKEYS).</summary>
+public delegate void KeyExtractor(CommandContext ctx, List<int> keyIndexes);
+
+/// <summary>
+/// One row of the command table: everything dispatch, arity checks, COMMAND INFO/DOCS and
+/// INFO commandstats need. Families declare their rows next to their handlers.
+/// </summary>
+public sealed class CommandSpec
+{
+    public CommandSpec(string name, int arity, CommandFlags flags, AclCategories acl, CommandHandler? handler,
+        int firstKey = 0, int lastKey = 0, int step = 0)
+    {
+        Name = name.ToLowerInvariant();
+        NameBytes = System.Text.Encoding.ASCII.GetBytes(Name);
+        Arity = arity;
+        Flags = flags;
+        Acl = acl | ImpliedCategories(flags);
+        Handler = handler;
+        FirstKey = firstKey;
+        LastKey = lastKey;
+        Step = step;
+        FullName = Name;
+    }
+
+    /// <summary>Categories every command gets from its flags, as Valkey's setImplicitACLCategories.</summary>
+    private static AclCategories ImpliedCategories(CommandFlags flags)
+    {
+        var acl = AclCategories.None;
+        if ((flags & CommandFlags.Write) != 0) acl |= AclCategories.Write;
+        if ((flags & CommandFlags.ReadOnly) != 0) acl |= AclCategories.Read;
+        if ((flags & CommandFlags.Admin) != 0) acl |= AclCategories.Admin | AclCategories.Dangerous;
+        if ((flags & CommandFlags.PubSub) != 0) acl |= AclCategories.PubSub;
+        if ((flags & CommandFlags.Fast) != 0) acl |= AclCategories.Fast;
+        if ((flags & CommandFlags.Blocking) != 0) acl |= AclCategories.Blocking;
+        if ((acl & AclCategories.Fast) == 0) acl |= AclCategories.Slow;
+        return acl;
+    }
+
+    public string Name { get; }
+    /// <summary>Lowercase ASCII name, for allocation-free subcommand matching.</summary>
+    public byte[] NameBytes { get; }
+    /// <summary>"container|sub" for subcommands, otherwise the name.</summary>
+    public string FullName { get; private set; }
+    /// <summary>Positive: exact argument count including the name; negative: at least -Arity.</summary>
+    public int Arity { get; }
+    public CommandFlags Flags { get; }
+    public AclCategories Acl { get; }
+    public CommandHandler? Handler { get; }
+    public int FirstKey { get; }
+    public int LastKey { get; }
+    public int Step { get; }
+    public KeyExtractor? Keys { get; init; }
+
+    public string Group { get; init; } = "generic";
+    public string Summary { get; init; } = "";
+    public string Since { get; init; } = "1.0.0";
+    public string Complexity { get; init; } = "O(1)";
+
+    public CommandSpec? Parent { get; private set; }
+    public CommandSpec[]? Subcommands { get; private set; }
+
+    /// <summary>Declares subcommands; the container then dispatches on its second argument.</summary>
+    public CommandSpec WithSubcommands(params CommandSpec[] subcommands)
+    {
+        foreach (var sub in subcommands)
+        {
+            sub.Parent = this;
+            sub.FullName = Name + "|" + sub.Name;
+        }
+        Subcommands = subcommands;
+        return this;
+    }
+
+    public bool Is(CommandFlags flag) => (Flags & flag) != 0;
+
+    // ---- INFO commandstats -------------------------------------------------------------
+    public long Calls;
+    public long Microseconds;
+    public long RejectedCalls;
+    public long FailedCalls;
+
+    public void ResetStats()
+    {
+        Calls = Microseconds = RejectedCalls = FailedCalls = 0;
+        if (Subcommands != null) foreach (var s in Subcommands) s.ResetStats();
+    }
+}

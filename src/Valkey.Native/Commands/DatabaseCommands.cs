@@ -1,0 +1,7 @@
+namespace Valkey.Native.Commands;
+
+// Placeholder: replaced by the family's real implementation.
+public static class DatabaseCommands
+{
+    public static readonly CommandSpec[] Commands = [];
+}

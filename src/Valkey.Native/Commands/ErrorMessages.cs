@@ -1,0 +1,32 @@
+namespace Valkey.Native.Commands;
+
+/// <summary>
+/// Every error reply text in one place, worded exactly as Valkey's (server.c shared.* objects
+/// and the command files). Each starts with its error code.
+/// </summary>
+public static class ErrorMessages
+{
+    public static ReadOnlySpan<byte> WrongType => "WRONGTYPE Operation against a key holding the wrong kind of value"u8;
+    public static ReadOnlySpan<byte> Syntax => "ERR syntax error"u8;
+    public static ReadOnlySpan<byte> NotInteger => "ERR value is not an integer or out of range"u8;
+    public static ReadOnlySpan<byte> NotFloat => "ERR value is not a valid float"u8;
+    public static ReadOnlySpan<byte> NoSuchKey => "ERR no such key"u8;
+    public static ReadOnlySpan<byte> OutOfRange => "ERR index out of range"u8;
+    public static ReadOnlySpan<byte> InvalidDbIndex => "ERR DB index is out of range"u8;
+    public static ReadOnlySpan<byte> NoAuth => "NOAUTH Authentication required."u8;
+    public static ReadOnlySpan<byte> InvalidPassword => "WRONGPASS invalid username-password pair or user is disabled."u8;
+    public static ReadOnlySpan<byte> AuthNotConfigured => "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"u8;
+    public static ReadOnlySpan<byte> Overflow => "ERR increment or decrement would overflow"u8;
+    public static ReadOnlySpan<byte> StringTooLong => "ERR string exceeds maximum allowed size (proto-max-bulk-len)"u8;
+    public static ReadOnlySpan<byte> InvalidExpireTime(string command) => System.Text.Encoding.ASCII.GetBytes($"ERR invalid expire time in '{command}' command");
+    public static ReadOnlySpan<byte> MaxClients => "ERR max number of clients reached"u8;
+    public static ReadOnlySpan<byte> SameObject => "ERR source and destination objects are the same"u8;
+    public static ReadOnlySpan<byte> NanOrInfinity => "ERR increment would produce NaN or Infinity"u8;
+    public static ReadOnlySpan<byte> TimeoutNotFloat => "ERR timeout is not a float or out of range"u8;
+    public static ReadOnlySpan<byte> DebugDisabled => "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."u8;
+    public static ReadOnlySpan<byte> ProtectedConfig => "ERR CONFIG SET failed"u8;
+
+    public static string WrongArgCount(string fullName) => $"ERR wrong number of arguments for '{fullName}' command";
+    public static string UnknownSubcommand(string sub, string container) => $"ERR unknown subcommand '{Truncate(sub, 128)}'. Try {container.ToUpperInvariant()} HELP.";
+    public static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
+}

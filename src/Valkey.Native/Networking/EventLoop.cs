@@ -1,0 +1,123 @@
+using System.Diagnostics;
+
+namespace Valkey.Native.Networking;
+
+/// <summary>Something registered with the event loop for a file descriptor.</summary>
+public interface IFileEventHandler
+{
+    void OnReadable();
+    void OnWritable();
+}
+
+/// <summary>
+/// The single-threaded event loop (Valkey's ae): waits on the backend, dispatches readiness
+/// to handlers, runs the cron at its period and calls BeforeSleep once per iteration (where
+/// replies are written with gather writes). Other threads may only call <see cref="Wake"/>.
+/// </summary>
+public sealed unsafe class EventLoop : IDisposable
+{
+    private readonly IEventBackend _backend;
+    private IFileEventHandler?[] _handlers = new IFileEventHandler?[1024];
+    private readonly ReadyEvent[] _ready = new ReadyEvent[1024];
+    private readonly int _wakeRead;
+    private readonly int _wakeWrite;
+    private long _nextCronTicks;
+    private volatile bool _stopRequested;
+
+    public EventLoop(IEventBackend backend)
+    {
+        _backend = backend;
+        int* fds = stackalloc int[2];
+        if (LibC.Pipe(fds) != 0) throw new InvalidOperationException("pipe() failed");
+        _wakeRead = fds[0];
+        _wakeWrite = fds[1];
+        LibC.SetNonBlocking(_wakeRead);
+        LibC.SetNonBlocking(_wakeWrite);
+        _backend.Register(_wakeRead, IoEvents.Readable);
+    }
+
+    public string BackendName => _backend.Name;
+
+    /// <summary>Period of the cron in milliseconds (1000 / hz).</summary>
+    public int CronPeriodMs { get; set; } = 100;
+
+    public Action? Cron { get; set; }
+    public Action? BeforeSleep { get; set; }
+    /// <summary>Called on the loop thread after <see cref="Wake"/> (signals, background work done).</summary>
+    public Action? OnWake { get; set; }
+
+    public void Register(int fd, IFileEventHandler handler, IoEvents interest)
+    {
+        if (fd >= _handlers.Length) Array.Resize(ref _handlers, Math.Max(fd + 1, _handlers.Length * 2));
+        _handlers[fd] = handler;
+        _backend.Register(fd, interest);
+    }
+
+    public void Update(int fd, IoEvents interest) => _backend.Update(fd, interest);
+
+    public void Unregister(int fd)
+    {
+        _backend.Unregister(fd);
+        if (fd < _handlers.Length) _handlers[fd] = null;
+    }
+
+    /// <summary>Thread-safe: interrupts the current wait.</summary>
+    public void Wake()
+    {
+        byte b = 1;
+        LibC.Write(_wakeWrite, &b, 1);
+    }
+
+    public void Stop()
+    {
+        _stopRequested = true;
+        Wake();
+    }
+
+    public void Run()
+    {
+        _nextCronTicks = Stopwatch.GetTimestamp();
+        while (!_stopRequested)
+        {
+            BeforeSleep?.Invoke();
+            long now = Stopwatch.GetTimestamp();
+            int timeout = (int)Math.Max(0, (_nextCronTicks - now) * 1000 / Stopwatch.Frequency);
+            int n = _backend.Wait(_ready, timeout);
+            for (int i = 0; i < n; i++)
+            {
+                ReadyEvent ev = _ready[i];
+                if (ev.Fd == _wakeRead)
+                {
+                    DrainWakePipe();
+                    OnWake?.Invoke();
+                    continue;
+                }
+                // A handler may close another fd in this batch: look it up each time.
+                var handler = ev.Fd < _handlers.Length ? _handlers[ev.Fd] : null;
+                if (handler == null) continue;
+                if ((ev.Events & IoEvents.Readable) != 0) handler.OnReadable();
+                if ((ev.Events & IoEvents.Writable) != 0 && ev.Fd < _handlers.Length && ReferenceEquals(_handlers[ev.Fd], handler))
+                    handler.OnWritable();
+            }
+            if (Stopwatch.GetTimestamp() >= _nextCronTicks)
+            {
+                Cron?.Invoke();
+                _nextCronTicks = Stopwatch.GetTimestamp() + CronPeriodMs * Stopwatch.Frequency / 1000;
+            }
+        }
+        BeforeSleep?.Invoke();
+    }
+
+    private void DrainWakePipe()
+    {
+        byte* buf = stackalloc byte[64];
+        while (LibC.Read(_wakeRead, buf, 64) > 0) { }
+    }
+
+    public void Dispose()
+    {
+        LibC.Close(_wakeRead);
+        LibC.Close(_wakeWrite);
+        _backend.Dispose();
+    }
+}

@@ -1,0 +1,90 @@
+using System.Runtime.InteropServices;
+
+namespace Valkey.Native.Server;
+
+/// <summary>Entry point: <c>valkey-native [config-file] [--name value ...]</c>, as valkey-server.</summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length == 1 && args[0] is "-v" or "--version")
+        {
+            Console.WriteLine($"Valkey server v={ServerContext.Version} sha=00000000:0 malloc=arena bits=64 build=valkey-native");
+            return 0;
+        }
+        if (args.Length == 1 && args[0] is "-h" or "--help")
+        {
+            Console.Write(UsageText);
+            return 0;
+        }
+
+        var config = new ServerConfig();
+        var registry = new ConfigRegistry(config);
+        try
+        {
+            registry.LoadStartup(args);
+        }
+        catch (ConfigFileException e)
+        {
+            Console.Error.Write(e.Message);
+            return 1;
+        }
+
+        var log = new Log { Level = config.LogLevel, File = config.LogFile };
+        log.Notice("oO0OoO0OoO0Oo Valkey.Native is starting oO0OoO0OoO0Oo");
+        log.Notice($"Valkey.Native version={ServerContext.Version}, bits=64, commit=00000000, modified=0, pid={Environment.ProcessId}, just started");
+        if (config.ConfigFile.Length == 0)
+            log.Warning("Warning: no config file specified, using the default config. In order to specify a config file use valkey-native /path/to/valkey.conf");
+        else
+            log.Notice("Configuration loaded");
+
+        using var server = new ServerContext(config, log) { ConfigRegistry = registry };
+        registry.Server = server;
+        try
+        {
+            server.Listen();
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.Net.Sockets.SocketException or IOException or FormatException)
+        {
+            log.Warning(e.Message);
+            return 1;
+        }
+        log.Notice($"Running mode=standalone, port={config.Port}.");
+        log.Notice($"Event loop backend: {server.Loop.BackendName}");
+        WritePidFile(config, log);
+
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; server.RequestShutdown("SIGTERM"); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; server.RequestShutdown("SIGINT"); });
+
+        log.Notice("Server initialized");
+        log.Notice("Ready to accept connections tcp");
+        if (config.UnixSocket.Length > 0) log.Notice("Ready to accept connections unix");
+        server.Run();
+        return 0;
+    }
+
+    private static void WritePidFile(ServerConfig config, Log log)
+    {
+        if (config.PidFile.Length == 0) return;
+        try
+        {
+            File.WriteAllText(config.PidFile, Environment.ProcessId + "\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Warning($"Failed to write PID file: {e.Message}");
+        }
+    }
+
+    private const string UsageText =
+        "Usage: ./valkey-native [/path/to/valkey.conf] [options] [-]\n" +
+        "       ./valkey-native - (read config from stdin)\n" +
+        "       ./valkey-native -v or --version\n" +
+        "       ./valkey-native -h or --help\n\n" +
+        "Examples:\n" +
+        "       ./valkey-native (run the server with default conf)\n" +
+        "       ./valkey-native /etc/valkey/6379.conf\n" +
+        "       ./valkey-native --port 7777\n" +
+        "       ./valkey-native /etc/myvalkey.conf --loglevel verbose -\n" +
+        "       ./valkey-native /etc/myvalkey.conf --loglevel verbose\n";
+}

@@ -1,0 +1,344 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Valkey.Native.Commands;
+using Valkey.Native.Networking;
+using Valkey.Native.Storage;
+
+namespace Valkey.Native.Server;
+
+/// <summary>
+/// The server: configuration, keyspace, command table, clients and the event loop, passed
+/// explicitly to everything that needs it (no global singletons). Owns the per-iteration
+/// work (BeforeSleep) and the periodic cron.
+/// </summary>
+public sealed class ServerContext : IKeyspaceObserver, IDisposable
+{
+    public const string Version = "8.0.1";
+    /// <summary>What INFO reports as redis_version, as Valkey does for client compatibility.</summary>
+    public const string RedisCompatVersion = "7.2.4";
+
+    private readonly Dictionary<long, Client> _clients = new();
+    private readonly List<Client> _pendingWrites = new();
+    private readonly List<Client> _closeQueue = new();
+    private readonly List<Listener> _listeners = new();
+    private long _nextClientId = 1;
+    private volatile string? _shutdownSignal;
+    private long _cronLoops;
+
+    public ServerContext(ServerConfig config, Log log)
+    {
+        Config = config;
+        Log = log;
+        Stats = new ServerStats();
+        BufferPool = new IoBufferPool();
+        Keyspace = new Keyspace(config.Databases, this, (ulong)Random.Shared.NextInt64());
+        Commands = new CommandTable();
+        Dispatcher = new Dispatcher(this, Commands);
+        IEventBackend backend = config.EventLoopBackend == "poll" || !OperatingSystem.IsLinux()
+            ? new PollBackend()
+            : new EpollBackend();
+        Loop = new EventLoop(backend) { CronPeriodMs = Math.Max(1, 1000 / Math.Max(1, config.Hz)) };
+        Loop.BeforeSleep = BeforeSleep;
+        Loop.Cron = Cron;
+        Loop.OnWake = OnWake;
+        RunId = Convert.ToHexString(RandomNumberGenerator()).ToLowerInvariant();
+        StartTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Config.Changed += OnConfigChanged;
+    }
+
+    private static byte[] RandomNumberGenerator() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(20);
+
+    public ServerConfig Config { get; }
+    public Log Log { get; }
+    public ServerStats Stats { get; }
+    public IoBufferPool BufferPool { get; }
+    public Keyspace Keyspace { get; }
+    public CommandTable Commands { get; }
+    public Dispatcher Dispatcher { get; }
+    public EventLoop Loop { get; }
+    public string RunId { get; }
+    public long StartTimeMs { get; }
+    public long CronLoops => _cronLoops;
+    public IReadOnlyCollection<Client> Clients => _clients.Values;
+    public IReadOnlyList<Listener> Listeners => _listeners;
+    public bool AuthRequired => Config.RequirePass.Length > 0;
+    /// <summary>DEBUG SET-ACTIVE-EXPIRE 0 turns the active expire cycle off.</summary>
+    public bool ActiveExpireEnabled { get; set; } = true;
+    /// <summary>DEBUG PAUSE-CRON 1 stops the cron (tests use it to freeze background work).</summary>
+    public bool CronPaused { get; set; }
+    public ConfigRegistry? ConfigRegistry { get; set; }
+
+    public Client? FindClient(long id) => _clients.TryGetValue(id, out var c) ? c : null;
+
+    // ---- start-up --------------------------------------------------------------------
+
+    /// <summary>Opens the configured listeners. Throws with Valkey-like text if none can be bound.</summary>
+    public void Listen()
+    {
+        if (Config.Port != 0)
+        {
+            foreach (string spec in Config.Bind)
+            {
+                bool optional = spec.StartsWith('-');
+                string address = optional ? spec[1..] : spec;
+                IPAddress ip = address switch
+                {
+                    "*" => IPAddress.Any,
+                    "::*" => IPAddress.IPv6Any,
+                    _ => IPAddress.Parse(address),
+                };
+                try
+                {
+                    var l = Listener.OpenTcp(ip, Config.Port, Config.TcpBacklog, OnAccepted);
+                    Loop.Register(l.Fd, l, IoEvents.Readable);
+                    _listeners.Add(l);
+                }
+                catch (SocketException e) when (optional || e.SocketErrorCode == SocketError.AddressFamilyNotSupported)
+                {
+                    Log.Verbose($"Skipping optional bind address {spec}: {e.Message}");
+                }
+                catch (SocketException e)
+                {
+                    throw new InvalidOperationException($"Failed listening on port {Config.Port} (tcp), aborting. ({address}: {e.Message})");
+                }
+            }
+        }
+        if (Config.UnixSocket.Length > 0)
+        {
+            var l = Listener.OpenUnix(Config.UnixSocket, Config.UnixSocketPerm, Config.TcpBacklog, OnAccepted);
+            Loop.Register(l.Fd, l, IoEvents.Readable);
+            _listeners.Add(l);
+        }
+        if (_listeners.Count == 0) throw new InvalidOperationException("Configured to not listen anywhere, exiting.");
+    }
+
+    private void OnAccepted(int fd, ConnectionKind kind)
+    {
+        Stats.ConnectionsReceived++;
+        if (_clients.Count >= Config.MaxClients)
+        {
+            RejectConnection(fd, "-ERR max number of clients reached\r\n"u8);
+            Stats.RejectedConnections++;
+            return;
+        }
+        if (kind == ConnectionKind.Tcp)
+        {
+            LibC.SetIntOption(fd, LibC.IPPROTO_TCP, LibC.TCP_NODELAY, 1);
+            if (Config.TcpKeepAlive > 0)
+            {
+                LibC.SetIntOption(fd, LibC.SOL_SOCKET, LibC.SO_KEEPALIVE, 1);
+                LibC.SetIntOption(fd, LibC.IPPROTO_TCP, LibC.TCP_KEEPIDLE, Config.TcpKeepAlive);
+                LibC.SetIntOption(fd, LibC.IPPROTO_TCP, LibC.TCP_KEEPINTVL, Math.Max(1, Config.TcpKeepAlive / 3));
+                LibC.SetIntOption(fd, LibC.IPPROTO_TCP, LibC.TCP_KEEPCNT, 3);
+            }
+        }
+        var client = new Client(this, _nextClientId++, fd, kind);
+        if (kind == ConnectionKind.Tcp && Config.ProtectedMode && !AuthRequired && !client.IsLoopback && !AllBindsExplicit())
+        {
+            RejectConnection(fd, ProtectedModeError);
+            Stats.RejectedConnections++;
+            return;
+        }
+        _clients.Add(client.Id, client);
+        Loop.Register(fd, client, IoEvents.Readable);
+    }
+
+    private bool AllBindsExplicit() => Config.Bind.All(b => b.TrimStart('-') is not ("*" or "::*"));
+
+    private static unsafe void RejectConnection(int fd, ReadOnlySpan<byte> message)
+    {
+        fixed (byte* p = message) LibC.Write(fd, p, message.Length);
+        LibC.Close(fd);
+    }
+
+    private static ReadOnlySpan<byte> ProtectedModeError =>
+        "-DENIED Running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers, you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to the server from the same host the server is running, however MAKE SURE it's not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"u8;
+
+    // ---- clients -----------------------------------------------------------------------
+
+    internal void QueueWrite(Client client)
+    {
+        if (client.InPendingWrites || client.IsClosed) return;
+        client.InPendingWrites = true;
+        _pendingWrites.Add(client);
+    }
+
+    internal void UpdateInterest(Client client)
+    {
+        if (client.IsClosed) return;
+        var interest = IoEvents.None;
+        if (!client.ReadPaused) interest |= IoEvents.Readable;
+        if (client.WantsWritable) interest |= IoEvents.Writable;
+        Loop.Update(client.Fd, interest);
+    }
+
+    /// <summary>Closes a connection now. Commands must use <see cref="Client.CloseAsap"/> instead.</summary>
+    public void CloseClient(Client client)
+    {
+        if (client.IsClosed) return;
+        Loop.Unregister(client.Fd);
+        LibC.Close(client.Fd);
+        client.ReleaseBuffers();
+        _clients.Remove(client.Id);
+        ClientClosed?.Invoke(client);
+    }
+
+    /// <summary>Raised when a connection goes away (blocking, pub/sub and tracking clean up here).</summary>
+    public event Action<Client>? ClientClosed;
+
+    /// <summary>Called before every command: refreshes the cached clock commands see.</summary>
+    internal void BeforeCommand() => Keyspace.RefreshClock();
+
+    // ---- per-iteration work and cron -----------------------------------------------------
+
+    private void BeforeSleep()
+    {
+        if (ActiveExpireEnabled) ActiveExpireCycle(fast: true);
+        // Gather writes: one writev per client with output, once per loop iteration.
+        for (int i = 0; i < _pendingWrites.Count; i++)
+        {
+            var c = _pendingWrites[i];
+            c.InPendingWrites = false;
+            if (c.CloseAsap) { CloseClient(c); continue; }
+            c.Flush();
+        }
+        _pendingWrites.Clear();
+    }
+
+    private void Cron()
+    {
+        if (CronPaused) return;
+        _cronLoops++;
+        Keyspace.RefreshClock();
+        if (Config.Timeout > 0) CloseIdleClients();
+        if (ActiveExpireEnabled) ActiveExpireCycle(fast: false);
+        // Incremental rehashing gets 1 ms per database per cron, as Valkey's activerehashing.
+        foreach (var db in Keyspace.Databases)
+        {
+            db.Table.ShrinkIfNeeded();
+            if (db.Table.IsRehashing) db.Table.RehashForMicroseconds(1000);
+        }
+    }
+
+    private long _lastFastCycleTicks;
+
+    /// <summary>
+    /// Active expiry (Valkey's activeExpireCycle): the slow cycle runs from cron with up to 25%
+    /// of the cron period; the fast cycle runs before sleeping for at most 1 ms, not more often
+    /// than every 2 ms. Each database is sampled until few sampled keys are expired.
+    /// </summary>
+    private void ActiveExpireCycle(bool fast)
+    {
+        long now = Stopwatch.GetTimestamp();
+        if (fast)
+        {
+            if (now - _lastFastCycleTicks < Stopwatch.Frequency / 500) return;
+            _lastFastCycleTicks = now;
+        }
+        int effort = Math.Clamp(Config.ActiveExpireEffort, 1, 10) - 1;
+        int samples = 20 + 20 / 4 * effort;
+        int acceptableStale = 10 - effort;
+        long budgetUs = fast ? 1000 + 1000 / 4 * effort : 1_000_000L * (25 + 2 * effort) / Math.Max(1, Config.Hz) / 100;
+        long deadline = now + budgetUs * Stopwatch.Frequency / 1_000_000;
+        Keyspace.RefreshClock();
+        foreach (var db in Keyspace.Databases)
+        {
+            if (db.VolatileCount == 0) continue;
+            if (!db.ActiveExpire(samples, acceptableStale, deadline)) break;
+        }
+        Keyspace.Stats.ExpireCycleCpuMicroseconds += (long)Stopwatch.GetElapsedTime(now).TotalMicroseconds;
+    }
+
+    private void CloseIdleClients()
+    {
+        long limit = Config.Timeout * 1000L;
+        long now = Environment.TickCount64;
+        _closeQueue.Clear();
+        foreach (var c in _clients.Values)
+        {
+            if (now - c.LastInteractionMs > limit) _closeQueue.Add(c);
+        }
+        foreach (var c in _closeQueue)
+        {
+            Log.Verbose("Closing idle client");
+            CloseClient(c);
+        }
+    }
+
+    private void OnConfigChanged(string name)
+    {
+        switch (name)
+        {
+            case "hz":
+                Loop.CronPeriodMs = Math.Max(1, 1000 / Math.Clamp(Config.Hz, 1, 500));
+                break;
+            case "loglevel":
+                Log.Level = Config.LogLevel;
+                break;
+            case "logfile":
+                Log.File = Config.LogFile;
+                break;
+            case "proto-max-bulk-len":
+                foreach (var c in _clients.Values) c.Parser.MaxBulkLength = Config.ProtoMaxBulkLen;
+                break;
+        }
+    }
+
+    // ---- keyspace observer (hooks for WATCH, notifications, tracking, snapshots) ---------
+
+    public void KeyModified(Database db, ReadOnlySpan<byte> key) => KeyModifiedHook?.Invoke(db, key);
+
+    public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbId) =>
+        NotifyHook?.Invoke(type, eventName, key, dbId);
+
+    public delegate void KeyModifiedHandler(Database db, ReadOnlySpan<byte> key);
+    public delegate void NotifyHandler(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbId);
+    /// <summary>Subscribers added by later features (WATCH, keyspace notifications, tracking).</summary>
+    public KeyModifiedHandler? KeyModifiedHook { get; set; }
+    public NotifyHandler? NotifyHook { get; set; }
+
+    // ---- shutdown ----------------------------------------------------------------------
+
+    /// <summary>Thread-safe (signal handlers): asks the loop to shut down gracefully.</summary>
+    public void RequestShutdown(string signalName)
+    {
+        _shutdownSignal = signalName;
+        Loop.Wake();
+    }
+
+    private void OnWake()
+    {
+        string? signal = _shutdownSignal;
+        if (signal == null) return;
+        Log.Warning($"Received {signal} scheduling shutdown...");
+        Shutdown();
+    }
+
+    /// <summary>Stops serving: closes listeners and clients and ends the loop.</summary>
+    public void Shutdown()
+    {
+        Log.Warning("User requested shutdown...");
+        foreach (var c in _clients.Values.ToList()) { c.Flush(); CloseClient(c); }
+        foreach (var l in _listeners) { Loop.Unregister(l.Fd); l.Dispose(); }
+        _listeners.Clear();
+        if (Config.PidFile.Length > 0)
+        {
+            try { File.Delete(Config.PidFile); } catch (IOException) { }
+        }
+        Log.Warning("Valkey is now ready to exit, bye bye...");
+        Loop.Stop();
+    }
+
+    public void Run() => Loop.Run();
+
+    public void Dispose()
+    {
+        foreach (var c in _clients.Values.ToList()) CloseClient(c);
+        foreach (var l in _listeners) l.Dispose();
+        Loop.Dispose();
+        Keyspace.Dispose();
+        BufferPool.Dispose();
+    }
+}

@@ -1,0 +1,538 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Valkey.Native.Storage;
+
+/// <summary>
+/// Size-class allocator for everything the keyspace stores: keys, values and the internals
+/// of collections live here instead of on the GC heap, and every byte is accounted for
+/// (<see cref="UsedBytes"/> is what INFO reports as used_memory).
+/// </summary>
+/// <remarks>
+/// <para>Threading: an arena belongs to the command thread. Nothing is locked; calling it from
+/// two threads at once corrupts it.</para>
+/// <para>Layout. Memory is obtained from the OS in 64 KB units aligned to 64 KB.</para>
+/// <list type="bullet">
+/// <item>Small blocks (up to <see cref="MaxSmallSize"/>) are carved from a <em>page</em>: one
+/// 64 KB unit that starts with a 64-byte <see cref="PageHeader"/> and holds blocks of a single
+/// size class. The header is found from any block by masking the low 16 bits of its address,
+/// so a small block carries no header of its own: the only overhead is rounding up to the
+/// class (at most 25%, ~12% on average) and the 64 bytes per page.</item>
+/// <item>Large blocks get their own mapping, rounded to the OS page and starting on a 64 KB
+/// boundary. No small block starts at offset 0 of a unit (the page header is there), so
+/// "address is 64 KB aligned" identifies a large block; its size lives in
+/// <see cref="LargeBlockMap"/>, a radix map keyed by address.</item>
+/// </list>
+/// <para>All page metadata is in two places only: the <see cref="PageHeader"/>s, which are
+/// all linked on one list, and the large-block map. A future copy-on-write snapshot can
+/// enumerate every page the arena owns from those.</para>
+/// </remarks>
+public sealed unsafe class Arena : IDisposable
+{
+    public const int PageShift = 16;
+    public const int PageSize = 1 << PageShift;
+    private const nuint PageOffsetMask = PageSize - 1;
+    private const int PageHeaderSize = 64;
+    private const ushort PageMagic = 0xA7E4;
+
+    /// <summary>Largest request served from a page; bigger ones are mapped individually.</summary>
+    public const int MaxSmallSize = 14336;
+
+    /// <summary>
+    /// Completely free pages kept for reuse instead of being unmapped at once, so a workload
+    /// that frees and reallocates around a page boundary does not hammer the OS.
+    /// </summary>
+    public int EmptyPageCacheLimit { get; set; } = 16;
+
+    // jemalloc-style classes: 8, 16, then four classes per doubling. Keeps the rounding
+    // waste of a class under 25% while the number of classes stays small.
+    private static ReadOnlySpan<ushort> ClassSizes =>
+    [
+        8, 16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512,
+        640, 768, 896, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096,
+        5120, 6144, 7168, 8192, 10240, 12288, 14336,
+    ];
+
+    private const int ClassCount = 36;
+    private const int FineLimit = 1024;      // below it the lookup step is 8 bytes
+    private const int CoarseStepShift = 7;   // above it classes are multiples of 128
+
+    // Size -> class, in two tables so the lookup is a single load.
+    private static readonly byte[] FineClassOf = BuildFineTable();
+    private static readonly byte[] CoarseClassOf = BuildCoarseTable();
+
+    /// <summary>
+    /// Per-page metadata at the start of every small-block page. 64 bytes: one cache line,
+    /// and the offset at which the first block starts.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential, Size = PageHeaderSize)]
+    private struct PageHeader
+    {
+        public PageHeader* ClassNext;   // on the partial list of its class, or the empty cache
+        public PageHeader* ClassPrev;
+        public PageHeader* AllNext;     // every page the arena owns, for Dispose and snapshots
+        public PageHeader* AllPrev;
+        public byte* FreeList;          // blocks freed on this page, linked through their first word
+        public uint BumpOffset;         // blocks from here to the end were never handed out
+        public uint BlockSize;
+        public ushort LiveCount;
+        public ushort Capacity;
+        public byte ClassIndex;
+        public PageState State;
+        public ushort Magic;
+        public ulong SnapshotEpoch;     // reserved for copy-on-write snapshots
+    }
+
+    private enum PageState : byte { Partial, Full, EmptyCached }
+
+    private readonly PageHeader** _partialPages;  // per class: pages with at least one free block
+    private PageHeader* _emptyPages;              // fully free pages kept for reuse
+    private int _emptyPageCount;
+    private PageHeader* _allPages;
+    private LargeBlockMap _largeBlocks;
+
+    private long _usedBytes;
+    private long _reservedBytes;
+    private long _liveBlocks;
+    private long _pageCount;
+    private long _largeBlockCount;
+    private bool _disposed;
+
+    public Arena()
+    {
+        _partialPages = (PageHeader**)NativeMemory.AllocZeroed((nuint)(ClassCount * sizeof(PageHeader*)));
+        _largeBlocks = new LargeBlockMap();
+    }
+
+    ~Arena() => ReleaseEverything();
+
+    /// <summary>Sum of <see cref="UsableSize"/> over live blocks (INFO used_memory).</summary>
+    public long UsedBytes => _usedBytes;
+
+    /// <summary>Bytes currently mapped from the OS (pages, large blocks and the arena's own maps).</summary>
+    public long ReservedBytes => _reservedBytes + _largeBlocks.ReservedBytes;
+
+    public long LiveBlocks => _liveBlocks;
+
+    /// <summary>Pages currently owned (in use or cached empty).</summary>
+    public long PageCount => _pageCount;
+
+    public long LargeBlockCount => _largeBlockCount;
+
+    public int CachedEmptyPages => _emptyPageCount;
+
+    /// <summary>Allocates at least <paramref name="size"/> bytes; never returns null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte* Alloc(nuint size)
+    {
+        if (size <= MaxSmallSize) return AllocSmall(ClassIndexOf(size));
+        return AllocLarge(size);
+    }
+
+    /// <summary>Like <see cref="Alloc"/>, with the whole usable size zeroed.</summary>
+    public byte* AllocZeroed(nuint size)
+    {
+        if (size <= MaxSmallSize)
+        {
+            int cls = ClassIndexOf(size);
+            byte* p = AllocSmall(cls);
+            NativeMemory.Clear(p, ClassSizes[cls]);
+            return p;
+        }
+        // A fresh mapping is zero already: a 128 MB bucket array costs no memset here,
+        // its pages are zeroed by the kernel on first touch.
+        return AllocLarge(size);
+    }
+
+    public void Free(byte* p)
+    {
+        if (p == null) return;
+        if (((nuint)p & PageOffsetMask) == 0)
+        {
+            FreeLarge(p);
+            return;
+        }
+        PageHeader* page = PageOf(p);
+        Debug.Assert(page->Magic == PageMagic, "Free of a pointer the arena does not own");
+        *(byte**)p = page->FreeList;
+        page->FreeList = p;
+        _usedBytes -= page->BlockSize;
+        _liveBlocks--;
+        ushort live = --page->LiveCount;
+        if (page->State == PageState.Full)
+        {
+            page->State = PageState.Partial;
+            PushPartial(page);
+        }
+        else if (live == 0)
+        {
+            RetireEmptyPage(page);
+        }
+    }
+
+    /// <summary>
+    /// Resizes a block keeping min(old, new) bytes of content. Returns the same pointer when
+    /// the new size still maps to the block's class (or, for a large block, its mapping).
+    /// </summary>
+    public byte* Realloc(byte* p, nuint newSize)
+    {
+        if (p == null) return Alloc(newSize);
+        if (((nuint)p & PageOffsetMask) == 0) return ReallocLarge(p, newSize);
+
+        PageHeader* page = PageOf(p);
+        Debug.Assert(page->Magic == PageMagic, "Realloc of a pointer the arena does not own");
+        if (newSize <= MaxSmallSize && ClassIndexOf(newSize) == page->ClassIndex) return p;
+
+        byte* fresh = Alloc(newSize);
+        nuint keep = Math.Min(newSize, (nuint)page->BlockSize);
+        Buffer.MemoryCopy(p, fresh, keep, keep);
+        Free(p);
+        return fresh;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public nuint UsableSize(byte* p)
+    {
+        if (((nuint)p & PageOffsetMask) == 0) return _largeBlocks.SizeOf(p);
+        return PageOf(p)->BlockSize;
+    }
+
+    /// <summary>The size a request of <paramref name="size"/> bytes would actually occupy.</summary>
+    public static nuint SizeClassFor(nuint size) =>
+        size <= MaxSmallSize ? ClassSizes[ClassIndexOf(size)] : OsMemory.RoundUpToPage(size);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static PageHeader* PageOf(byte* p) => (PageHeader*)((nuint)p & ~PageOffsetMask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ClassIndexOf(nuint size)
+    {
+        if (size <= FineLimit) return FineClassOf[(int)((size + 7) >> 3)];
+        return CoarseClassOf[(int)((size + (1 << CoarseStepShift) - 1) >> CoarseStepShift)];
+    }
+
+    // ---------------------------------------------------------------- small blocks
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte* AllocSmall(int cls)
+    {
+        PageHeader* page = _partialPages[cls];
+        if (page == null) page = AcquirePage(cls);
+
+        byte* p = page->FreeList;
+        if (p != null)
+        {
+            page->FreeList = *(byte**)p;
+        }
+        else
+        {
+            // Carving lazily from the untouched end keeps a fresh page's memory untouched
+            // (and unfaulted) until it is actually needed.
+            p = (byte*)page + page->BumpOffset;
+            page->BumpOffset += page->BlockSize;
+        }
+        _usedBytes += page->BlockSize;
+        _liveBlocks++;
+        if (++page->LiveCount == page->Capacity)
+        {
+            RemovePartial(page);
+            page->State = PageState.Full;
+        }
+        return p;
+    }
+
+    private PageHeader* AcquirePage(int cls)
+    {
+        PageHeader* page = _emptyPages;
+        if (page != null)
+        {
+            _emptyPages = page->ClassNext;
+            _emptyPageCount--;
+        }
+        else
+        {
+            page = (PageHeader*)OsMemory.MapAligned(PageSize, PageSize);
+            if (page == null) throw new OutOfMemoryException("Arena: the OS refused a 64 KB page");
+            _reservedBytes += PageSize;
+            _pageCount++;
+            page->AllNext = _allPages;
+            page->AllPrev = null;
+            if (_allPages != null) _allPages->AllPrev = page;
+            _allPages = page;
+            page->Magic = PageMagic;
+        }
+
+        uint blockSize = ClassSizes[cls];
+        page->BlockSize = blockSize;
+        page->ClassIndex = (byte)cls;
+        page->Capacity = (ushort)((PageSize - PageHeaderSize) / blockSize);
+        page->BumpOffset = PageHeaderSize;
+        page->FreeList = null;
+        page->LiveCount = 0;
+        page->State = PageState.Partial;
+        PushPartial(page);
+        return page;
+    }
+
+    private void RetireEmptyPage(PageHeader* page)
+    {
+        RemovePartial(page);
+        if (_emptyPageCount < EmptyPageCacheLimit)
+        {
+            page->State = PageState.EmptyCached;
+            page->ClassNext = _emptyPages;
+            page->ClassPrev = null;
+            _emptyPages = page;
+            _emptyPageCount++;
+            return;
+        }
+        ReleasePage(page);
+    }
+
+    private void ReleasePage(PageHeader* page)
+    {
+        if (page->AllPrev != null) page->AllPrev->AllNext = page->AllNext;
+        else _allPages = page->AllNext;
+        if (page->AllNext != null) page->AllNext->AllPrev = page->AllPrev;
+        page->Magic = 0;
+        OsMemory.Unmap((byte*)page, PageSize);
+        _reservedBytes -= PageSize;
+        _pageCount--;
+    }
+
+    /// <summary>Unmaps the cached empty pages (e.g. after a FLUSHALL, or on MEMORY PURGE).</summary>
+    public void TrimCache()
+    {
+        while (_emptyPages != null)
+        {
+            PageHeader* page = _emptyPages;
+            _emptyPages = page->ClassNext;
+            ReleasePage(page);
+        }
+        _emptyPageCount = 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PushPartial(PageHeader* page)
+    {
+        PageHeader* head = _partialPages[page->ClassIndex];
+        page->ClassPrev = null;
+        page->ClassNext = head;
+        if (head != null) head->ClassPrev = page;
+        _partialPages[page->ClassIndex] = page;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void RemovePartial(PageHeader* page)
+    {
+        if (page->ClassPrev != null) page->ClassPrev->ClassNext = page->ClassNext;
+        else _partialPages[page->ClassIndex] = page->ClassNext;
+        if (page->ClassNext != null) page->ClassNext->ClassPrev = page->ClassPrev;
+        page->ClassNext = page->ClassPrev = null;
+    }
+
+    // ---------------------------------------------------------------- large blocks
+
+    private byte* AllocLarge(nuint size)
+    {
+        nuint mapped = OsMemory.RoundUpToPage(size);
+        if (mapped < size) throw new OutOfMemoryException("Arena: allocation size overflows");
+        byte* p = OsMemory.MapAligned(mapped, PageSize);
+        if (p == null) throw new OutOfMemoryException($"Arena: the OS refused {size} bytes");
+        _largeBlocks.Set(p, mapped);
+        _reservedBytes += (long)mapped;
+        _usedBytes += (long)mapped;
+        _liveBlocks++;
+        _largeBlockCount++;
+        return p;
+    }
+
+    private void FreeLarge(byte* p)
+    {
+        nuint mapped = _largeBlocks.SizeOf(p);
+        Debug.Assert(mapped != 0, "Free of a 64 KB aligned pointer that is not a large block");
+        _largeBlocks.Set(p, 0);
+        OsMemory.Unmap(p, mapped);
+        _reservedBytes -= (long)mapped;
+        _usedBytes -= (long)mapped;
+        _liveBlocks--;
+        _largeBlockCount--;
+    }
+
+    private byte* ReallocLarge(byte* p, nuint newSize)
+    {
+        nuint mapped = _largeBlocks.SizeOf(p);
+        Debug.Assert(mapped != 0, "Realloc of a 64 KB aligned pointer that is not a large block");
+
+        if (newSize <= MaxSmallSize)
+        {
+            byte* small = Alloc(newSize);
+            Buffer.MemoryCopy(p, small, newSize, newSize);
+            FreeLarge(p);
+            return small;
+        }
+
+        nuint newMapped = OsMemory.RoundUpToPage(newSize);
+        if (newMapped == mapped) return p;
+
+        if (newMapped < mapped)
+        {
+            if (!OsMemory.TryTrimTail(p, mapped, newMapped)) return p; // keeps its old, larger size
+            AdjustLarge(p, mapped, newMapped);
+            return p;
+        }
+
+        byte* moved = OsMemory.TryMoveGrow(p, mapped, newMapped, PageSize);
+        if (moved != null)
+        {
+            _largeBlocks.Set(p, 0);
+            AdjustLarge(moved, mapped, newMapped);
+            return moved;
+        }
+
+        byte* fresh = AllocLarge(newSize);
+        Buffer.MemoryCopy(p, fresh, mapped, mapped);
+        FreeLarge(p);
+        return fresh;
+    }
+
+    private void AdjustLarge(byte* p, nuint oldMapped, nuint newMapped)
+    {
+        _largeBlocks.Set(p, newMapped);
+        long delta = (long)newMapped - (long)oldMapped;
+        _reservedBytes += delta;
+        _usedBytes += delta;
+    }
+
+    // ---------------------------------------------------------------- teardown
+
+    public void Dispose()
+    {
+        ReleaseEverything();
+        GC.SuppressFinalize(this);
+    }
+
+    private void ReleaseEverything()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        PageHeader* page = _allPages;
+        while (page != null)
+        {
+            PageHeader* next = page->AllNext;
+            OsMemory.Unmap((byte*)page, PageSize);
+            page = next;
+        }
+        _allPages = null;
+        _emptyPages = null;
+        _largeBlocks.ForEach(&OsMemory.Unmap);
+        _largeBlocks.Dispose();
+        NativeMemory.Free(_partialPages);
+        _reservedBytes = _usedBytes = _liveBlocks = _pageCount = _largeBlockCount = 0;
+    }
+
+    // ---------------------------------------------------------------- class tables
+
+    private static byte[] BuildFineTable()
+    {
+        var table = new byte[FineLimit / 8 + 1];
+        int cls = 0;
+        for (int i = 0; i < table.Length; i++)
+        {
+            int size = Math.Max(i * 8, 1);
+            while (ClassSizes[cls] < size) cls++;
+            table[i] = (byte)cls;
+        }
+        return table;
+    }
+
+    private static byte[] BuildCoarseTable()
+    {
+        var table = new byte[(MaxSmallSize >> CoarseStepShift) + 1];
+        int cls = 0;
+        for (int i = 0; i < table.Length; i++)
+        {
+            int size = i << CoarseStepShift;
+            while (ClassSizes[cls] < size) cls++;
+            table[i] = (byte)cls;
+        }
+        return table;
+    }
+
+    /// <summary>
+    /// Address -> size of the large block starting there. A two-level radix map over the
+    /// 64 KB units of a 48-bit address space: lookups are two loads and never rehash, so
+    /// millions of large values do not introduce a stall. Both levels are OS mappings that
+    /// stay unfaulted (and cost no RSS) where no large block ever lived.
+    /// </summary>
+    private struct LargeBlockMap : IDisposable
+    {
+        private const int AddressBits = 48;
+        private const int LeafBits = 16;                                  // 65536 units = 4 GB per leaf
+        private const int RootBits = AddressBits - PageShift - LeafBits;  // 16
+        private static readonly nuint RootBytes = (nuint)(sizeof(nuint*) << RootBits);
+        private static readonly nuint LeafBytes = (nuint)(sizeof(nuint) << LeafBits);
+
+        private nuint** _root;
+        private long _leafCount;
+
+        public readonly long ReservedBytes =>
+            _root == null ? 0 : (long)RootBytes + _leafCount * (long)LeafBytes;
+
+        public readonly nuint SizeOf(byte* p)
+        {
+            nuint unit = (nuint)p >> PageShift;
+            if (_root == null) return 0;
+            nuint* leaf = _root[unit >> LeafBits];
+            return leaf == null ? 0 : leaf[unit & ((1u << LeafBits) - 1)];
+        }
+
+        public void Set(byte* p, nuint size)
+        {
+            nuint unit = (nuint)p >> PageShift;
+            if ((unit >> (LeafBits + RootBits)) != 0)
+                throw new NotSupportedException("Arena: address above the 48-bit range");
+            if (_root == null)
+            {
+                _root = (nuint**)OsMemory.MapAligned(OsMemory.RoundUpToPage(RootBytes), OsMemory.PageSize);
+                if (_root == null) throw new OutOfMemoryException("Arena: cannot map the large-block map");
+            }
+            ref nuint* leaf = ref _root[unit >> LeafBits];
+            if (leaf == null)
+            {
+                if (size == 0) return;
+                leaf = (nuint*)OsMemory.MapAligned(OsMemory.RoundUpToPage(LeafBytes), OsMemory.PageSize);
+                if (leaf == null) throw new OutOfMemoryException("Arena: cannot map the large-block map");
+                _leafCount++;
+            }
+            leaf[unit & ((1u << LeafBits) - 1)] = size;
+        }
+
+        public readonly void ForEach(delegate*<byte*, nuint, void> action)
+        {
+            if (_root == null) return;
+            for (nuint r = 0; r < (nuint)1 << RootBits; r++)
+            {
+                nuint* leaf = _root[r];
+                if (leaf == null) continue;
+                for (nuint i = 0; i < (nuint)1 << LeafBits; i++)
+                {
+                    if (leaf[i] != 0) action((byte*)(((r << LeafBits) | i) << PageShift), leaf[i]);
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_root == null) return;
+            for (nuint r = 0; r < (nuint)1 << RootBits; r++)
+            {
+                if (_root[r] != null) OsMemory.Unmap((byte*)_root[r], OsMemory.RoundUpToPage(LeafBytes));
+            }
+            OsMemory.Unmap((byte*)_root, OsMemory.RoundUpToPage(RootBytes));
+            _root = null;
+            _leafCount = 0;
+        }
+    }
+}

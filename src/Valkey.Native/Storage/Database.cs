@@ -1,0 +1,433 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Valkey.Native.Storage;
+
+/// <summary>How a lookup treats the key (Valkey's LOOKUP_* flags).</summary>
+[Flags]
+public enum LookupFlags
+{
+    None = 0,
+    /// <summary>Do not update the access clock (OBJECT, TYPE... and CLIENT NO-TOUCH).</summary>
+    NoTouch = 1,
+    /// <summary>Do not count keyspace hits/misses (writes count nothing).</summary>
+    NoStats = 2,
+    /// <summary>Lookup for a write: counts nothing.</summary>
+    Write = NoStats,
+}
+
+/// <summary>
+/// One numbered database: the key table, the list of keys that carry a TTL (sampled by
+/// active expiry) and every keyspace operation commands build on. Entries and values live
+/// in the shared arena; an entry pointer is valid until the next operation that may move
+/// it (resize, delete), so command code re-reads it after such calls.
+/// </summary>
+public sealed unsafe class Database : IDisposable
+{
+    private readonly Keyspace _keyspace;
+    private KeyTable _table;
+    private byte** _volatile;
+    private int _volatileCount;
+    private int _volatileCapacity;
+    private ulong _rng;
+
+    internal Database(int id, Keyspace keyspace, ulong hashSeed)
+    {
+        Id = id;
+        _keyspace = keyspace;
+        _table = new KeyTable(keyspace.Arena, hashSeed);
+        _rng = hashSeed ^ (ulong)(id + 1) * 0x9E3779B97F4A7C15UL;
+    }
+
+    public int Id { get; }
+    public Keyspace Keyspace => _keyspace;
+    public Arena Arena => _keyspace.Arena;
+    public long Count => _table.Count;
+    public long VolatileCount => _volatileCount;
+    public KeyTable Table => _table;
+
+    /// <summary>Average TTL of the keys sampled by the last active-expire cycles (INFO keyspace avg_ttl).</summary>
+    public long AverageTtlMs { get; internal set; }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ValueHeader* Header(byte* entry) => (ValueHeader*)KeyTable.PayloadOf(entry);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ReadOnlySpan<byte> KeyOf(byte* entry) => KeyTable.KeyOf(entry);
+
+    // ---- lookup ----------------------------------------------------------------------
+
+    /// <summary>
+    /// Finds a live key: an expired key is deleted (lazy expiry) and reported missing.
+    /// Updates the access clock and hit/miss counters according to <paramref name="flags"/>.
+    /// </summary>
+    public byte* Lookup(ReadOnlySpan<byte> key, LookupFlags flags = LookupFlags.None)
+    {
+        byte* entry = _table.Find(key);
+        if (entry != null && IsExpired(entry))
+        {
+            if (_keyspace.LazyExpireDeletes) ExpireEntry(entry);
+            entry = null;
+        }
+        if ((flags & LookupFlags.NoStats) == 0)
+        {
+            if (entry == null) _keyspace.Stats.Misses++;
+            else _keyspace.Stats.Hits++;
+        }
+        if (entry != null && (flags & LookupFlags.NoTouch) == 0) Header(entry)->AccessClock = _keyspace.LruClock;
+        return entry;
+    }
+
+    public byte* LookupRead(ReadOnlySpan<byte> key) => Lookup(key, LookupFlags.None);
+    public byte* LookupWrite(ReadOnlySpan<byte> key) => Lookup(key, LookupFlags.Write);
+
+    /// <summary>True if the key exists and is not logically expired; never deletes or counts.</summary>
+    public bool Exists(ReadOnlySpan<byte> key)
+    {
+        byte* entry = _table.Find(key);
+        return entry != null && !IsExpired(entry);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsExpired(byte* entry)
+    {
+        long at = Header(entry)->ExpireAtMs;
+        return at != ValueHeader.NoExpire && at <= _keyspace.NowMs;
+    }
+
+    // ---- creation and resizing ---------------------------------------------------------
+
+    /// <summary>Adds a new key (which must not exist) with an initialized header and <paramref name="dataSize"/> bytes of data.</summary>
+    public byte* Add(ReadOnlySpan<byte> key, DataType type, ValueEncoding encoding, int dataSize)
+    {
+        byte* entry = _table.Add(key, ValueHeader.Size + dataSize);
+        ValueHeader* h = Header(entry);
+        h->Type = type;
+        h->Encoding = encoding;
+        h->Flags = 0;
+        h->AccessClock = _keyspace.LruClock;
+        h->ExpireAtMs = ValueHeader.NoExpire;
+        h->VolatileIndex = -1;
+        h->Length = 0;
+        return entry;
+    }
+
+    /// <summary>Changes the inline data size of a value; the entry may move (volatile list kept in step).</summary>
+    public byte* ResizeData(byte* entry, int dataSize)
+    {
+        byte* moved = _table.ResizePayload(entry, ValueHeader.Size + dataSize);
+        if (moved != entry)
+        {
+            int slot = Header(moved)->VolatileIndex;
+            if (slot >= 0) _volatile[slot] = moved;
+        }
+        return moved;
+    }
+
+    // ---- strings ---------------------------------------------------------------------
+
+    /// <summary>
+    /// Stores a string value under <paramref name="key"/>, replacing any value of any type.
+    /// Keeps the TTL only when <paramref name="keepTtl"/>. Returns the entry.
+    /// </summary>
+    public byte* SetString(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool keepTtl = false)
+    {
+        var encoding = StringValue.ChooseEncoding(value, out long intValue, out int dataSize);
+        byte* entry = _table.Find(key);
+        if (entry == null)
+        {
+            entry = Add(key, DataType.String, encoding, dataSize);
+        }
+        else
+        {
+            ValueHeader* old = Header(entry);
+            // A stale expired key is simply overwritten; its TTL goes with it.
+            if (!keepTtl || IsExpired(entry)) RemoveExpire(entry);
+            ValueMemory.Free(_keyspace, old);
+            entry = ResizeData(entry, dataSize);
+        }
+        ValueHeader* h = Header(entry);
+        StringValue.Write(Arena, h, value, encoding, intValue);
+        h->AccessClock = _keyspace.LruClock;
+        return entry;
+    }
+
+    /// <summary>Stores an integer as an int-encoded string (INCR family), replacing any value.</summary>
+    public byte* SetInteger(byte* existingEntry, ReadOnlySpan<byte> key, long value)
+    {
+        byte* entry = existingEntry;
+        if (entry == null)
+        {
+            entry = Add(key, DataType.String, ValueEncoding.Int, sizeof(long));
+        }
+        else
+        {
+            ValueMemory.Free(_keyspace, Header(entry));
+            entry = ResizeData(entry, sizeof(long));
+        }
+        ValueHeader* h = Header(entry);
+        h->Type = DataType.String;
+        h->Encoding = ValueEncoding.Int;
+        h->Length = 0;
+        *(long*)ValueHeader.DataOf(h) = value;
+        return entry;
+    }
+
+    /// <summary>
+    /// Makes the string at <paramref name="entry"/> raw-encoded and at least
+    /// <paramref name="minLength"/> bytes long (new bytes zeroed), for APPEND/SETRANGE,
+    /// growing greedily as sdsMakeRoomFor does. Returns the writable buffer.
+    /// </summary>
+    public byte* MakeStringRaw(ref byte* entry, int minLength)
+    {
+        ValueHeader* h = Header(entry);
+        if (h->Encoding == ValueEncoding.Raw)
+        {
+            byte* block = ValueHeader.PointerAt(h);
+            int length = h->Length;
+            if (minLength > length)
+            {
+                if ((nuint)minLength > Arena.UsableSize(block))
+                {
+                    long grown = minLength < 1024 * 1024 ? minLength * 2L : minLength + 1024L * 1024;
+                    block = Arena.Realloc(block, (nuint)Math.Min(grown, StringValue.MaxLength + 1024 * 1024));
+                    ValueHeader.SetPointer(h, block);
+                }
+                new Span<byte>(block + length, minLength - length).Clear();
+                h->Length = minLength;
+            }
+            return block;
+        }
+
+        Span<byte> scratch = stackalloc byte[24];
+        ReadOnlySpan<byte> current = StringValue.Read(h, scratch);
+        int newLength = Math.Max(minLength, current.Length);
+        byte* raw = Arena.Alloc((nuint)Math.Max(newLength, 1));
+        current.CopyTo(new Span<byte>(raw, current.Length));
+        new Span<byte>(raw + current.Length, newLength - current.Length).Clear();
+        entry = ResizeData(entry, sizeof(byte*));
+        h = Header(entry);
+        h->Encoding = ValueEncoding.Raw;
+        h->Length = newLength;
+        ValueHeader.SetPointer(h, raw);
+        return raw;
+    }
+
+    // ---- deletion --------------------------------------------------------------------
+
+    /// <summary>Deletes a key if present (expired or not). Returns whether something was removed.</summary>
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        byte* entry = _table.Find(key);
+        if (entry == null) return false;
+        DeleteEntry(entry);
+        return true;
+    }
+
+    public void DeleteEntry(byte* entry)
+    {
+        RemoveExpire(entry);
+        _table.Unlink(entry);
+        ValueMemory.Free(_keyspace, Header(entry));
+        _table.FreeEntry(entry);
+    }
+
+    /// <summary>Deletes an expired key and reports it as Valkey does (stats, "expired" event).</summary>
+    internal void ExpireEntry(byte* entry)
+    {
+        Span<byte> keyCopy = KeyTable.KeyLength(entry) <= 256 ? stackalloc byte[256] : new byte[KeyTable.KeyLength(entry)];
+        var key = KeyOf(entry);
+        key.CopyTo(keyCopy);
+        keyCopy = keyCopy[..key.Length];
+        DeleteEntry(entry);
+        _keyspace.Stats.ExpiredKeys++;
+        _keyspace.Observer.Notify(NotifyClass.Expired, "expired", keyCopy, Id);
+        _keyspace.Observer.KeyModified(this, keyCopy);
+    }
+
+    /// <summary>Unlinks an entry without freeing its value (RENAME/MOVE move it to a new entry).</summary>
+    internal void UnlinkKeepValue(byte* entry)
+    {
+        RemoveExpire(entry);
+        _table.Unlink(entry);
+        _table.FreeEntry(entry);
+    }
+
+    /// <summary>
+    /// Re-homes the value of <paramref name="sourceEntry"/> (from any database) under
+    /// <paramref name="newKey"/> in this database, which must not contain it. The source key
+    /// disappears; its value memory is moved, not copied. Keeps the TTL when <paramref name="keepTtl"/>.
+    /// </summary>
+    public byte* MoveValueFrom(Database source, byte* sourceEntry, ReadOnlySpan<byte> newKey, bool keepTtl = true)
+    {
+        ValueHeader* src = Header(sourceEntry);
+        int dataSize = ValueMemory.InlineDataSize(src);
+        long expireAt = src->ExpireAtMs;
+        byte* entry = Add(newKey, src->Type, src->Encoding, dataSize);
+        ValueHeader* dst = Header(entry);
+        Buffer.MemoryCopy(src, dst, ValueHeader.Size + dataSize, ValueHeader.Size + dataSize);
+        dst->VolatileIndex = -1;
+        dst->ExpireAtMs = ValueHeader.NoExpire;
+        source.UnlinkKeepValue(sourceEntry);
+        if (keepTtl && expireAt != ValueHeader.NoExpire) SetExpire(entry, expireAt);
+        return entry;
+    }
+
+    /// <summary>Deep-copies a value under a new key in this database (COPY). The key must not exist here.</summary>
+    public byte* CopyValueFrom(byte* sourceEntry, ReadOnlySpan<byte> newKey)
+    {
+        ValueHeader* src = Header(sourceEntry);
+        int dataSize = ValueMemory.InlineDataSize(src);
+        long expireAt = src->ExpireAtMs;
+        byte* entry = Add(newKey, src->Type, src->Encoding, dataSize);
+        ValueHeader* dst = Header(entry);
+        Buffer.MemoryCopy(src, dst, ValueHeader.Size + dataSize, ValueHeader.Size + dataSize);
+        dst->VolatileIndex = -1;
+        dst->ExpireAtMs = ValueHeader.NoExpire;
+        ValueMemory.CloneInto(_keyspace, src, dst);
+        if (expireAt != ValueHeader.NoExpire) SetExpire(entry, expireAt);
+        return entry;
+    }
+
+    // ---- expiry ----------------------------------------------------------------------
+
+    public void SetExpire(byte* entry, long atMs)
+    {
+        ValueHeader* h = Header(entry);
+        h->ExpireAtMs = atMs;
+        if (h->VolatileIndex >= 0) return;
+        if (_volatileCount == _volatileCapacity)
+        {
+            _volatileCapacity = Math.Max(16, _volatileCapacity * 2);
+            _volatile = (byte**)NativeMemory.Realloc(_volatile, (nuint)(_volatileCapacity * sizeof(byte*)));
+        }
+        h->VolatileIndex = _volatileCount;
+        _volatile[_volatileCount++] = entry;
+    }
+
+    /// <summary>Removes the TTL; returns whether the key had one.</summary>
+    public bool RemoveExpire(byte* entry)
+    {
+        ValueHeader* h = Header(entry);
+        int slot = h->VolatileIndex;
+        h->ExpireAtMs = ValueHeader.NoExpire;
+        if (slot < 0) return false;
+        byte* last = _volatile[--_volatileCount];
+        if (slot != _volatileCount)
+        {
+            _volatile[slot] = last;
+            Header(last)->VolatileIndex = slot;
+        }
+        h->VolatileIndex = -1;
+        return true;
+    }
+
+    /// <summary>
+    /// One pass of active expiry over this database: samples keys with a TTL in rounds of
+    /// <paramref name="samplesPerRound"/> and goes on while more than
+    /// <paramref name="acceptableStalePercent"/>% of a round was expired and time remains.
+    /// Returns false if it stopped because of the time limit.
+    /// </summary>
+    public bool ActiveExpire(int samplesPerRound, int acceptableStalePercent, long deadlineTicks)
+    {
+        long ttlSum = 0, ttlSamples = 0;
+        int iteration = 0;
+        while (_volatileCount > 0)
+        {
+            int sampled = 0, expired = 0;
+            int rounds = Math.Min(samplesPerRound, _volatileCount);
+            for (int i = 0; i < rounds && _volatileCount > 0; i++)
+            {
+                int slot = (int)(NextRandom() % (ulong)_volatileCount);
+                byte* entry = _volatile[slot];
+                sampled++;
+                long at = Header(entry)->ExpireAtMs;
+                if (at <= _keyspace.NowMs)
+                {
+                    ExpireEntry(entry);
+                    expired++;
+                }
+                else
+                {
+                    ttlSum += at - _keyspace.NowMs;
+                    ttlSamples++;
+                }
+            }
+            _keyspace.Stats.ExpiredSamples += sampled;
+            _keyspace.Stats.ExpiredStaleSamples += expired;
+            if (ttlSamples > 0)
+            {
+                long avg = ttlSum / ttlSamples;
+                AverageTtlMs = AverageTtlMs == 0 ? avg : (AverageTtlMs / 50) * 49 + avg / 50;
+            }
+            if ((++iteration & 15) == 0 && Stopwatch.GetTimestamp() > deadlineTicks)
+            {
+                _keyspace.Stats.ExpiredTimeCapReachedCount++;
+                return false;
+            }
+            if (sampled == 0 || expired * 100 / sampled <= acceptableStalePercent) break;
+        }
+        return true;
+    }
+
+    internal ulong NextRandom()
+    {
+        // xorshift64*: cheap, good enough for sampling.
+        _rng ^= _rng >> 12; _rng ^= _rng << 25; _rng ^= _rng >> 27;
+        return _rng * 2685821657736338717UL;
+    }
+
+    /// <summary>A random live key (RANDOMKEY); expired keys met on the way are deleted.</summary>
+    public byte* RandomLiveEntry()
+    {
+        for (int attempts = 0; attempts < 100 && _table.Count > 0; attempts++)
+        {
+            byte* entry = _table.RandomEntry(ref _rng);
+            if (entry == null) return null;
+            if (!IsExpired(entry)) return entry;
+            // All keys volatile and expired: give up after some tries like Valkey does.
+            if (_keyspace.LazyExpireDeletes) ExpireEntry(entry);
+        }
+        return null;
+    }
+
+    // ---- whole database ----------------------------------------------------------------
+
+    /// <summary>Removes every key (FLUSHDB). Returns how many were removed.</summary>
+    public long Clear()
+    {
+        long removed = _table.Count;
+        var freer = new ValueFreer(_keyspace);
+        _table.Clear(ref freer);
+        _volatileCount = 0;
+        AverageTtlMs = 0;
+        return removed;
+    }
+
+    private readonly struct ValueFreer : IKeyTableVisitor
+    {
+        private readonly Keyspace _keyspace;
+        public ValueFreer(Keyspace keyspace) => _keyspace = keyspace;
+        public void Visit(byte* entry) => ValueMemory.Free(_keyspace, Header(entry));
+    }
+
+    internal void SwapContents(Database other)
+    {
+        (_table, other._table) = (other._table, _table);
+        byte** volatileKeys = _volatile;
+        _volatile = other._volatile;
+        other._volatile = volatileKeys;
+        (_volatileCount, other._volatileCount) = (other._volatileCount, _volatileCount);
+        (_volatileCapacity, other._volatileCapacity) = (other._volatileCapacity, _volatileCapacity);
+        (AverageTtlMs, other.AverageTtlMs) = (other.AverageTtlMs, AverageTtlMs);
+    }
+
+    public void Dispose()
+    {
+        Clear();
+        _table.Dispose();
+        NativeMemory.Free(_volatile);
+        _volatile = null;
+    }
+}

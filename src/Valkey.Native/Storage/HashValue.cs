@@ -1,0 +1,319 @@
+using System.Runtime.CompilerServices;
+
+namespace Valkey.Native.Storage;
+
+/// <summary>Receives the fields of a hash in iteration order (HGETALL, HKEYS...).</summary>
+public unsafe interface IHashVisitor
+{
+    void Visit(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value);
+}
+
+/// <summary>
+/// Hash values in Valkey's two encodings. "listpack": one arena block of length-prefixed
+/// field/value pairs in insertion order, scanned linearly (small hashes: compact and cache
+/// friendly). "hashtable": a KeyTable keyed by field whose payload is the value, used once
+/// the hash outgrows hash-max-listpack-entries / hash-max-listpack-value (never converted back,
+/// as in Valkey). The value's 8 data bytes hold the block pointer or the table's handle.
+/// </summary>
+public static unsafe class HashValue
+{
+    // Listpack block: [int usedBytes][int pairCount] then entries: varint length + bytes.
+    private const int BlockHeader = 8;
+
+    // ---- creation ----------------------------------------------------------------------
+
+    /// <summary>Turns a freshly added entry (8 data bytes) into an empty listpack hash.</summary>
+    public static void InitEmpty(Keyspace keyspace, ValueHeader* header)
+    {
+        header->Type = DataType.Hash;
+        header->Encoding = ValueEncoding.ListPack;
+        byte* block = keyspace.Arena.Alloc(64);
+        *(int*)block = BlockHeader;
+        *(int*)(block + 4) = 0;
+        ValueHeader.SetPointer(header, block);
+    }
+
+    public static long Count(Keyspace keyspace, ValueHeader* header) => header->Encoding == ValueEncoding.ListPack
+        ? *(int*)(ValueHeader.PointerAt(header) + 4)
+        : Table(keyspace, header).Count;
+
+    private static KeyTable Table(Keyspace keyspace, ValueHeader* header) =>
+        keyspace.Handles.Get<KeyTable>(*(int*)ValueHeader.DataOf(header));
+
+    // ---- lookup ------------------------------------------------------------------------
+
+    public static bool TryGet(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> field, out ReadOnlySpan<byte> value)
+    {
+        if (header->Encoding == ValueEncoding.ListPack)
+        {
+            byte* block = ValueHeader.PointerAt(header);
+            int pos = FindInListpack(block, field, out int valuePos);
+            if (pos < 0) { value = default; return false; }
+            value = ReadItem(block, valuePos, out _);
+            return true;
+        }
+        byte* entry = Table(keyspace, header).Find(field);
+        if (entry == null) { value = default; return false; }
+        value = TableValue(entry);
+        return true;
+    }
+
+    public static bool Exists(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> field) =>
+        TryGet(keyspace, header, field, out _);
+
+    // ---- updates -----------------------------------------------------------------------
+
+    /// <summary>Sets a field; returns true if it was new. Converts to hashtable past the limits.</summary>
+    public static bool Set(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value,
+        int maxListpackEntries, int maxListpackValue)
+    {
+        if (header->Encoding == ValueEncoding.ListPack)
+        {
+            byte* block = ValueHeader.PointerAt(header);
+            int pairs = *(int*)(block + 4);
+            int fieldPos = FindInListpack(block, field, out int valuePos);
+            bool fits = field.Length <= maxListpackValue && value.Length <= maxListpackValue;
+            if (fieldPos >= 0 && fits)
+            {
+                ReplaceListpackValue(keyspace.Arena, header, valuePos, value);
+                return false;
+            }
+            if (fieldPos < 0 && fits && pairs + 1 <= maxListpackEntries)
+            {
+                AppendListpackPair(keyspace.Arena, header, field, value);
+                return true;
+            }
+            ConvertToTable(keyspace, header);
+        }
+        return SetInTable(Table(keyspace, header), field, value);
+    }
+
+    /// <summary>Deletes a field; returns whether it existed. The caller deletes an emptied key.</summary>
+    public static bool Delete(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> field)
+    {
+        if (header->Encoding == ValueEncoding.ListPack)
+        {
+            byte* block = ValueHeader.PointerAt(header);
+            int fieldPos = FindInListpack(block, field, out int valuePos);
+            if (fieldPos < 0) return false;
+            ReadItem(block, valuePos, out int end);
+            int used = *(int*)block;
+            Buffer.MemoryCopy(block + end, block + fieldPos, used - fieldPos, used - end);
+            *(int*)block = used - (end - fieldPos);
+            *(int*)(block + 4) -= 1;
+            return true;
+        }
+        var table = Table(keyspace, header);
+        byte* entry = table.Find(field);
+        if (entry == null) return false;
+        table.Unlink(entry);
+        table.FreeEntry(entry);
+        return true;
+    }
+
+    public static void ForEach<TVisitor>(Keyspace keyspace, ValueHeader* header, ref TVisitor visitor) where TVisitor : IHashVisitor
+    {
+        if (header->Encoding == ValueEncoding.ListPack)
+        {
+            byte* block = ValueHeader.PointerAt(header);
+            int used = *(int*)block;
+            int pos = BlockHeader;
+            while (pos < used)
+            {
+                var f = ReadItem(block, pos, out pos);
+                var v = ReadItem(block, pos, out pos);
+                visitor.Visit(f, v);
+            }
+            return;
+        }
+        var adapter = new TableVisitor<TVisitor>(visitor);
+        Table(keyspace, header).ForEach(ref adapter);
+        visitor = adapter.Inner;
+    }
+
+    private struct TableVisitor<TVisitor>(TVisitor inner) : IKeyTableVisitor where TVisitor : IHashVisitor
+    {
+        public TVisitor Inner = inner;
+        public void Visit(byte* entry) => Inner.Visit(KeyTable.KeyOf(entry), TableValue(entry));
+    }
+
+    // ---- memory ------------------------------------------------------------------------
+
+    public static void Free(Keyspace keyspace, ValueHeader* header)
+    {
+        if (header->Encoding == ValueEncoding.ListPack)
+        {
+            keyspace.Arena.Free(ValueHeader.PointerAt(header));
+            return;
+        }
+        int handle = *(int*)ValueHeader.DataOf(header);
+        var table = keyspace.Handles.Get<KeyTable>(handle);
+        table.Clear();
+        table.Dispose();
+        keyspace.Handles.Remove(handle);
+    }
+
+    public static void CloneInto(Keyspace keyspace, ValueHeader* source, ValueHeader* target)
+    {
+        if (source->Encoding == ValueEncoding.ListPack)
+        {
+            byte* block = ValueHeader.PointerAt(source);
+            int used = *(int*)block;
+            byte* copy = keyspace.Arena.Alloc((nuint)used);
+            Buffer.MemoryCopy(block, copy, used, used);
+            ValueHeader.SetPointer(target, copy);
+            return;
+        }
+        var clone = new KeyTable(keyspace.Arena, keyspace.HashSeed);
+        var copier = new TableCopier(clone);
+        Table(keyspace, source).ForEach(ref copier);
+        *(long*)ValueHeader.DataOf(target) = keyspace.Handles.Add(clone);
+    }
+
+    private readonly struct TableCopier(KeyTable target) : IKeyTableVisitor
+    {
+        public void Visit(byte* entry) => SetInTable(target, KeyTable.KeyOf(entry), TableValue(entry));
+    }
+
+    public static long MemoryBytes(Keyspace keyspace, ValueHeader* header)
+    {
+        if (header->Encoding == ValueEncoding.ListPack) return (long)keyspace.Arena.UsableSize(ValueHeader.PointerAt(header));
+        var table = Table(keyspace, header);
+        var sizer = new TableSizer(keyspace.Arena);
+        table.ForEach(ref sizer);
+        return sizer.Bytes + table.BucketArrayBytes;
+    }
+
+    private struct TableSizer(Arena arena) : IKeyTableVisitor
+    {
+        public long Bytes;
+        public void Visit(byte* entry) => Bytes += (long)arena.UsableSize(entry);
+    }
+
+    // ---- hashtable encoding helpers ----------------------------------------------------
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ReadOnlySpan<byte> TableValue(byte* entry)
+    {
+        byte* payload = KeyTable.PayloadOf(entry);
+        return new ReadOnlySpan<byte>(payload + 4, *(int*)payload);
+    }
+
+    private static bool SetInTable(KeyTable table, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    {
+        byte* entry = table.FindOrAdd(field, 4 + value.Length, out bool added);
+        if (!added) entry = table.ResizePayload(entry, 4 + value.Length);
+        byte* payload = KeyTable.PayloadOf(entry);
+        *(int*)payload = value.Length;
+        value.CopyTo(new Span<byte>(payload + 4, value.Length));
+        return added;
+    }
+
+    private static void ConvertToTable(Keyspace keyspace, ValueHeader* header)
+    {
+        byte* block = ValueHeader.PointerAt(header);
+        var table = new KeyTable(keyspace.Arena, keyspace.HashSeed);
+        int used = *(int*)block;
+        int pos = BlockHeader;
+        while (pos < used)
+        {
+            var f = ReadItem(block, pos, out pos);
+            var v = ReadItem(block, pos, out pos);
+            SetInTable(table, f, v);
+        }
+        keyspace.Arena.Free(block);
+        *(long*)ValueHeader.DataOf(header) = keyspace.Handles.Add(table);
+        header->Encoding = ValueEncoding.HashTable;
+    }
+
+    // ---- listpack helpers --------------------------------------------------------------
+
+    /// <summary>Offset of the field's item (or -1) and, through <paramref name="valuePos"/>, of its value item.</summary>
+    private static int FindInListpack(byte* block, ReadOnlySpan<byte> field, out int valuePos)
+    {
+        int used = *(int*)block;
+        int pos = BlockHeader;
+        while (pos < used)
+        {
+            int itemStart = pos;
+            var f = ReadItem(block, pos, out pos);
+            if (f.SequenceEqual(field))
+            {
+                valuePos = pos;
+                return itemStart;
+            }
+            ReadItem(block, pos, out pos);
+        }
+        valuePos = -1;
+        return -1;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ReadOnlySpan<byte> ReadItem(byte* block, int pos, out int next)
+    {
+        int length = 0, shift = 0;
+        byte b;
+        do
+        {
+            b = block[pos++];
+            length |= (b & 0x7F) << shift;
+            shift += 7;
+        } while ((b & 0x80) != 0);
+        next = pos + length;
+        return new ReadOnlySpan<byte>(block + pos, length);
+    }
+
+    private static int VarintSize(int value)
+    {
+        int n = 1;
+        while (value >= 0x80) { value >>= 7; n++; }
+        return n;
+    }
+
+    private static int WriteItem(byte* dest, ReadOnlySpan<byte> item)
+    {
+        int pos = 0;
+        uint v = (uint)item.Length;
+        while (v >= 0x80) { dest[pos++] = (byte)(v | 0x80); v >>= 7; }
+        dest[pos++] = (byte)v;
+        item.CopyTo(new Span<byte>(dest + pos, item.Length));
+        return pos + item.Length;
+    }
+
+    private static byte* EnsureCapacity(Arena arena, ValueHeader* header, int needed)
+    {
+        byte* block = ValueHeader.PointerAt(header);
+        if ((nuint)needed > arena.UsableSize(block))
+        {
+            block = arena.Realloc(block, (nuint)(needed + needed / 4));
+            ValueHeader.SetPointer(header, block);
+        }
+        return block;
+    }
+
+    private static void AppendListpackPair(Arena arena, ValueHeader* header, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    {
+        int used = *(int*)ValueHeader.PointerAt(header);
+        int extra = VarintSize(field.Length) + field.Length + VarintSize(value.Length) + value.Length;
+        byte* block = EnsureCapacity(arena, header, used + extra);
+        int pos = used;
+        pos += WriteItem(block + pos, field);
+        pos += WriteItem(block + pos, value);
+        *(int*)block = pos;
+        *(int*)(block + 4) += 1;
+    }
+
+    private static void ReplaceListpackValue(Arena arena, ValueHeader* header, int valuePos, ReadOnlySpan<byte> value)
+    {
+        byte* block = ValueHeader.PointerAt(header);
+        ReadItem(block, valuePos, out int oldEnd);
+        int used = *(int*)block;
+        int newItemSize = VarintSize(value.Length) + value.Length;
+        int delta = newItemSize - (oldEnd - valuePos);
+        if (delta > 0) block = EnsureCapacity(arena, header, used + delta);
+        int tail = used - oldEnd;
+        Buffer.MemoryCopy(block + oldEnd, block + oldEnd + delta, tail, tail);
+        WriteItem(block + valuePos, value);
+        *(int*)block = used + delta;
+    }
+}

@@ -1,0 +1,82 @@
+namespace Valkey.Native.Storage;
+
+/// <summary>Keyspace counters reported by INFO stats.</summary>
+public sealed class KeyspaceStats
+{
+    public long Hits;
+    public long Misses;
+    public long ExpiredKeys;
+    public long ExpiredStaleSamples;
+    public long ExpiredSamples;
+    public long ExpiredTimeCapReachedCount;
+    public long ExpireCycleCpuMicroseconds;
+    public long EvictedKeys;
+
+    public void Reset()
+    {
+        Hits = Misses = ExpiredKeys = ExpiredStaleSamples = ExpiredSamples = 0;
+        ExpiredTimeCapReachedCount = ExpireCycleCpuMicroseconds = EvictedKeys = 0;
+    }
+}
+
+/// <summary>
+/// All databases of the server over one arena. Owns the cached clock that every command
+/// of one event-loop iteration sees (as Valkey's commandTimeSnapshot), so a key cannot
+/// expire half way through a command.
+/// </summary>
+public sealed class Keyspace : IDisposable
+{
+    private readonly IKeyspaceObserver _observer;
+
+    public Keyspace(int databaseCount, IKeyspaceObserver observer, ulong hashSeed)
+    {
+        _observer = observer;
+        Arena = new Arena();
+        HashSeed = hashSeed;
+        Databases = new Database[databaseCount];
+        for (int i = 0; i < databaseCount; i++) Databases[i] = new Database(i, this, hashSeed);
+        RefreshClock();
+    }
+
+    public Arena Arena { get; }
+    /// <summary>Managed structures of large collections, referenced from values by handle.</summary>
+    public ObjectHandles Handles { get; } = new();
+    public ulong HashSeed { get; private set; }
+    public Database[] Databases { get; }
+    public KeyspaceStats Stats { get; } = new();
+    public IKeyspaceObserver Observer => _observer;
+
+    /// <summary>Unix time in ms as of the start of the current command.</summary>
+    public long NowMs { get; private set; }
+
+    /// <summary>When false, lazy expiry deletes nothing (a replica, or DEBUG tooling); reads still hide expired keys.</summary>
+    public bool LazyExpireDeletes { get; set; } = true;
+
+    public void RefreshClock() => NowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    /// <summary>Valkey's 24-bit LRU clock with one-second resolution.</summary>
+    public uint LruClock => (uint)(NowMs / 1000) & 0xFFFFFF;
+
+    public long TotalKeys
+    {
+        get
+        {
+            long n = 0;
+            foreach (var db in Databases) n += db.Count;
+            return n;
+        }
+    }
+
+    /// <summary>Exchanges the contents of two databases (SWAPDB) without touching any key.</summary>
+    public void Swap(int a, int b)
+    {
+        if (a == b) return;
+        Databases[a].SwapContents(Databases[b]);
+    }
+
+    public void Dispose()
+    {
+        foreach (var db in Databases) db.Dispose();
+        Arena.Dispose();
+    }
+}

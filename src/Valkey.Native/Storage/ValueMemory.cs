@@ -1,0 +1,57 @@
+namespace Valkey.Native.Storage;
+
+/// <summary>
+/// Type-dispatched operations on the memory a value owns outside its keyspace entry.
+/// Each value family adds its case here (one switch, not one virtual object per key).
+/// </summary>
+public static unsafe class ValueMemory
+{
+    /// <summary>Frees the out-of-line memory of a value (not the entry itself).</summary>
+    public static void Free(Keyspace keyspace, ValueHeader* header)
+    {
+        switch (header->Type)
+        {
+            case DataType.String:
+                if (header->Encoding == ValueEncoding.Raw) keyspace.Arena.Free(ValueHeader.PointerAt(header));
+                break;
+            case DataType.Hash:
+                HashValue.Free(keyspace, header);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Deep-copies the out-of-line memory of <paramref name="source"/> into <paramref name="target"/>,
+    /// whose header and inline data were already copied byte for byte (COPY).
+    /// </summary>
+    public static void CloneInto(Keyspace keyspace, ValueHeader* source, ValueHeader* target)
+    {
+        switch (source->Type)
+        {
+            case DataType.String:
+                if (source->Encoding == ValueEncoding.Raw)
+                {
+                    byte* block = keyspace.Arena.Alloc((nuint)Math.Max(source->Length, 1));
+                    Buffer.MemoryCopy(ValueHeader.PointerAt(source), block, source->Length, source->Length);
+                    ValueHeader.SetPointer(target, block);
+                }
+                break;
+            case DataType.Hash:
+                HashValue.CloneInto(keyspace, source, target);
+                break;
+        }
+    }
+
+    /// <summary>Inline data size of a value as stored in its entry (after the header).</summary>
+    public static int InlineDataSize(ValueHeader* header) => header->Type == DataType.String && header->Encoding == ValueEncoding.EmbStr
+        ? header->Length
+        : 8;
+
+    /// <summary>Bytes used by the value's out-of-line memory (MEMORY USAGE, DEBUG OBJECT).</summary>
+    public static long OutOfLineBytes(Keyspace keyspace, ValueHeader* header) => header->Type switch
+    {
+        DataType.String when header->Encoding == ValueEncoding.Raw => (long)keyspace.Arena.UsableSize(ValueHeader.PointerAt(header)),
+        DataType.Hash => HashValue.MemoryBytes(keyspace, header),
+        _ => 0,
+    };
+}
