@@ -3,6 +3,7 @@
 # Run './build.sh help' for the verbs. Written for bash 3.2+ (macOS) as well as bash 5.
 set -euo pipefail
 
+CALLER_DIR="$(pwd)"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 
@@ -81,7 +82,11 @@ require_dotnet() {
 # The binary the verbs run / test against.
 server_binary() {
     if [[ -n "${VALKEY_NATIVE_STANDIN:-}" ]]; then
-        echo "$VALKEY_NATIVE_STANDIN"
+        case "$VALKEY_NATIVE_STANDIN" in
+            /*) echo "$VALKEY_NATIVE_STANDIN" ;;
+            */*) echo "$CALLER_DIR/$VALKEY_NATIVE_STANDIN" ;;
+            *) command -v "$VALKEY_NATIVE_STANDIN" || echo "$VALKEY_NATIVE_STANDIN" ;;
+        esac
     else
         echo "$BINARY"
     fi
@@ -130,38 +135,61 @@ trx_counter() {
 TEST_PASSED=0
 TEST_FAILED=0
 TEST_SKIPPED=0
-SUMMARY_PRINTED=0
+RUN_FAILURES=0      # failed runs that no failed test accounts for (build error, crashed test host, ...)
+
+# Prints "passed failed skipped" for one TRX file. Failed = failed + error + timeout + aborted;
+# skipped = the rest of total (the NUnit adapter leaves notExecuted at 0 for ignored tests).
+trx_totals() {
+    local p fl e t a total failed skipped
+    p="$(trx_counter "$1" passed)"
+    fl="$(trx_counter "$1" failed)"
+    e="$(trx_counter "$1" error)"
+    t="$(trx_counter "$1" timeout)"
+    a="$(trx_counter "$1" aborted)"
+    total="$(trx_counter "$1" total)"
+    failed=$((fl + e + t + a))
+    skipped=$((total - p - failed))
+    if [[ $skipped -lt 0 ]]; then skipped=0; fi
+    echo "$p $failed $skipped"
+}
 
 # Totals over every TRX file in artifacts/test-results; prints the closing 'N passed, M failed' line.
+# $1 is the exit status so far: a failure that no failed test accounts for counts as 1 failed.
 summarize() {
-    [[ $SUMMARY_PRINTED -eq 0 ]] || return 0
-    SUMMARY_PRINTED=1
-    local f p fl e t a ne inc
+    local status="$1" f p fl sk
     for f in "$TEST_RESULTS"/*.trx; do
         [[ -f "$f" ]] || continue
-        p="$(trx_counter "$f" passed)"
-        fl="$(trx_counter "$f" failed)"
-        e="$(trx_counter "$f" error)"
-        t="$(trx_counter "$f" timeout)"
-        a="$(trx_counter "$f" aborted)"
-        ne="$(trx_counter "$f" notExecuted)"
-        inc="$(trx_counter "$f" inconclusive)"
+        read -r p fl sk < <(trx_totals "$f")
         TEST_PASSED=$((TEST_PASSED + p))
-        TEST_FAILED=$((TEST_FAILED + fl + e + t + a))
-        TEST_SKIPPED=$((TEST_SKIPPED + ne + inc))
+        TEST_FAILED=$((TEST_FAILED + fl))
+        TEST_SKIPPED=$((TEST_SKIPPED + sk))
     done
+    TEST_FAILED=$((TEST_FAILED + RUN_FAILURES))
+    if [[ $status -ne 0 && $TEST_FAILED -eq 0 ]]; then
+        err "the test run failed before any test could fail (see above): counted as 1 failed"
+        TEST_FAILED=1
+    fi
     local line="$TEST_PASSED passed, $TEST_FAILED failed"
     if [[ $TEST_SKIPPED -gt 0 ]]; then line="$line, $TEST_SKIPPED skipped"; fi
     echo
     echo "$line"
 }
 
+# EXIT trap of the test verb: whatever happened (build failure, missing binary, Ctrl-C), end with
+# the summary line, and never exit 0 with a failed test.
+on_test_exit() {
+    local status=$?
+    trap - EXIT
+    summarize "$status"
+    if [[ $status -eq 0 && $TEST_FAILED -gt 0 ]]; then status=1; fi
+    exit "$status"
+}
+
 cmd_test() {
     local rc=0
     rm -rf "$TEST_RESULTS"
     mkdir -p "$TEST_RESULTS"
-    # Whatever happens from here on (build failure, missing binary, Ctrl-C), end with the summary line.
-    trap summarize EXIT
+    trap on_test_exit EXIT
 
     if ! publish; then
         err "build failed: no tests were run"
@@ -170,7 +198,7 @@ cmd_test() {
     local bin
     bin="$(server_binary)"
     check_binary "$bin"
-    bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+    bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"   # absolute
     require_dotnet
 
     local projects=() proj
@@ -208,13 +236,19 @@ cmd_test() {
             err "$name: no TRX file was written (did the test project build?)"
             [[ $prc -ne 0 ]] || prc=1
         fi
-        [[ $prc -eq 0 ]] || rc=1
+        if [[ $prc -ne 0 ]]; then
+            rc=1
+            local pf=0 p sk
+            if [[ -f "$TEST_RESULTS/$name.trx" ]]; then read -r p pf sk < <(trx_totals "$TEST_RESULTS/$name.trx"); fi
+            if [[ $pf -eq 0 ]]; then
+                err "$name: the run failed but no test is recorded as failed: counted as 1 failed"
+                RUN_FAILURES=$((RUN_FAILURES + 1))
+            fi
+        fi
     done
 
     step "Test results: $TEST_RESULTS"
-    summarize
-    if [[ $TEST_FAILED -gt 0 ]]; then rc=1; fi
-    exit $rc
+    exit $rc   # on_test_exit prints the summary line
 }
 
 # ----------------------------------------------------------------------------- bench
@@ -265,6 +299,8 @@ case "$verb" in
         bin="$(server_binary)"
         check_binary "$bin"
         step "Running $bin $*"
+        # The server runs in the caller's directory (where it may write dump/AOF files), not in the repo.
+        cd "$CALLER_DIR"
         exec "$bin" "$@"
         ;;
     test)

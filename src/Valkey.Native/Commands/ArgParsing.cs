@@ -56,3 +56,25 @@ public static unsafe class ArgParsing
         return entry;
     }
 }
+
+/// <summary>Replies shared by the container commands' HELP subcommands.</summary>
+public static class HelpReplies
+{
+    /// <summary>
+    /// A HELP reply as Valkey's addReplyHelp: "CMD &lt;subcommand&gt; [&lt;arg&gt; [value] [opt] ...]. Subcommands are:",
+    /// the given lines, then "HELP" / "    Print this help.", all as status strings.
+    /// </summary>
+    public static void ReplyHelpWithHeader(this CommandContext ctx, ReadOnlySpan<string> lines)
+    {
+        var reply = ctx.Reply;
+        reply.AddArrayLength(lines.Length + 3);
+        reply.AddSimpleString($"{ctx.ArgString(0).ToUpperInvariant()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+        foreach (var line in lines) reply.AddSimpleString(line);
+        reply.AddSimpleString("HELP");
+        reply.AddSimpleString("    Print this help.");
+    }
+
+    /// <summary>Valkey's addReplySubcommandSyntaxError: an unknown subcommand or a wrong argument count for it.</summary>
+    public static void ReplySubcommandSyntaxError(this CommandContext ctx) =>
+        ctx.Reply.AddError($"ERR unknown subcommand or wrong number of arguments for '{ErrorMessages.Truncate(ctx.ArgString(1), 128)}'. Try {ctx.ArgString(0).ToUpperInvariant()} HELP.");
+}

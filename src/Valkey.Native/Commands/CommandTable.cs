@@ -35,7 +35,8 @@ public sealed class CommandTable
             .Concat(ClientCommands.Commands)
             .Concat(CommandCommands.Commands)
             .Concat(ObjectCommands.Commands)
-            .Concat(DebugCommands.Commands);
+            .Concat(DebugCommands.Commands)
+            .Concat(FunctionCommands.Commands);
 
     public IEnumerable<CommandSpec> All => _byName.Values;
     public int Count => _byName.Count;

@@ -29,4 +29,5 @@ public static class ErrorMessages
     public static string WrongArgCount(string fullName) => $"ERR wrong number of arguments for '{fullName}' command";
     public static string UnknownSubcommand(string sub, string container) => $"ERR unknown subcommand '{Truncate(sub, 128)}'. Try {container.ToUpperInvariant()} HELP.";
     public static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
+    public static ReadOnlySpan<byte> NoConfigFile => "ERR The server is running without a config file"u8;
 }

@@ -1,7 +1,207 @@
+using Valkey.Native.Storage;
+
 namespace Valkey.Native.Commands;
 
-// Placeholder: replaced by the family's real implementation.
-public static class ExpireCommands
+/// <summary>
+/// Time-to-live commands (Valkey's expire.c): EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT with
+/// NX/XX/GT/LT, TTL, PTTL, EXPIRETIME, PEXPIRETIME and PERSIST. Every time is resolved to an
+/// absolute Unix time in milliseconds against the command's cached clock, so a key cannot
+/// expire half way through a command.
+/// </summary>
+public static unsafe class ExpireCommands
 {
-    public static readonly CommandSpec[] Commands = [];
+    private const AclCategories WriteFast = AclCategories.Keyspace | AclCategories.Write | AclCategories.Fast;
+    private const AclCategories ReadFast = AclCategories.Keyspace | AclCategories.Read | AclCategories.Fast;
+
+    public static readonly CommandSpec[] Commands =
+    [
+        new CommandSpec("expire", -3, CommandFlags.Write | CommandFlags.Fast, WriteFast, Expire, 1, 1, 1)
+        {
+            Group = "generic", Summary = "Sets the expiration time of a key in seconds.", Since = "1.0.0", Complexity = "O(1)",
+        },
+        new CommandSpec("pexpire", -3, CommandFlags.Write | CommandFlags.Fast, WriteFast, PExpire, 1, 1, 1)
+        {
+            Group = "generic", Summary = "Sets the expiration time of a key in milliseconds.", Since = "2.6.0", Complexity = "O(1)",
+        },
+        new CommandSpec("expireat", -3, CommandFlags.Write | CommandFlags.Fast, WriteFast, ExpireAt, 1, 1, 1)
+        {
+            Group = "generic", Summary = "Sets the expiration time of a key to a Unix timestamp.", Since = "1.2.0", Complexity = "O(1)",
+        },
+        new CommandSpec("pexpireat", -3, CommandFlags.Write | CommandFlags.Fast, WriteFast, PExpireAt, 1, 1, 1)
+        {
+            Group = "generic", Summary = "Sets the expiration time of a key to a Unix milliseconds timestamp.", Since = "2.6.0", Complexity = "O(1)",
+        },
+        new CommandSpec("ttl", 2, CommandFlags.ReadOnly | CommandFlags.Fast, ReadFast, Ttl, 1, 1, 1)
+        {
+            Group = "generic", Summary = "Returns the expiration time in seconds of a key.", Since = "1.0.0", Complexity = "O(1)",
+        },
+        new CommandSpec("pttl", 2, CommandFlags.ReadOnly | CommandFlags.Fast, ReadFast, PTtl, 1, 1, 1)
+        {
+            Group = "generic", Summary = "Returns the expiration time in milliseconds of a key.", Since = "2.6.0", Complexity = "O(1)",
+        },
+        new CommandSpec("expiretime", 2, CommandFlags.ReadOnly | CommandFlags.Fast, ReadFast, ExpireTime, 1, 1, 1)
+        {
+            Group = "generic", Summary = "Returns the expiration time of a key as a Unix timestamp.", Since = "7.0.0", Complexity = "O(1)",
+        },
+        new CommandSpec("pexpiretime", 2, CommandFlags.ReadOnly | CommandFlags.Fast, ReadFast, PExpireTime, 1, 1, 1)
+        {
+            Group = "generic", Summary = "Returns the expiration time of a key as a Unix milliseconds timestamp.", Since = "7.0.0", Complexity = "O(1)",
+        },
+        new CommandSpec("persist", 2, CommandFlags.Write | CommandFlags.Fast, WriteFast, Persist, 1, 1, 1)
+        {
+            Group = "generic", Summary = "Removes the expiration time of a key.", Since = "2.2.0", Complexity = "O(1)",
+        },
+    ];
+
+    [Flags]
+    private enum Condition { None = 0, Nx = 1, Xx = 2, Gt = 4, Lt = 8 }
+
+    private static void Expire(CommandContext ctx) => ExpireGeneric(ctx, ctx.Keyspace.NowMs, seconds: true);
+    private static void ExpireAt(CommandContext ctx) => ExpireGeneric(ctx, 0, seconds: true);
+    private static void PExpire(CommandContext ctx) => ExpireGeneric(ctx, ctx.Keyspace.NowMs, seconds: false);
+    private static void PExpireAt(CommandContext ctx) => ExpireGeneric(ctx, 0, seconds: false);
+
+    /// <summary>
+    /// Options are parsed and validated before the time, and the time before the key is looked
+    /// up, so errors win over "no such key" exactly in Valkey's order.
+    /// </summary>
+    private static bool TryParseConditions(CommandContext ctx, out Condition conditions)
+    {
+        conditions = Condition.None;
+        for (int i = 3; i < ctx.ArgCount; i++)
+        {
+            if (ctx.ArgIs(i, "nx"u8)) conditions |= Condition.Nx;
+            else if (ctx.ArgIs(i, "xx"u8)) conditions |= Condition.Xx;
+            else if (ctx.ArgIs(i, "gt"u8)) conditions |= Condition.Gt;
+            else if (ctx.ArgIs(i, "lt"u8)) conditions |= Condition.Lt;
+            else
+            {
+                // Valkey formats the option with %s, so the text stops at an embedded NUL.
+                string option = ctx.ArgString(i);
+                int nul = option.IndexOf('\0');
+                ctx.Reply.AddError("ERR Unsupported option " + (nul >= 0 ? option[..nul] : option));
+                return false;
+            }
+        }
+        if ((conditions & Condition.Nx) != 0 && (conditions & (Condition.Xx | Condition.Gt | Condition.Lt)) != 0)
+        {
+            ctx.Reply.AddError("ERR NX and XX, GT or LT options at the same time are not compatible"u8);
+            return false;
+        }
+        if ((conditions & (Condition.Gt | Condition.Lt)) == (Condition.Gt | Condition.Lt))
+        {
+            ctx.Reply.AddError("ERR GT and LT options at the same time are not compatible"u8);
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Valkey's expireGenericCommand; <paramref name="baseTimeMs"/> is 0 for the *AT variants.</summary>
+    private static void ExpireGeneric(CommandContext ctx, long baseTimeMs, bool seconds)
+    {
+        if (!TryParseConditions(ctx, out var conditions)) return;
+        if (!ctx.TryGetInt64OrReply(2, out long when)) return;
+
+        // Negative times are allowed (they delete the key), but the conversion to milliseconds
+        // and the addition of the base time must not overflow.
+        if (seconds)
+        {
+            if (when > long.MaxValue / 1000 || when < long.MinValue / 1000)
+            {
+                ctx.Reply.AddError(ErrorMessages.InvalidExpireTime(ctx.Command.FullName));
+                return;
+            }
+            when *= 1000;
+        }
+        if (when > long.MaxValue - baseTimeMs)
+        {
+            ctx.Reply.AddError(ErrorMessages.InvalidExpireTime(ctx.Command.FullName));
+            return;
+        }
+        when += baseTimeMs;
+
+        var key = ctx.Arg(1);
+        Database db = ctx.Db;
+        byte* entry = db.LookupWrite(key);
+        if (entry == null)
+        {
+            ctx.Reply.AddInteger(0);
+            return;
+        }
+
+        if (conditions != Condition.None)
+        {
+            long current = Database.Header(entry)->ExpireAtMs;
+            bool hasTtl = current != ValueHeader.NoExpire;
+            bool refused =
+                ((conditions & Condition.Nx) != 0 && hasTtl)
+                || ((conditions & Condition.Xx) != 0 && !hasTtl)
+                // No TTL counts as an infinite one: nothing is greater, everything is less.
+                || ((conditions & Condition.Gt) != 0 && (!hasTtl || when <= current))
+                || ((conditions & Condition.Lt) != 0 && hasTtl && when >= current);
+            if (refused)
+            {
+                ctx.Reply.AddInteger(0);
+                return;
+            }
+        }
+
+        // A time already in the past deletes the key right away, reported as a "del" (Valkey's
+        // deleteExpiredKeyFromOverwriteAndPropagate). A replica instead stores the past time and
+        // waits for its primary's DEL; lazy expiry being disabled is how a replica shows here.
+        if (when <= ctx.Keyspace.NowMs && ctx.Keyspace.LazyExpireDeletes)
+        {
+            db.DeleteEntry(entry);
+            ctx.MarkDirty();
+            ctx.KeyChanged(NotifyClass.Generic, "del", key);
+            ctx.Reply.AddInteger(1);
+            return;
+        }
+
+        db.SetExpire(entry, when);
+        ctx.Reply.AddInteger(1);
+        ctx.KeyChanged(NotifyClass.Generic, "expire", key);
+        ctx.MarkDirty();
+    }
+
+    // ---- TTL family -------------------------------------------------------------------------
+
+    private static void Ttl(CommandContext ctx) => TtlGeneric(ctx, milliseconds: false, absolute: false);
+    private static void PTtl(CommandContext ctx) => TtlGeneric(ctx, milliseconds: true, absolute: false);
+    private static void ExpireTime(CommandContext ctx) => TtlGeneric(ctx, milliseconds: false, absolute: true);
+    private static void PExpireTime(CommandContext ctx) => TtlGeneric(ctx, milliseconds: true, absolute: true);
+
+    /// <summary>-2 for a missing (or expired) key, -1 without a TTL; seconds are rounded to nearest.</summary>
+    private static void TtlGeneric(CommandContext ctx, bool milliseconds, bool absolute)
+    {
+        byte* entry = ctx.Db.Lookup(ctx.Arg(1), LookupFlags.NoTouch);
+        if (entry == null)
+        {
+            ctx.Reply.AddInteger(-2);
+            return;
+        }
+        long expireAt = Database.Header(entry)->ExpireAtMs;
+        if (expireAt == ValueHeader.NoExpire)
+        {
+            ctx.Reply.AddInteger(-1);
+            return;
+        }
+        long ttl = absolute ? expireAt : expireAt - ctx.Keyspace.NowMs;
+        if (ttl < 0) ttl = 0;
+        ctx.Reply.AddInteger(milliseconds ? ttl : (ttl + 500) / 1000);
+    }
+
+    private static void Persist(CommandContext ctx)
+    {
+        var key = ctx.Arg(1);
+        byte* entry = ctx.Db.LookupWrite(key);
+        if (entry == null || !ctx.Db.RemoveExpire(entry))
+        {
+            ctx.Reply.AddInteger(0);
+            return;
+        }
+        ctx.KeyChanged(NotifyClass.Generic, "persist", key);
+        ctx.Reply.AddInteger(1);
+        ctx.MarkDirty();
+    }
 }

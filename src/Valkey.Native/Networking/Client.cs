@@ -139,6 +139,23 @@ public sealed unsafe class Client : IFileEventHandler
         }
     }
 
+    /// <summary>
+    /// Feeds request bytes as if they had been read from the socket (benchmarks and in-process
+    /// tests drive the full parse → dispatch → reply path this way, without a connection).
+    /// </summary>
+    internal void InjectInput(ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            EnsureReadRoom();
+            int n = Math.Min(data.Length, _queryCapacity - _queryLength);
+            data[..n].CopyTo(new Span<byte>(_query + _queryLength, n));
+            _queryLength += n;
+            data = data[n..];
+            ProcessInput();
+        }
+    }
+
     /// <summary>Executes every complete command in the query buffer (pipelining), stopping for backpressure.</summary>
     public void ProcessInput()
     {

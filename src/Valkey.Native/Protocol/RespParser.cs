@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Valkey.Native.Protocol;
 
@@ -156,16 +157,19 @@ public sealed class RespParser
     private ParseStatus ParseMultibulkCount(Span<byte> data, bool authenticated, out int consumed)
     {
         consumed = 0;
-        int cr = FindLineEnd(data, _scanFrom);
-        if (cr < 0)
+        if (!TryReadPlainLengthLine(data, 0, (byte)'*', out int cr, out long count))
         {
-            return data.Length > MaxLineSearchLength ? Fail(TooBigMultibulkCount) : ParseStatus.Incomplete;
+            cr = FindLineEnd(data, _scanFrom);
+            if (cr < 0)
+            {
+                return data.Length > MaxLineSearchLength ? Fail(TooBigMultibulkCount) : ParseStatus.Incomplete;
+            }
+            // Valkey only requires some byte after the '\r' and skips it without checking for '\n'.
+            if (cr > data.Length - 2) return ParseStatus.Incomplete;
+            if (!RespScanner.TryParseLength(data[1..cr], out count)) return Fail(InvalidMultibulkLength);
         }
-        // Valkey only requires some byte after the '\r' and skips it without checking for '\n'.
-        if (cr > data.Length - 2) return ParseStatus.Incomplete;
 
-        if (!RespScanner.TryParseLength(data[1..cr], out long count) || count > int.MaxValue)
-            return Fail(InvalidMultibulkLength);
+        if (count > int.MaxValue) return Fail(InvalidMultibulkLength);
         if (count > UnauthenticatedMaxArgs && !authenticated) return Fail(UnauthenticatedMultibulkLength);
 
         int next = cr + 2;
@@ -193,19 +197,21 @@ public sealed class RespParser
         {
             if (!awaitingData)
             {
-                int cr = FindLineEnd(data, scanFrom);
-                if (cr < 0)
+                if (!TryReadPlainLengthLine(data, pos, (byte)'$', out int cr, out bulkLength))
                 {
-                    if (available - pos > MaxLineSearchLength) return Fail(TooBigBulkCount);
-                    break;
-                }
-                if (cr > available - 2) break;
+                    cr = FindLineEnd(data, scanFrom);
+                    if (cr < 0)
+                    {
+                        if (available - pos > MaxLineSearchLength) return Fail(TooBigBulkCount);
+                        break;
+                    }
+                    if (cr > available - 2) break;
 
-                byte first = data[pos];
-                if (first != (byte)'$') return Fail(ExpectedDollar(first));
-                if (!RespScanner.TryParseLength(data[(pos + 1)..cr], out bulkLength) || bulkLength < 0 ||
-                    bulkLength > MaxBulkLength)
-                    return Fail(InvalidBulkLength);
+                    byte first = data[pos];
+                    if (first != (byte)'$') return Fail(ExpectedDollar(first));
+                    if (!RespScanner.TryParseLength(data[(pos + 1)..cr], out bulkLength)) return Fail(InvalidBulkLength);
+                }
+                if (bulkLength < 0 || bulkLength > MaxBulkLength) return Fail(InvalidBulkLength);
                 if (bulkLength > UnauthenticatedMaxBulkLength && !authenticated) return Fail(UnauthenticatedBulkLength);
 
                 pos = cr + 2;
@@ -233,6 +239,37 @@ public sealed class RespParser
         _stage = awaitingData ? Stage.BulkData : Stage.BulkHeader;
         if (awaitingData) _scanFrom = pos;
         return ParseStatus.Incomplete;
+    }
+
+    /// <summary>
+    /// Fast path for the usual length line: <paramref name="marker"/> at <paramref name="pos"/>, 1 to 18 digits without a
+    /// leading zero, '\r' and at least one more byte. Such a line contains no earlier '\r' or NUL and is a
+    /// valid string2ll number, so the answer equals the general path's. Anything else returns false and is
+    /// left to the general path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryReadPlainLengthLine(ReadOnlySpan<byte> data, int pos, byte marker, out int cr, out long value)
+    {
+        const int maxDigits = 18;
+        ref byte start = ref MemoryMarshal.GetReference(data);
+        int firstDigit = pos + 1;
+        int crLimit = Math.Min(data.Length - 2, firstDigit + maxDigits);
+        cr = 0;
+        value = 0;
+        if (crLimit <= firstDigit || Unsafe.Add(ref start, pos) != marker) return false;
+
+        ulong v = 0;
+        int i = firstDigit;
+        for (; i <= crLimit; i++)
+        {
+            uint digit = (uint)(Unsafe.Add(ref start, i) - '0');
+            if (digit > 9) break;
+            v = v * 10 + digit;
+        }
+        cr = i;
+        value = (long)v;
+        return i <= crLimit && i > firstDigit && Unsafe.Add(ref start, i) == (byte)'\r' &&
+               (Unsafe.Add(ref start, firstDigit) != (byte)'0' || i == firstDigit + 1);
     }
 
     /// <summary>

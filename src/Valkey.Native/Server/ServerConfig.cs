@@ -40,8 +40,13 @@ public sealed class ServerConfig
     public string MaxMemoryPolicy { get; set; } = "noeviction";
     public long LatencyTrackingInfoPercentiles { get; set; }
     /// <summary>Hashes convert from listpack to hashtable beyond these (hash-max-listpack-*).</summary>
-    public int HashMaxListpackEntries { get; set; } = 128;
+    public int HashMaxListpackEntries { get; set; } = 512;
     public int HashMaxListpackValue { get; set; } = 64;
+
+    /// <summary>"no", "yes" or "local": whether CONFIG SET may change protected parameters (dir).</summary>
+    public string EnableProtectedConfigs { get; set; } = "no";
+    /// <summary>RDB save points ("save" parameter); stored only until persistence exists.</summary>
+    public (long Seconds, int Changes)[] Save { get; set; } = [(3600, 1), (300, 100), (60, 10000)];
 
     /// <summary>The config file the server was started with (CONFIG REWRITE target), or empty.</summary>
     public string ConfigFile { get; set; } = "";

@@ -77,6 +77,19 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     /// <summary>Opens the configured listeners. Throws with Valkey-like text if none can be bound.</summary>
     public void Listen()
     {
+        OpenTcpListeners(_listeners);
+        if (Config.UnixSocket.Length > 0)
+        {
+            var l = Listener.OpenUnix(Config.UnixSocket, Config.UnixSocketPerm, Config.TcpBacklog, OnAccepted);
+            Loop.Register(l.Fd, l, IoEvents.Readable);
+            _listeners.Add(l);
+        }
+        if (_listeners.Count == 0) throw new InvalidOperationException("Configured to not listen anywhere, exiting.");
+    }
+
+    /// <summary>Opens a TCP listener per bind address (a "-" prefix marks an optional one).</summary>
+    private void OpenTcpListeners(List<Listener> opened)
+    {
         if (Config.Port != 0)
         {
             foreach (string spec in Config.Bind)
@@ -101,17 +114,37 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
                 }
                 catch (SocketException e)
                 {
+                    foreach (var done in opened.Where(o => o.Kind == ConnectionKind.Tcp).ToList())
+                    {
+                        Loop.Unregister(done.Fd);
+                        done.Dispose();
+                        opened.Remove(done);
+                    }
                     throw new InvalidOperationException($"Failed listening on port {Config.Port} (tcp), aborting. ({address}: {e.Message})");
                 }
             }
         }
-        if (Config.UnixSocket.Length > 0)
+    }
+
+    /// <summary>
+    /// CONFIG SET port/bind: opens the new TCP listeners first and closes the old ones only
+    /// when that worked, so a failed change leaves the server listening where it was.
+    /// </summary>
+    private void ReopenTcpListeners(string failureMessage)
+    {
+        var fresh = new List<Listener>();
+        var old = _listeners.Where(l => l.Kind == ConnectionKind.Tcp).ToList();
+        foreach (var l in old) { Loop.Unregister(l.Fd); l.Dispose(); _listeners.Remove(l); }
+        try
         {
-            var l = Listener.OpenUnix(Config.UnixSocket, Config.UnixSocketPerm, Config.TcpBacklog, OnAccepted);
-            Loop.Register(l.Fd, l, IoEvents.Readable);
-            _listeners.Add(l);
+            OpenTcpListeners(fresh);
         }
-        if (_listeners.Count == 0) throw new InvalidOperationException("Configured to not listen anywhere, exiting.");
+        catch (InvalidOperationException e)
+        {
+            Log.Warning(e.Message);
+            throw new InvalidOperationException(failureMessage);
+        }
+        _listeners.AddRange(fresh);
     }
 
     private void OnAccepted(int fd, ConnectionKind kind)
@@ -279,6 +312,12 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
                 break;
             case "logfile":
                 Log.File = Config.LogFile;
+                break;
+            case "port":
+                ReopenTcpListeners("Unable to listen on this port. Check server logs.");
+                break;
+            case "bind":
+                ReopenTcpListeners("Failed to bind to specified addresses.");
                 break;
             case "proto-max-bulk-len":
                 foreach (var c in _clients.Values) c.Parser.MaxBulkLength = Config.ProtoMaxBulkLen;

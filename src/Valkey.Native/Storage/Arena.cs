@@ -45,6 +45,16 @@ public sealed unsafe class Arena : IDisposable
     /// </summary>
     public int EmptyPageCacheLimit { get; set; } = 16;
 
+    /// <summary>
+    /// Large blocks bigger than this are not unmapped on Free but queued and given back
+    /// <see cref="ReleaseSliceBytes"/> at a time: unmapping resident memory costs ~25 µs per MB,
+    /// so returning a 128 MB bucket array in one go would stall the command thread for ms.
+    /// </summary>
+    public const int DeferredReleaseThreshold = 1 << 20;
+
+    /// <summary>How much queued memory each allocator slow path gives back.</summary>
+    public const int ReleaseSliceBytes = 1 << 20;
+
     // jemalloc-style classes: 8, 16, then four classes per doubling. Keeps the rounding
     // waste of a class under 25% while the number of classes stays small.
     private static ReadOnlySpan<ushort> ClassSizes =>
@@ -86,11 +96,20 @@ public sealed unsafe class Arena : IDisposable
 
     private enum PageState : byte { Partial, Full, EmptyCached }
 
+    /// <summary>Written at the start of a freed large mapping while it waits to be unmapped.</summary>
+    private struct PendingRelease
+    {
+        public PendingRelease* Next;
+        public nuint MappedBytes;   // still mapped, from the start of the block
+    }
+
     private readonly PageHeader** _partialPages;  // per class: pages with at least one free block
     private PageHeader* _emptyPages;              // fully free pages kept for reuse
     private int _emptyPageCount;
     private PageHeader* _allPages;
     private LargeBlockMap _largeBlocks;
+    private PendingRelease* _pendingRelease;      // freed large mappings still to be unmapped
+    private long _pendingReleaseBytes;
 
     private long _usedBytes;
     private long _reservedBytes;
@@ -121,6 +140,9 @@ public sealed unsafe class Arena : IDisposable
     public long LargeBlockCount => _largeBlockCount;
 
     public int CachedEmptyPages => _emptyPageCount;
+
+    /// <summary>Freed memory not yet returned to the OS (see <see cref="ReleaseDeferred"/>).</summary>
+    public long PendingReleaseBytes => _pendingReleaseBytes;
 
     /// <summary>Allocates at least <paramref name="size"/> bytes; never returns null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -244,6 +266,7 @@ public sealed unsafe class Arena : IDisposable
 
     private PageHeader* AcquirePage(int cls)
     {
+        if (_pendingRelease != null) ReleaseDeferred(ReleaseSliceBytes);
         PageHeader* page = _emptyPages;
         if (page != null)
         {
@@ -301,9 +324,10 @@ public sealed unsafe class Arena : IDisposable
         _pageCount--;
     }
 
-    /// <summary>Unmaps the cached empty pages (e.g. after a FLUSHALL, or on MEMORY PURGE).</summary>
+    /// <summary>Returns the cached empty pages and all deferred releases to the OS (e.g. MEMORY PURGE).</summary>
     public void TrimCache()
     {
+        ReleaseDeferred(long.MaxValue);
         while (_emptyPages != null)
         {
             PageHeader* page = _emptyPages;
@@ -336,6 +360,7 @@ public sealed unsafe class Arena : IDisposable
 
     private byte* AllocLarge(nuint size)
     {
+        if (_pendingRelease != null) ReleaseDeferred(ReleaseSliceBytes);
         nuint mapped = OsMemory.RoundUpToPage(size);
         if (mapped < size) throw new OutOfMemoryException("Arena: allocation size overflows");
         byte* p = OsMemory.MapAligned(mapped, PageSize);
@@ -353,11 +378,55 @@ public sealed unsafe class Arena : IDisposable
         nuint mapped = _largeBlocks.SizeOf(p);
         Debug.Assert(mapped != 0, "Free of a 64 KB aligned pointer that is not a large block");
         _largeBlocks.Set(p, 0);
-        OsMemory.Unmap(p, mapped);
-        _reservedBytes -= (long)mapped;
         _usedBytes -= (long)mapped;
         _liveBlocks--;
         _largeBlockCount--;
+        if (mapped <= DeferredReleaseThreshold)
+        {
+            OsMemory.Unmap(p, mapped);
+            _reservedBytes -= (long)mapped;
+            if (_pendingRelease != null) ReleaseDeferred(ReleaseSliceBytes);
+            return;
+        }
+        var pending = (PendingRelease*)p;
+        pending->Next = _pendingRelease;
+        pending->MappedBytes = mapped;
+        _pendingRelease = pending;
+        _pendingReleaseBytes += (long)mapped;
+        ReleaseDeferred(ReleaseSliceBytes);
+    }
+
+    /// <summary>
+    /// Unmaps up to about <paramref name="maxBytes"/> of freed large blocks, from their ends
+    /// backwards so each block's bookkeeping at its start stays mapped until its last slice.
+    /// The allocator calls this on its slow paths; the server cron should call it too so
+    /// memory comes back while the keyspace is idle. Returns the bytes still pending.
+    /// </summary>
+    public long ReleaseDeferred(long maxBytes)
+    {
+        while (_pendingRelease != null && maxBytes > 0)
+        {
+            PendingRelease* pending = _pendingRelease;
+            nuint mapped = pending->MappedBytes;
+            if ((ulong)maxBytes < mapped)
+            {
+                nuint slice = Math.Max((nuint)maxBytes & ~(OsMemory.PageSize - 1), OsMemory.PageSize);
+                if (OsMemory.TryReleaseRange((byte*)pending + (mapped - slice), slice))
+                {
+                    pending->MappedBytes = mapped - slice;
+                    _reservedBytes -= (long)slice;
+                    _pendingReleaseBytes -= (long)slice;
+                    return _pendingReleaseBytes;
+                }
+                // The OS cannot give back part of a mapping: the whole of it goes now.
+            }
+            _pendingRelease = pending->Next;
+            OsMemory.Unmap((byte*)pending, mapped);
+            _reservedBytes -= (long)mapped;
+            _pendingReleaseBytes -= (long)mapped;
+            maxBytes -= (long)mapped;
+        }
+        return _pendingReleaseBytes;
     }
 
     private byte* ReallocLarge(byte* p, nuint newSize)
@@ -427,9 +496,10 @@ public sealed unsafe class Arena : IDisposable
         _allPages = null;
         _emptyPages = null;
         _largeBlocks.ForEach(&OsMemory.Unmap);
+        ReleaseDeferred(long.MaxValue);
         _largeBlocks.Dispose();
         NativeMemory.Free(_partialPages);
-        _reservedBytes = _usedBytes = _liveBlocks = _pageCount = _largeBlockCount = 0;
+        _reservedBytes = _usedBytes = _liveBlocks = _pageCount = _largeBlockCount = _pendingReleaseBytes = 0;
     }
 
     // ---------------------------------------------------------------- class tables

@@ -110,6 +110,8 @@ public sealed unsafe class Database : IDisposable
         h->ExpireAtMs = ValueHeader.NoExpire;
         h->VolatileIndex = -1;
         h->Length = 0;
+        // dbAdd's "new" event: every family creates keys through here.
+        _keyspace.Observer.Notify(NotifyClass.New, "new", key, Id);
         return entry;
     }
 

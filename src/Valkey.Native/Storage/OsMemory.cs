@@ -30,6 +30,7 @@ internal static unsafe class OsMemory
     private const int MremapFixed = 2;
     private const uint MemCommitReserve = 0x1000 | 0x2000;
     private const uint MemRelease = 0x8000;
+    private const uint MemDecommit = 0x4000;
     private const uint PageReadWrite = 0x04;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -86,6 +87,21 @@ internal static unsafe class OsMemory
             case Backend.Posix: munmap((nint)p, size); break;
             case Backend.Windows: VirtualFree((nint)p, 0, MemRelease); break;
             default: NativeMemory.AlignedFree(p); break;
+        }
+    }
+
+    /// <summary>
+    /// Gives back the pages of [p, p + size), a page-aligned sub-range of a mapping whose start
+    /// stays mapped (it is unmapped whole later). Returns false where the OS cannot release
+    /// part of a mapping.
+    /// </summary>
+    public static bool TryReleaseRange(byte* p, nuint size)
+    {
+        switch (Kind)
+        {
+            case Backend.Posix: return munmap((nint)p, size) == 0;
+            case Backend.Windows: return VirtualFree((nint)p, size, MemDecommit) != 0;
+            default: return false;
         }
     }
 

@@ -123,69 +123,11 @@ public readonly struct LongDouble
     private static bool TryParseDecimal(ReadOnlySpan<byte> text, bool negative, out LongDouble value)
     {
         value = Zero;
-        if (!NumberParser.IsDecimalSyntax(text, out bool hasNonZeroDigit)) return false;
-        if (!hasNonZeroDigit)
-        {
-            value = new LongDouble(0, 0, negative, Kind.Finite);
-            return true;
-        }
-
-        // Split into the digit string and a power of ten: value = digits × 10^decimalExponent.
-        int end = text.IndexOfAny((byte)'e', (byte)'E');
-        if (end < 0) end = text.Length;
-        long decimalExponent = 0;
-        if (end < text.Length) decimalExponent = ParseSaturatedExponent(text[(end + 1)..]);
-        ReadOnlySpan<byte> mantissa = text[..end];
-
-        BigInteger digits = BigInteger.Zero;
-        int significantDigits = 0;
-        bool afterPoint = false;
-        ulong chunk = 0;
-        int chunkLength = 0;
-        foreach (byte b in mantissa)
-        {
-            if (b == '.')
-            {
-                afterPoint = true;
-                continue;
-            }
-            if (afterPoint) decimalExponent--;
-            if (significantDigits == 0 && b == '0') continue;
-            significantDigits++;
-            chunk = chunk * 10 + (ulong)(b - '0');
-            if (++chunkLength == 18)
-            {
-                digits = digits * TenPow18 + chunk;
-                chunk = 0;
-                chunkLength = 0;
-            }
-        }
-        if (chunkLength > 0) digits = digits * BigInteger.Pow(10, chunkLength) + chunk;
-
-        // digits has 'significantDigits' digits, so log10(value) lies in [sig - 1 + exp, sig + exp).
-        // Largest finite ≈ 1.19e4932; half the smallest subnormal ≈ 1.8e-4951.
-        long magnitude = significantDigits + decimalExponent;
-        if (magnitude - 1 > 4940) return false;
-        if (magnitude < -4960) return false;
-
-        RoundResult result;
-        if (decimalExponent >= 0)
-        {
-            result = Round(digits * BigInteger.Pow(10, (int)decimalExponent), 0, false, negative);
-        }
-        else
-        {
-            BigInteger divisor = BigInteger.Pow(10, (int)-decimalExponent);
-            // Enough quotient bits for 64 significant bits, a rounding bit and a guard bit.
-            long shift = Math.Max(0, 68 + (long)divisor.GetBitLength() - (long)digits.GetBitLength());
-            BigInteger quotient = BigInteger.DivRem(digits << (int)shift, divisor, out BigInteger remainder);
-            result = Round(quotient, -shift, !remainder.IsZero, negative);
-        }
-        value = result.Value;
-        return result.Status == RoundStatus.Exact;
+        if (!NumberParser.IsDecimalSyntax(text, out _, out _)) return false;
+        RoundStatus status = ExactRounding.RoundDecimal(text, ExactRounding.X87, out ulong significand, out long exponent);
+        value = FromRounded(status, significand, exponent, negative);
+        return status == RoundStatus.InRange;
     }
-
-    private static readonly BigInteger TenPow18 = new(1_000_000_000_000_000_000UL);
 
     private static bool TryParseHex(ReadOnlySpan<byte> text, bool negative, out LongDouble value)
     {
@@ -221,75 +163,18 @@ public readonly struct LongDouble
         if (chunkLength > 0) digits = (digits << (4 * chunkLength)) | chunk;
         if (digitCount == 0 || !NumberParser.TryParseBinaryExponent(text[i..], out long explicitExponent)) return false;
 
-        if (digits.IsZero)
-        {
-            value = new LongDouble(0, 0, negative, Kind.Finite);
-            return true;
-        }
-        RoundResult result = Round(digits, binaryExponent + explicitExponent, false, negative);
-        value = result.Value;
-        return result.Status == RoundStatus.Exact;
+        RoundStatus status = ExactRounding.Round(digits, binaryExponent + explicitExponent, false, ExactRounding.X87,
+            out ulong significand, out long exponent);
+        value = FromRounded(status, significand, exponent, negative);
+        return status == RoundStatus.InRange;
     }
 
-    /// <summary>Parses [sign]digits after 'e', saturating well beyond any representable magnitude.</summary>
-    private static long ParseSaturatedExponent(ReadOnlySpan<byte> text)
+    private static LongDouble FromRounded(RoundStatus status, ulong significand, long exponent, bool negative) => status switch
     {
-        bool negative = text[0] == '-';
-        int i = text[0] == '-' || text[0] == '+' ? 1 : 0;
-        long exponent = 0;
-        for (; i < text.Length; i++)
-            if (exponent < 1_000_000_000) exponent = exponent * 10 + (text[i] - '0');
-        return negative ? -exponent : exponent;
-    }
-
-    private enum RoundStatus { Exact, Overflow, Underflow }
-
-    private readonly record struct RoundResult(LongDouble Value, RoundStatus Status);
-
-    /// <summary>
-    /// Rounds magnitude × 2^exponent (plus, when <paramref name="sticky"/>, a positive amount smaller
-    /// than 2^exponent) to the format, half to even. "Exact" here means representable as a finite
-    /// non-zero or exactly-zero value; overflow gives infinity and underflow gives zero, the two
-    /// cases strtold() flags with ERANGE.
-    /// </summary>
-    private static RoundResult Round(BigInteger magnitude, long exponent, bool sticky, bool negative)
-    {
-        long bitLength = (long)magnitude.GetBitLength();
-        long resultExponent = Math.Max(bitLength + exponent - 64, MinExponent);
-        long shift = resultExponent - exponent;
-
-        ulong significand;
-        if (shift <= 0)
-        {
-            significand = (ulong)(magnitude << (int)-shift);
-        }
-        else if (shift > bitLength)
-        {
-            // Below half of the smallest step: rounds to zero.
-            significand = 0;
-        }
-        else
-        {
-            BigInteger kept = magnitude >> (int)shift;
-            BigInteger rest = magnitude - (kept << (int)shift);
-            BigInteger half = BigInteger.One << (int)(shift - 1);
-            int comparison = rest.CompareTo(half);
-            bool roundUp = comparison > 0 || (comparison == 0 && (sticky || !kept.IsEven));
-            if (roundUp) kept += 1;
-            if (kept.GetBitLength() > 64)
-            {
-                kept >>= 1;
-                resultExponent++;
-            }
-            significand = (ulong)kept;
-        }
-
-        if (resultExponent > MaxExponent)
-            return new RoundResult(negative ? NegativeInfinity : PositiveInfinity, RoundStatus.Overflow);
-        if (significand == 0)
-            return new RoundResult(new LongDouble(0, 0, negative, Kind.Finite), RoundStatus.Underflow);
-        return new RoundResult(new LongDouble(significand, (int)resultExponent, negative, Kind.Finite), RoundStatus.Exact);
-    }
+        RoundStatus.Overflow => negative ? NegativeInfinity : PositiveInfinity,
+        RoundStatus.InRange when significand != 0 => new LongDouble(significand, (int)exponent, negative, Kind.Finite),
+        _ => new LongDouble(0, 0, negative, Kind.Finite),
+    };
 
     /// <summary>IEEE addition rounded once to the format (what x87 <c>fadd</c> does at extended precision).</summary>
     public static LongDouble operator +(LongDouble a, LongDouble b) => a.Add(b);
@@ -310,7 +195,9 @@ public readonly struct LongDouble
         BigInteger sum = (_negative ? -left : left) + (other._negative ? -right : right);
         // An exact zero sum of opposite signs is +0 when rounding to nearest.
         if (sum.IsZero) return Zero;
-        return Round(BigInteger.Abs(sum), common, false, sum.Sign < 0).Value;
+        RoundStatus status = ExactRounding.Round(BigInteger.Abs(sum), common, false, ExactRounding.X87,
+            out ulong significand, out long exponent);
+        return FromRounded(status, significand, exponent, sum.Sign < 0);
     }
 
     /// <summary>
@@ -506,5 +393,137 @@ public readonly struct LongDouble
         if (text.Length > dest.Length) NumberFormatter.ThrowTooSmall();
         text.CopyTo(dest);
         return text.Length;
+    }
+}
+
+/// <summary>How a value came out of rounding: exactly representable or rounded (zero included), or
+/// outside the format's range, the two cases glibc's strtod()/strtold() flag with ERANGE.</summary>
+internal enum RoundStatus { InRange, Overflow, Underflow }
+
+/// <summary>
+/// Correct rounding of exact binary or decimal values into a binary floating-point format, half to
+/// even with gradual underflow, using <see cref="BigInteger"/>. Shared by the long double parser and
+/// by the double parser for very long inputs.
+/// </summary>
+internal static class ExactRounding
+{
+    /// <summary>A format as significand bits and the range of the exponent of the significand's lowest bit.</summary>
+    internal readonly record struct Format(int Precision, int MinExponent, int MaxExponent);
+
+    /// <summary>x87 extended: 64 bits, 2^-16445 .. just below 2^16384.</summary>
+    internal static readonly Format X87 = new(64, LongDouble.MinExponent, LongDouble.MaxExponent);
+
+    /// <summary>IEEE binary64: 53 bits, 2^-1074 .. just below 2^1024.</summary>
+    internal static readonly Format Binary64 = new(53, -1074, 1023 - 52);
+
+    private static readonly BigInteger TenPow18 = new(1_000_000_000_000_000_000UL);
+
+    /// <summary>
+    /// Rounds the value of already validated unsigned decimal text (<c>digits[.digits][e[sign]digits]</c>)
+    /// to <paramref name="format"/>. A zero significand with <see cref="RoundStatus.InRange"/> is an exact zero.
+    /// </summary>
+    public static RoundStatus RoundDecimal(ReadOnlySpan<byte> text, Format format, out ulong significand, out long exponent)
+    {
+        significand = 0;
+        exponent = 0;
+        int end = text.IndexOfAny((byte)'e', (byte)'E');
+        if (end < 0) end = text.Length;
+        long decimalExponent = end < text.Length ? ParseSaturatedExponent(text[(end + 1)..]) : 0;
+
+        // value = digits × 10^decimalExponent, digits without leading zeros.
+        BigInteger digits = BigInteger.Zero;
+        int significantDigits = 0;
+        bool afterPoint = false;
+        ulong chunk = 0;
+        int chunkLength = 0;
+        foreach (byte b in text[..end])
+        {
+            if (b == '.')
+            {
+                afterPoint = true;
+                continue;
+            }
+            if (afterPoint) decimalExponent--;
+            if (significantDigits == 0 && b == '0') continue;
+            significantDigits++;
+            chunk = chunk * 10 + (ulong)(b - '0');
+            if (++chunkLength == 18)
+            {
+                digits = digits * TenPow18 + chunk;
+                chunk = 0;
+                chunkLength = 0;
+            }
+        }
+        if (significantDigits == 0) return RoundStatus.InRange;
+        if (chunkLength > 0) digits = digits * BigInteger.Pow(10, chunkLength) + chunk;
+
+        // log10(value) lies in [magnitude - 1, magnitude); skip the arithmetic when clearly out of range.
+        long magnitude = significantDigits + decimalExponent;
+        int largestDecimal = (int)Math.Ceiling((format.MaxExponent + format.Precision) * Log10Of2) + 1;
+        int smallestDecimal = (int)Math.Floor(format.MinExponent * Log10Of2) - 2;
+        if (magnitude - 1 > largestDecimal) return RoundStatus.Overflow;
+        if (magnitude < smallestDecimal) return RoundStatus.Underflow;
+
+        if (decimalExponent >= 0)
+            return Round(digits * BigInteger.Pow(10, (int)decimalExponent), 0, false, format, out significand, out exponent);
+
+        BigInteger divisor = BigInteger.Pow(10, (int)-decimalExponent);
+        // Enough quotient bits for the significand, a rounding bit and a guard bit.
+        long shift = Math.Max(0, format.Precision + 4 + (long)divisor.GetBitLength() - (long)digits.GetBitLength());
+        BigInteger quotient = BigInteger.DivRem(digits << (int)shift, divisor, out BigInteger remainder);
+        return Round(quotient, -shift, !remainder.IsZero, format, out significand, out exponent);
+    }
+
+    private const double Log10Of2 = 0.30102999566398120;
+
+    /// <summary>Parses [sign]digits after 'e', saturating well beyond any representable magnitude.</summary>
+    private static long ParseSaturatedExponent(ReadOnlySpan<byte> text)
+    {
+        bool negative = text[0] == '-';
+        int i = text[0] == '-' || text[0] == '+' ? 1 : 0;
+        long exponent = 0;
+        for (; i < text.Length; i++)
+            if (exponent < 1_000_000_000) exponent = exponent * 10 + (text[i] - '0');
+        return negative ? -exponent : exponent;
+    }
+
+    /// <summary>
+    /// Rounds magnitude × 2^exponent (plus, when <paramref name="sticky"/>, a positive amount smaller
+    /// than 2^exponent) to the format. Normal results have the top significand bit set; subnormal
+    /// ones have the minimum exponent.
+    /// </summary>
+    public static RoundStatus Round(BigInteger magnitude, long exponent, bool sticky, Format format,
+        out ulong significand, out long resultExponent)
+    {
+        significand = 0;
+        resultExponent = 0;
+        if (magnitude.IsZero) return RoundStatus.InRange;
+
+        long bitLength = (long)magnitude.GetBitLength();
+        resultExponent = Math.Max(bitLength + exponent - format.Precision, format.MinExponent);
+        long shift = resultExponent - exponent;
+
+        if (shift <= 0)
+        {
+            significand = (ulong)(magnitude << (int)-shift);
+        }
+        else if (shift <= bitLength)
+        {
+            BigInteger kept = magnitude >> (int)shift;
+            BigInteger rest = magnitude - (kept << (int)shift);
+            int comparison = rest.CompareTo(BigInteger.One << (int)(shift - 1));
+            if (comparison > 0 || (comparison == 0 && (sticky || !kept.IsEven))) kept += 1;
+            if (kept.GetBitLength() > format.Precision)
+            {
+                kept >>= 1;
+                resultExponent++;
+            }
+            significand = (ulong)kept;
+        }
+        // else: below half of the smallest step, so it rounds to zero.
+
+        if (resultExponent > format.MaxExponent) return RoundStatus.Overflow;
+        if (significand == 0) return RoundStatus.Underflow;
+        return RoundStatus.InRange;
     }
 }

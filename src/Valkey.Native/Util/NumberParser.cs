@@ -10,7 +10,7 @@ namespace Valkey.Native.Util;
 /// </summary>
 public static class NumberParser
 {
-    /// <summary>Valkey's LONG_STR_SIZE: integer arguments of this many bytes or more are rejected outright.</summary>
+    /// <summary>Longest text string2ll() accepts: Valkey rejects LONG_STR_SIZE (21) bytes or more outright.</summary>
     public const int MaxInt64Length = 20;
 
     /// <summary>
@@ -34,7 +34,7 @@ public static class NumberParser
         {
             uint digit = (uint)(s[i] - '0');
             if (digit > 9) return false;
-            // At most 19 digits follow the first, so only the last step can overflow a ulong.
+            // Twenty digits can exceed even a ulong.
             if (magnitude > (ulong.MaxValue - digit) / 10) return false;
             magnitude = magnitude * 10 + digit;
         }
@@ -82,11 +82,35 @@ public static class NumberParser
         if (IsHexPrefix(s, i))
             return TryParseHexDouble(s[(i + 2)..], negative, out value);
 
-        if (!IsDecimalSyntax(s[i..], out bool hasNonZeroDigit)) return false;
+        if (!IsDecimalSyntax(s[i..], out bool hasNonZeroDigit, out int mantissaDigits)) return false;
+        if (mantissaDigits > MaxDigitsForBuiltInParse)
+            return TryParseLongDecimal(s[i..], negative, out value);
+
         const NumberStyles style = NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
         if (!double.TryParse(s, style, CultureInfo.InvariantCulture, out value)) return false;
         if (double.IsInfinity(value)) return false;            // ERANGE overflow
         if (value == 0 && hasNonZeroDigit) return false;       // ERANGE underflow to zero
+        return true;
+    }
+
+    /// <summary>
+    /// .NET keeps only the first 768 significant digits and folds the rest into a sticky bit. Rather
+    /// than depend on that being enough for every input, mantissas longer than this (leading zeros
+    /// included) are rounded exactly with big integers; such inputs are rare and off the hot path.
+    /// </summary>
+    private const int MaxDigitsForBuiltInParse = 700;
+
+    private static bool TryParseLongDecimal(ReadOnlySpan<byte> s, bool negative, out double value)
+    {
+        value = 0;
+        RoundStatus status = ExactRounding.RoundDecimal(s, ExactRounding.Binary64, out ulong significand, out long exponent);
+        if (status != RoundStatus.InRange) return false;
+        // Normal doubles have bit 52 set and a biased exponent of exponent + 1075; subnormals are the raw fraction.
+        ulong bits = significand >= 1UL << 52
+            ? ((ulong)(exponent + 1075) << 52) | (significand & 0x000F_FFFF_FFFF_FFFFUL)
+            : significand;
+        value = BitConverter.UInt64BitsToDouble(bits);
+        if (negative) value = -value;
         return true;
     }
 
@@ -103,11 +127,11 @@ public static class NumberParser
     /// with at least one mantissa digit. strtod() would stop early at anything else, which Valkey
     /// rejects because the whole argument was not consumed.
     /// </summary>
-    internal static bool IsDecimalSyntax(ReadOnlySpan<byte> s, out bool hasNonZeroDigit)
+    internal static bool IsDecimalSyntax(ReadOnlySpan<byte> s, out bool hasNonZeroDigit, out int mantissaDigits)
     {
         hasNonZeroDigit = false;
+        mantissaDigits = 0;
         int i = 0;
-        int mantissaDigits = 0;
         for (; i < s.Length && IsDigit(s[i]); i++)
         {
             mantissaDigits++;

@@ -37,6 +37,7 @@ namespace Valkey.Native.Tests.Infrastructure
         private readonly List<string> _extraArgs;
         private readonly bool _ownsWorkingDirectory;
         private Process? _process;
+        private Process? _watchdog;
         private bool _disposed;
         private int? _lastPid;
         private int? _lastExitCode;
@@ -196,6 +197,7 @@ namespace Valkey.Native.Tests.Infrastructure
         {
             if (_disposed) return;
             try { Stop(TimeSpan.FromSeconds(5)); } catch { /* best effort */ }
+            StopWatchdog();
             _disposed = true;
             if (_process is { } p)
             {
@@ -303,6 +305,32 @@ namespace Valkey.Native.Tests.Infrastructure
             p.BeginOutputReadLine();
             p.BeginErrorReadLine();
             try { p.StandardInput.Close(); } catch (IOException) { }
+            StartWatchdog(p.Id);
+        }
+
+        // If the test host dies without running its exit handlers (crash, FailFast, killed by the hang
+        // timeout), a small shell loop kills the server, so no server outlives the test run.
+        private void StartWatchdog(int serverPid)
+        {
+            StopWatchdog();
+            if (OperatingSystem.IsWindows() || !File.Exists("/bin/sh")) return;
+            var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add(
+                "exec </dev/null >/dev/null 2>&1; " +
+                $"while kill -0 {Environment.ProcessId}; do kill -0 {serverPid} || exit 0; sleep 1; done; " +
+                $"kill -KILL {serverPid}");
+            try { _watchdog = Process.Start(psi); }
+            catch (Win32Exception) { _watchdog = null; }
+        }
+
+        private void StopWatchdog()
+        {
+            var w = _watchdog;
+            _watchdog = null;
+            if (w is null) return;
+            try { if (!w.HasExited) w.Kill(); } catch (InvalidOperationException) { } catch (Win32Exception) { }
+            w.Dispose();
         }
 
         private bool WaitUntilReady(out string why)

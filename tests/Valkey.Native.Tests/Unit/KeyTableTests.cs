@@ -165,7 +165,7 @@ public sealed unsafe class KeyTableTests
         byte* big = _table.Add(longKey, 16);
         Assert.That(_table.Find(longKey) == big, Is.True);
         Assert.That(KeyTable.KeyOf(big).SequenceEqual(longKey), Is.True);
-        Assert.That((nuint)KeyTable.PayloadOf(big) % 8, Is.Zero);
+        Assert.That((ulong)KeyTable.PayloadOf(big) % 8, Is.Zero);
 
         Assert.That(_table.Unlink(b1), Is.True);
         Assert.That(_table.Unlink(b1), Is.False, "an unlinked entry is no longer in the table");
@@ -334,13 +334,17 @@ public sealed unsafe class KeyTableTests
         int calls = 0;
         do
         {
-            cursor = _table.Scan(cursor, ref visitor);
-            for (int i = 0; i < 40; i++) AddId(added++, "new:");
+            // Like SCAN with COUNT 10: about ten entries per call, then the keyspace grows by
+            // twice that. A scan must outpace growth to finish at all; at this ratio the table
+            // ends up about e^2 times larger.
+            int target = visitor.Visits + 10;
+            do cursor = _table.Scan(cursor, ref visitor); while (cursor != 0 && visitor.Visits < target);
+            for (int i = 0; i < 20; i++) AddId(added++, "new:");
             _table.RehashSteps(rehashStepsBetweenCalls);
-            Assert.That(++calls, Is.LessThan(10_000_000), "scan does not terminate");
+            Assert.That(++calls, Is.LessThan(100_000), "scan does not terminate");
         } while (cursor != 0);
 
-        Assert.That(_table.BucketCount, Is.GreaterThanOrEqualTo(bucketsAtStart * 8), "the table must have grown several times during the scan");
+        Assert.That(_table.BucketCount, Is.GreaterThanOrEqualTo(bucketsAtStart * 4), "the table must have grown several times during the scan");
         var missing = Enumerable.Range(0, stable).Select(i => $"stable:{i}").Where(k => !visitor.Seen.Contains(k)).ToList();
         Assert.That(missing, Is.Empty);
     }

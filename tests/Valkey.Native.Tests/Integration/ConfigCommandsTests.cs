@@ -1,0 +1,344 @@
+using NUnit.Framework;
+using StackExchange.Redis;
+using Valkey.Native.Tests.Infrastructure;
+
+namespace Valkey.Native.Tests.Integration;
+
+/// <summary>
+/// CONFIG GET / SET / RESETSTAT / REWRITE / HELP end to end. CONFIG SET changes global state, so
+/// the fixture has a server of its own and every test puts back what it changed.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public class ConfigCommandsTests
+{
+    private ServerProcess _server = null!;
+    private ConnectionMultiplexer _connection = null!;
+    private string _tempDir = null!;
+
+    [OneTimeSetUp]
+    public void StartServer()
+    {
+        _server = ServerProcess.Start();
+        _connection = _server.Connect();
+        _tempDir = Path.Combine(Path.GetTempPath(), "valkey-native-config-it", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_tempDir);
+    }
+
+    [OneTimeTearDown]
+    public void StopServer()
+    {
+        _connection?.Dispose();
+        _server?.Dispose();
+        try { Directory.Delete(_tempDir, recursive: true); } catch (IOException) { }
+    }
+
+    private string Raw(params string[] args)
+    {
+        using var raw = _server.CreateRawClient();
+        return raw.Execute(args);
+    }
+
+    private static string Bulk(string s) => $"${System.Text.Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
+
+    private Dictionary<string, string> ConfigGet(params string[] patterns)
+    {
+        var result = (RedisResult[])_connection.GetDatabase().Execute("CONFIG", ["GET", .. patterns])!;
+        var map = new Dictionary<string, string>();
+        for (int i = 0; i < result.Length; i += 2)
+        {
+            Assert.That(map.TryAdd(result[i].ToString()!, result[i + 1].ToString()!), Is.True, $"duplicate {result[i]}");
+        }
+        return map;
+    }
+
+    // ---- GET -----------------------------------------------------------------------------
+
+    [Test]
+    public void GetOneParameterIsAFlatPairInResp2()
+    {
+        Assert.That(Raw("CONFIG", "GET", "port"), Is.EqualTo("*2\r\n" + Bulk("port") + Bulk(_server.Port.ToString())));
+        Assert.That(Raw("config", "get", "no-such-parameter"), Is.EqualTo("*0\r\n"));
+    }
+
+    [Test]
+    public void GetIsAMapInResp3()
+    {
+        using var raw = _server.CreateRawClient();
+        raw.SendCommand("HELLO", "3");
+        raw.ReadReply();
+        Assert.That(raw.Execute("CONFIG", "GET", "timeout"), Is.EqualTo("%1\r\n" + Bulk("timeout") + Bulk("0")));
+    }
+
+    [Test]
+    public void GetGlobsAreCaseInsensitiveAndHaveNoDuplicates()
+    {
+        var all = ConfigGet("*");
+        Assert.That(all.Keys, Is.SupersetOf(new[]
+        {
+            "port", "bind", "protected-mode", "unixsocket", "unixsocketperm", "tcp-backlog", "timeout", "tcp-keepalive",
+            "databases", "maxclients", "hz", "dynamic-hz", "dir", "logfile", "loglevel", "pidfile", "requirepass",
+            "proto-max-bulk-len", "client-query-buffer-limit", "enable-debug-command", "daemonize",
+            "active-expire-effort", "lazyfree-lazy-user-flush", "lazyfree-lazy-user-del", "maxmemory", "maxmemory-policy",
+            "hash-max-listpack-entries", "hash-max-ziplist-entries",
+        }));
+
+        var some = ConfigGet("MAXMEMORY*", "maxmemory", "*ziplist-entries", "hash-max-listpack-entries", "bind");
+        Assert.That(some.Keys, Is.EquivalentTo(new[]
+            { "maxmemory", "maxmemory-policy", "hash-max-ziplist-entries", "hash-max-listpack-entries", "bind" }));
+        Assert.That(some["bind"], Is.EqualTo("127.0.0.1"));
+        Assert.That(ConfigGet("t?meout")["timeout"], Is.EqualTo("0"));
+        Assert.That(ConfigGet("[pq]ort").Keys, Is.EquivalentTo(new[] { "port" }));
+    }
+
+    [Test]
+    public void OurOwnParameterIsHiddenFromPatternsButFoundByName()
+    {
+        Assert.That(ConfigGet("*").Keys, Has.No.Member("event-loop-backend"));
+        Assert.That(ConfigGet("event-loop-*"), Is.Empty);
+        Assert.That(ConfigGet("event-loop-backend")["event-loop-backend"], Is.AnyOf("epoll", "poll"));
+    }
+
+    [Test]
+    public void GetPrintsValkeyFormats()
+    {
+        var v = ConfigGet("proto-max-bulk-len", "protected-mode", "loglevel", "databases", "unixsocketperm", "save", "daemonize");
+        Assert.That(v["proto-max-bulk-len"], Is.EqualTo("536870912"));
+        Assert.That(v["protected-mode"], Is.EqualTo("yes"));
+        Assert.That(v["loglevel"], Is.EqualTo("notice"));
+        Assert.That(v["databases"], Is.EqualTo("16"));
+        Assert.That(v["unixsocketperm"], Is.EqualTo("0"));
+        Assert.That(v["save"], Is.EqualTo("3600 1 300 100 60 10000"));
+        Assert.That(v["daemonize"], Is.EqualTo("no"));
+        Assert.That(ConfigGet("dir")["dir"], Is.EqualTo(_server.WorkingDirectory));
+    }
+
+    // ---- SET -----------------------------------------------------------------------------
+
+    [Test]
+    public void SetSeveralPairsAtOnce()
+    {
+        Assert.That(Raw("CONFIG", "SET", "maxmemory", "10mb", "timeout", "300", "maxmemory-policy", "ALLKEYS-LRU", "hash-max-ziplist-entries", "100"),
+            Is.EqualTo("+OK\r\n"));
+        try
+        {
+            var v = ConfigGet("maxmemory", "timeout", "maxmemory-policy", "hash-max-listpack-entries");
+            Assert.That(v["maxmemory"], Is.EqualTo("10485760"));
+            Assert.That(v["timeout"], Is.EqualTo("300"));
+            Assert.That(v["maxmemory-policy"], Is.EqualTo("allkeys-lru"));
+            Assert.That(v["hash-max-listpack-entries"], Is.EqualTo("100"));
+        }
+        finally
+        {
+            Assert.That(Raw("CONFIG", "SET", "maxmemory", "0", "timeout", "0", "maxmemory-policy", "noeviction", "hash-max-listpack-entries", "128"),
+                Is.EqualTo("+OK\r\n"));
+        }
+    }
+
+    [Test]
+    public void FailedSetChangesNothing()
+    {
+        Assert.That(Raw("CONFIG", "SET", "maxmemory", "10000002"), Is.EqualTo("+OK\r\n"));
+        try
+        {
+            Assert.That(Raw("CONFIG", "SET", "maxmemory", "10000001", "timeout", "12", "client-query-buffer-limit", "invalid", "hz", "50"),
+                Is.EqualTo("-ERR CONFIG SET failed (possibly related to argument 'client-query-buffer-limit') - argument must be a memory value\r\n"));
+            var v = ConfigGet("maxmemory", "timeout", "client-query-buffer-limit", "hz");
+            Assert.That(v["maxmemory"], Is.EqualTo("10000002"));
+            Assert.That(v["timeout"], Is.EqualTo("0"));
+            Assert.That(v["client-query-buffer-limit"], Is.EqualTo("1073741824"));
+            Assert.That(v["hz"], Is.EqualTo("10"));
+        }
+        finally
+        {
+            Assert.That(Raw("CONFIG", "SET", "maxmemory", "0"), Is.EqualTo("+OK\r\n"));
+        }
+    }
+
+    [TestCase(new[] { "no-such", "1" }, "ERR Unknown option or number of arguments for CONFIG SET - 'no-such'")]
+    [TestCase(new[] { "databases", "4" }, "ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config")]
+    [TestCase(new[] { "daemonize", "yes" }, "ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config")]
+    [TestCase(new[] { "enable-debug-command", "no" }, "ERR CONFIG SET failed (possibly related to argument 'enable-debug-command') - can't set immutable config")]
+    [TestCase(new[] { "dir", "/tmp" }, "ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config")]
+    [TestCase(new[] { "maxmemory", "1", "MaxMemory", "2" }, "ERR CONFIG SET failed (possibly related to argument 'MaxMemory') - duplicate parameter")]
+    [TestCase(new[] { "port", "abc" }, "ERR CONFIG SET failed (possibly related to argument 'port') - argument couldn't be parsed into an integer")]
+    [TestCase(new[] { "timeout", "-5" }, "ERR CONFIG SET failed (possibly related to argument 'timeout') - argument must be between 0 and 2147483647 inclusive")]
+    [TestCase(new[] { "protected-mode", "maybe" }, "ERR CONFIG SET failed (possibly related to argument 'protected-mode') - argument must be 'yes' or 'no'")]
+    [TestCase(new[] { "maxmemory-policy", "lru" }, "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction")]
+    [TestCase(new[] { "timeout", "1", "nosuch" }, "ERR syntax error")]
+    public void SetErrors(string[] args, string error)
+    {
+        Assert.That(Raw(["CONFIG", "SET", .. args]), Is.EqualTo($"-{error}\r\n"));
+    }
+
+    [Test]
+    public void SetArityAndUnknownSubcommand()
+    {
+        Assert.That(Raw("CONFIG", "SET", "timeout"), Is.EqualTo("-ERR wrong number of arguments for 'config|set' command\r\n"));
+        Assert.That(Raw("CONFIG", "GET"), Is.EqualTo("-ERR wrong number of arguments for 'config|get' command\r\n"));
+        Assert.That(Raw("CONFIG", "FOO"), Is.EqualTo("-ERR unknown subcommand 'FOO'. Try CONFIG HELP.\r\n"));
+    }
+
+    [Test]
+    public void SettingAParameterToItsOwnValueIsAccepted()
+    {
+        // Valkey's "CONFIG sanity": CONFIG SET of every mutable value as CONFIG GET printed it.
+        var before = ConfigGet("*");
+        var skip = new HashSet<string> { "databases", "tcp-backlog", "unixsocket", "unixsocketperm", "pidfile", "logfile",
+            "daemonize", "enable-debug-command", "enable-protected-configs", "event-loop-backend", "dir", "port", "bind" };
+        foreach (var (name, value) in before)
+        {
+            if (skip.Contains(name)) continue;
+            Assert.That(Raw("CONFIG", "SET", name, value), Is.EqualTo("+OK\r\n"), name);
+        }
+        Assert.That(ConfigGet("*"), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void HzAndLoglevelTakeEffect()
+    {
+        Assert.That(Raw("CONFIG", "SET", "hz", "1000", "loglevel", "debug"), Is.EqualTo("+OK\r\n"));
+        try
+        {
+            Assert.That(ConfigGet("hz")["hz"], Is.EqualTo("500"));
+            Assert.That(ConfigGet("loglevel")["loglevel"], Is.EqualTo("debug"));
+        }
+        finally
+        {
+            Assert.That(Raw("CONFIG", "SET", "hz", "10", "loglevel", "notice"), Is.EqualTo("+OK\r\n"));
+        }
+    }
+
+    [Test]
+    public void RequirepassTakesEffectForNewConnections()
+    {
+        Assert.That(Raw("CONFIG", "SET", "requirepass", "s3cret"), Is.EqualTo("+OK\r\n"));
+        try
+        {
+            using var raw = _server.CreateRawClient();
+            Assert.That(raw.Execute("GET", "x"), Does.StartWith("-NOAUTH"));
+            Assert.That(raw.Execute("AUTH", "s3cret"), Is.EqualTo("+OK\r\n"));
+            Assert.That(raw.Execute("CONFIG", "SET", "requirepass", ""), Is.EqualTo("+OK\r\n"));
+        }
+        finally
+        {
+            using var raw = _server.CreateRawClient();
+            raw.Execute("AUTH", "s3cret");
+            raw.Execute("CONFIG", "SET", "requirepass", "");
+        }
+        Assert.That(ConfigGet("requirepass")["requirepass"], Is.EqualTo(""));
+    }
+
+    [Test]
+    public void ProtoMaxBulkLenAppliesToTheParser()
+    {
+        Assert.That(Raw("CONFIG", "SET", "proto-max-bulk-len", "1mb"), Is.EqualTo("+OK\r\n"));
+        try
+        {
+            using var raw = _server.CreateRawClient();
+            raw.Send($"*2\r\n$4\r\nECHO\r\n${2 * 1024 * 1024}\r\n");
+            Assert.That(raw.ReadReply(), Is.EqualTo("-ERR Protocol error: invalid bulk length\r\n"));
+        }
+        finally
+        {
+            Assert.That(Raw("CONFIG", "SET", "proto-max-bulk-len", "512mb"), Is.EqualTo("+OK\r\n"));
+        }
+    }
+
+    // ---- RESETSTAT / HELP ----------------------------------------------------------------
+
+    [Test]
+    public void ResetStatClearsCountersReportedByInfo()
+    {
+        for (int i = 0; i < 5; i++) Raw("PING");
+        Raw("NO-SUCH-COMMAND");
+        string before = Raw("INFO", "stats");
+        Assert.That(InfoField(before, "total_commands_processed"), Is.GreaterThan(5));
+        Assert.That(Raw("CONFIG", "RESETSTAT"), Is.EqualTo("+OK\r\n"));
+        string after = Raw("INFO", "stats");
+        Assert.That(InfoField(after, "total_commands_processed"), Is.LessThanOrEqualTo(1));
+        Assert.That(InfoField(after, "total_connections_received"), Is.LessThanOrEqualTo(1));
+        Assert.That(Raw("INFO", "commandstats"), Does.Not.Contain("cmdstat_ping:"));
+        Assert.That(Raw("INFO", "errorstats"), Does.Not.Contain("errorstat_ERR"));
+    }
+
+    private static long InfoField(string info, string field)
+    {
+        foreach (string line in info.Split("\r\n"))
+        {
+            if (line.StartsWith(field + ":", StringComparison.Ordinal)) return long.Parse(line[(field.Length + 1)..]);
+        }
+        Assert.Fail($"{field} not in INFO: {info}");
+        return 0;
+    }
+
+    [Test]
+    public void Help()
+    {
+        string help = Raw("CONFIG", "HELP");
+        Assert.That(help, Does.StartWith("*11\r\n+CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+GET <pattern>\r\n"));
+        Assert.That(help, Does.EndWith("+HELP\r\n+    Print this help.\r\n"));
+    }
+
+    // ---- REWRITE -------------------------------------------------------------------------
+
+    [Test]
+    public void RewriteWithoutConfigFileFails()
+    {
+        Assert.That(Raw("CONFIG", "REWRITE"), Is.EqualTo("-ERR The server is running without a config file\r\n"));
+    }
+
+    [Test]
+    public void RewriteRoundTrip()
+    {
+        string conf = Path.Combine(_tempDir, "roundtrip.conf");
+        File.WriteAllText(conf, "# my settings\ntimeout 10\n\n# memory\nmaxmemory 1mb\nloglevel verbose\n");
+        using var server = ServerProcess.StartWithConfig(conf);
+        using (var raw = server.CreateRawClient())
+        {
+            Assert.That(raw.Execute("CONFIG", "SET", "maxmemory", "5mb", "timeout", "42", "maxmemory-policy", "volatile-ttl", "save", ""),
+                Is.EqualTo("+OK\r\n"));
+            Assert.That(raw.Execute("CONFIG", "REWRITE"), Is.EqualTo("+OK\r\n"));
+        }
+
+        string text = File.ReadAllText(conf);
+        Assert.That(text, Does.StartWith("# my settings\ntimeout 42\n\n# memory\nmaxmemory 5mb\nloglevel verbose\n"));
+        Assert.That(text, Does.Contain("\n# Generated by CONFIG REWRITE\n"));
+        Assert.That(text, Does.Contain("\nmaxmemory-policy volatile-ttl\n").And.Contain("\nsave \"\"\n"));
+        Assert.That(text, Does.Contain($"\nport {server.Port}\n").And.Contain("\nbind 127.0.0.1\n"));
+
+        server.Restart();
+        using (var raw = server.CreateRawClient())
+        {
+            Assert.That(raw.Execute("CONFIG", "GET", "maxmemory"), Is.EqualTo("*2\r\n" + Bulk("maxmemory") + Bulk("5242880")));
+            Assert.That(raw.Execute("CONFIG", "GET", "timeout"), Is.EqualTo("*2\r\n" + Bulk("timeout") + Bulk("42")));
+            Assert.That(raw.Execute("CONFIG", "GET", "maxmemory-policy"), Is.EqualTo("*2\r\n" + Bulk("maxmemory-policy") + Bulk("volatile-ttl")));
+            Assert.That(raw.Execute("CONFIG", "GET", "save"), Is.EqualTo("*2\r\n" + Bulk("save") + Bulk("")));
+            Assert.That(raw.Execute("CONFIG", "GET", "loglevel"), Is.EqualTo("*2\r\n" + Bulk("loglevel") + Bulk("verbose")));
+        }
+    }
+
+    [Test]
+    public void RewriteIntoAReadOnlyDirectoryReportsTheError()
+    {
+        if (OperatingSystem.IsWindows() || Environment.UserName == "root")
+        {
+            Assert.Ignore("needs Unix permissions that apply to the current user (root can write anywhere)");
+            return;
+        }
+        string dir = Path.Combine(_tempDir, "ro");
+        Directory.CreateDirectory(dir);
+        string conf = Path.Combine(dir, "ro.conf");
+        File.WriteAllText(conf, "timeout 1\n");
+        using var server = ServerProcess.StartWithConfig(conf);
+        File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        try
+        {
+            Assert.That(server.CreateRawClient().Execute("CONFIG", "REWRITE"), Is.EqualTo("-ERR Rewriting config file: Permission denied\r\n"));
+        }
+        finally
+        {
+            File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+}
