@@ -17,7 +17,7 @@
       help              this text
 
     Environment: BUILD_RID, TEST_CONFIGURATION (default Debug), TEST_VERBOSITY (default minimal),
-    TEST_HANG_TIMEOUT (default 10m), VALKEY_NATIVE_STANDIN (use this server binary instead),
+    TEST_HANG_TIMEOUT (default 5m), VALKEY_NATIVE_STANDIN (use this server binary instead),
     SKIP_PUBLISH=1 (do not publish). See build.sh for details.
 
     Native AOT on Windows needs Visual Studio 2022+ (or its Build Tools) with the
@@ -191,7 +191,7 @@ function Invoke-Test([string[]] $TestArgs) {
 
         $configuration = Get-EnvOrDefault 'TEST_CONFIGURATION' 'Debug'
         $verbosity = Get-EnvOrDefault 'TEST_VERBOSITY' 'minimal'
-        $hang = Get-EnvOrDefault 'TEST_HANG_TIMEOUT' '10m'
+        $hang = Get-EnvOrDefault 'TEST_HANG_TIMEOUT' '5m'
         $previousBinary = $env:VALKEY_NATIVE_BINARY
         $env:VALKEY_NATIVE_BINARY = $bin
         try {
@@ -227,7 +227,14 @@ function Invoke-Test([string[]] $TestArgs) {
                             }
                         }
                     }
-                    if ($projectFailed -eq 0) {
+                    $aborted = [System.IO.File]::Exists($trx) -and
+                        [System.IO.File]::ReadAllText($trx).Contains('The active test run was aborted')
+                    if ($aborted) {
+                        # The test that crashed or hung the test host has no result of its own.
+                        Write-BuildError "${name}: the test run was aborted (crashed or hung test host, see above): counted as 1 more failed"
+                        $runFailures += 1
+                    }
+                    elseif ($projectFailed -eq 0) {
                         Write-BuildError "${name}: the run failed but no test is recorded as failed: counted as 1 failed"
                         $runFailures += 1
                     }

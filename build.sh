@@ -47,7 +47,8 @@ Environment:
   BUILD_RID=<rid>             runtime identifier (default from uname: linux-x64, linux-arm64, osx-x64, osx-arm64)
   TEST_CONFIGURATION=<cfg>    configuration for 'dotnet test' (default Debug)
   TEST_VERBOSITY=<v>          console logger verbosity of 'dotnet test' (quiet|minimal|normal|detailed; default minimal)
-  TEST_HANG_TIMEOUT=<t>       a single test running longer than this aborts the run (default 10m)
+  TEST_HANG_TIMEOUT=<t>       a single test running longer than this aborts the run (default 5m);
+                              the hung test is counted as 1 failed
   TEST_TIMEOUT=<t>            limit for each 'dotnet test' invocation, where timeout(1) exists (default 60m)
   VALKEY_NATIVE_STANDIN=<path> use this server binary instead of artifacts/valkey-native (harness checks,
                               e.g. /usr/bin/redis-server); combine with SKIP_PUBLISH=1 to skip the publish
@@ -224,7 +225,7 @@ cmd_test() {
                 --results-directory "$TEST_RESULTS" \
                 --logger "trx;LogFileName=$name.trx" \
                 --logger "console;verbosity=${TEST_VERBOSITY:-minimal}" \
-                --blame-hang-timeout "${TEST_HANG_TIMEOUT:-10m}" \
+                --blame-hang-timeout "${TEST_HANG_TIMEOUT:-5m}" \
                 --blame-hang-dump-type none \
                 "$@" || prc=$?
         if [[ $prc -eq 124 || $prc -eq 137 ]]; then
@@ -238,9 +239,13 @@ cmd_test() {
         fi
         if [[ $prc -ne 0 ]]; then
             rc=1
-            local pf=0 p sk
-            if [[ -f "$TEST_RESULTS/$name.trx" ]]; then read -r p pf sk < <(trx_totals "$TEST_RESULTS/$name.trx"); fi
-            if [[ $pf -eq 0 ]]; then
+            local pf=0 p sk trx="$TEST_RESULTS/$name.trx"
+            if [[ -f "$trx" ]]; then read -r p pf sk < <(trx_totals "$trx"); fi
+            if [[ -f "$trx" ]] && grep -q 'The active test run was aborted' "$trx"; then
+                # The test that crashed or hung the test host has no result of its own.
+                err "$name: the test run was aborted (crashed or hung test host, see above): counted as 1 more failed"
+                RUN_FAILURES=$((RUN_FAILURES + 1))
+            elif [[ $pf -eq 0 ]]; then
                 err "$name: the run failed but no test is recorded as failed: counted as 1 failed"
                 RUN_FAILURES=$((RUN_FAILURES + 1))
             fi

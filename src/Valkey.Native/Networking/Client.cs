@@ -173,7 +173,8 @@ public sealed unsafe class Client : IFileEventHandler
             {
                 _server.Log.Verbose($"Protocol error ({Parser.Error}) from client: id={Id}");
                 Reply.Enabled = true;
-                Reply.AddError("ERR " + Parser.Error);
+                // Valkey echoes the offending byte as is (e.g. "expected '$', got 'X'"): Latin-1 keeps it one byte.
+                Reply.AddError(System.Text.Encoding.Latin1.GetBytes("ERR " + Parser.Error));
                 CloseAfterReply = true;
                 _queryStart = _queryLength;
                 break;

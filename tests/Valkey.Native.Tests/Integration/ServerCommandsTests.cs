@@ -334,6 +334,9 @@ public class ServerCommandsTests
         Assert.That(raw.IsClosed(TimeSpan.FromSeconds(10)), Is.True, "the connection closes");
         Assert.That(raw.ReadUntilClosed(), Is.Empty, "SHUTDOWN sends no reply");
         Assert.That(server.WaitForExit(TimeSpan.FromSeconds(10)), Is.EqualTo(0), server.Log);
+        // The log reader may still be draining the exited process's output.
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (!server.Log.Contains("User requested shutdown...") && sw.Elapsed < TimeSpan.FromSeconds(5)) Thread.Sleep(20);
         Assert.That(server.Log, Does.Contain("User requested shutdown..."));
     }
 }
