@@ -261,8 +261,8 @@ function Invoke-Test([string[]] $TestArgs) {
 # ----------------------------------------------------------------------------- bench
 
 function Invoke-Bench([string[]] $BenchArgs) {
-    $bdn = New-Object System.Collections.Generic.List[string]
-    $compare = New-Object System.Collections.Generic.List[string]
+    $bdn = [System.Collections.Generic.List[string]]::new()
+    $compare = [System.Collections.Generic.List[string]]::new()
     $seenSeparator = $false
     foreach ($a in $BenchArgs) {
         if (-not $seenSeparator -and $a -eq '--') { $seenSeparator = $true; continue }

@@ -42,6 +42,7 @@ step() { printf '\n==> [%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 info() { printf '    %s\n' "$*"; }
 die()  { printf 'compare.sh: error: %s\n' "$*" >&2; exit 1; }
 
+INVOCATION="perf/compare.sh${*:+ $*}"
 while [[ $# -gt 0 ]]; do
     case "$1" in
         -n|--requests)
@@ -79,6 +80,7 @@ command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 if [[ ! -x "$REDIS_SERVER" ]] && [[ "$REDIS_SERVER" == /usr/bin/redis-server ]]; then missing+=(redis-server); fi
 if [[ ${#missing[@]} -gt 0 ]]; then
+    # shellcheck disable=SC2046  # package names: word splitting intended
     install_debian_packages $(printf '%s\n' "${missing[@]}" | sort -u)
 fi
 [[ -x "$REDIS_SERVER" ]] || die "reference server '$REDIS_SERVER' not found or not executable"
@@ -133,11 +135,11 @@ free_port() {
 
 # start_server INDEX BINARY: starts it on a free port, waits for PING, records pid/port/command.
 start_server() {
-    local idx="$1" bin="$2" name="${NAMES[$1]}" attempt port pid dir log i
+    local idx="$1" bin="$2" name="${NAMES[$1]}" port pid dir log i
     dir="$WORK/$name"
     mkdir -p "$dir"
     log="$dir/server.log"
-    for attempt in 1 2 3; do
+    for _ in 1 2 3; do
         port="$(free_port)"
         step "Starting $name on 127.0.0.1:$port"
         info "$bin --port $port --bind 127.0.0.1 --save \"\" --appendonly no"
@@ -308,11 +310,11 @@ make_table() {
     }' "$RESULTS_TSV"
 }
 
-cpu_sources="$(cut -f6 "$RESULTS_TSV" | sort -u | tr '\n' ' ')"
+cpu_sources="$(cut -f6 "$RESULTS_TSV" | sort -u | paste -sd, -)"
 step "Results (-n $REQUESTS, -c $CLIENTS; ratios are valkey-native / redis-server)"
 info "valkey-native: ${VERSIONS[0]:-unknown version} ($BINARY)"
 info "redis-server:  ${VERSIONS[1]:-unknown version} ($REDIS_SERVER)"
-info "CPU time source: $cpu_sources(schedstat = ns per thread; ticks = utime+stime at 1/$CLK_TCK s)"
+info "CPU time source: $cpu_sources (schedstat = ns per thread; ticks = utime+stime at 1/$CLK_TCK s)"
 echo
 make_table text
 
@@ -321,8 +323,11 @@ if [[ $RECORD -eq 1 ]]; then
     commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
     if [[ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null | head -n 1)" ]]; then commit="$commit (with uncommitted changes)"; fi
     cpu_model="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+    if [[ ! -s "$RESULTS_MD" ]]; then
+        # shellcheck disable=SC2016  # literal backticks (markdown)
+        printf '# Performance results\n\nAppended by `perf/compare.sh --record` (or `./build.sh bench -- --record`).\n' >"$RESULTS_MD"
+    fi
     {
-        [[ -s "$RESULTS_MD" ]] || printf '# Performance results\n\nAppended by `perf/compare.sh --record` (or `./build.sh bench -- --record`).\n'
         echo
         echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — commit $commit"
         echo
@@ -334,7 +339,7 @@ if [[ $RECORD -eq 1 ]]; then
         echo "Commands:"
         echo
         echo '```sh'
-        echo "perf/compare.sh -n $REQUESTS --record"
+        echo "$INVOCATION"
         echo "${CMDS[0]}"
         echo "${CMDS[1]}"
         for p in $PIPELINES; do

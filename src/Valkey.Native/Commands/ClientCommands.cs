@@ -17,6 +17,8 @@ public static class ClientCommands
         new CommandSpec("client", -2, CommandFlags.Sentinel, AclCategories.Slow, null)
         { Group = "connection", Summary = "A container for client connection commands.", Since = "2.4.0", Complexity = "Depends on subcommand." }
         .WithSubcommands(
+            new CommandSpec("capa", -3, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, AclCategories.Slow | AclCategories.Connection, Capa)
+            { Group = "connection", Summary = "A client claims its capability.", Since = "8.0.0", Complexity = "O(1)" },
             new CommandSpec("getname", 2, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Connection, GetName)
             { Group = "connection", Summary = "Returns the name of the connection.", Since = "2.6.9", Complexity = "O(1)" },
             new CommandSpec("help", 2, CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Connection, Help)
@@ -45,6 +47,10 @@ public static class ClientCommands
 
     private static readonly string[] HelpLines =
     [
+        "CAPA <option> [options...]",
+        "    The client claims its some capability options. Options are:",
+        "    * REDIRECT",
+        "      The client can handle redirection during primary and replica failover in standalone mode.",
         "GETNAME",
         "    Return the name of the current connection.",
         "ID",
@@ -87,24 +93,19 @@ public static class ClientCommands
         "    Will not touch LRU/LFU stats when this mode is on.",
     ];
 
-    // ---- per-connection modes Client does not carry ------------------------------------------
-
-    private sealed class Modes
-    {
-        public bool NoEvict;
-        public bool NoTouch;
-    }
-
-    private static readonly ConditionalWeakTable<Client, Modes> ClientModes = new();
-
     /// <summary>CLIENT NO-TOUCH ON: reads by this connection should not update keys' access clock.</summary>
-    public static bool IsNoTouch(Client client) => ClientModes.TryGetValue(client, out var m) && m.NoTouch;
+    public static bool IsNoTouch(Client client) => client.NoTouch;
 
     /// <summary>CLIENT NO-EVICT ON: the connection is exempt from client eviction.</summary>
-    public static bool IsNoEvict(Client client) => ClientModes.TryGetValue(client, out var m) && m.NoEvict;
+    public static bool IsNoEvict(Client client) => client.NoEvict;
 
     /// <summary>Turns NO-EVICT and NO-TOUCH off (RESET).</summary>
-    internal static void ClearModes(Client client) => ClientModes.Remove(client);
+    internal static void ClearModes(Client client)
+    {
+        // Capabilities describe the client library, so they survive RESET.
+        client.NoEvict = false;
+        client.NoTouch = false;
+    }
 
     // ---- names -----------------------------------------------------------------------------
 
@@ -244,6 +245,19 @@ public static class ClientCommands
         }
     }
 
+    /// <summary>CLIENT CAPA option ...: remembers REDIRECT (for failover redirects); unknown capabilities are ignored.</summary>
+    private static void Capa(CommandContext ctx)
+    {
+        for (int i = 2; i < ctx.ArgCount; i++)
+        {
+            if (ctx.ArgIs(i, "redirect"u8)) ctx.Client.CapaRedirect = true;
+        }
+        ctx.Reply.AddOk();
+    }
+
+    /// <summary>CLIENT CAPA REDIRECT was sent: the client understands -REDIRECT replies.</summary>
+    public static bool HasRedirectCapability(Client client) => client.CapaRedirect;
+
     private static void NoEvict(CommandContext ctx) => SetMode(ctx, evict: true);
 
     private static void NoTouch(CommandContext ctx) => SetMode(ctx, evict: false);
@@ -258,9 +272,8 @@ public static class ClientCommands
             ctx.Reply.AddError(ErrorMessages.Syntax);
             return;
         }
-        var modes = ClientModes.GetValue(ctx.Client, _ => new Modes());
-        if (evict) modes.NoEvict = on;
-        else modes.NoTouch = on;
+        if (evict) ctx.Client.NoEvict = on;
+        else ctx.Client.NoTouch = on;
         ctx.Reply.AddOk();
     }
 

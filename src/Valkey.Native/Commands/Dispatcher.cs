@@ -57,6 +57,7 @@ public sealed class Dispatcher
 
         ctx.Command = cmd;
         client.LastCommand = cmd;
+        _server.Keyspace.SuppressTouch = client.NoTouch && cmd.Name != "touch";
         long errorsBefore = reply.ErrorCount;
         long start = Stopwatch.GetTimestamp();
         cmd.Handler!(ctx);

@@ -53,6 +53,9 @@ public static unsafe class HashCommands
         }
         var config = ctx.Server.Config;
         ValueHeader* header = Database.Header(entry);
+        // Valkey's hashTypeTryConversion: more pairs than the listpack may hold means hashtable
+        // up front, even if some of them repeat a field.
+        if ((ctx.ArgCount - 2) / 2 > config.HashMaxListpackEntries) HashValue.ConvertToTable(ctx.Keyspace, header);
         long created = 0;
         for (int i = 2; i < ctx.ArgCount; i += 2)
         {

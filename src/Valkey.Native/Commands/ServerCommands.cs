@@ -27,83 +27,11 @@ public static class ServerCommands
         { Group = "server", Summary = "Synchronously saves the database(s) to disk and shuts down the server.", Since = "1.0.0", Complexity = "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)" },
     ];
 
-    // ---- per-server state INFO needs and ServerContext does not carry ---------------------
+    /// <summary>The INFO counters and samples the server keeps (<see cref="ServerContext.InfoState"/>).</summary>
+    public static ServerInfoState StateOf(ServerContext server) => server.InfoState;
 
-    /// <summary>Counters and samples kept for INFO beside the server (one per <see cref="ServerContext"/>).</summary>
-    public sealed class ServerState
-    {
-        public long AuthFailures;
-        public long PeakMemory;
-        /// <summary>Replication IDs (no replication yet, but INFO shows them and DEBUG CHANGE-REPL-ID changes them).</summary>
-        public string ReplicationId = NewReplicationId();
-        public string ReplicationId2 = new('0', 40);
-        internal readonly InstantaneousMetric Commands = new();
-        internal readonly InstantaneousMetric NetInput = new();
-        internal readonly InstantaneousMetric NetOutput = new();
-        internal long LastSampleMs;
-
-        public void ChangeReplicationId()
-        {
-            ReplicationId = NewReplicationId();
-            ReplicationId2 = new string('0', 40);
-        }
-
-        private static string NewReplicationId() =>
-            Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
-    }
-
-    private static readonly ConditionalWeakTable<ServerContext, ServerState> States = new();
-
-    public static ServerState StateOf(ServerContext server) => States.GetValue(server, _ => new ServerState());
-
-    /// <summary>
-    /// Valkey's instantaneous metrics: a rate sampled every 100 ms, averaged over the last 16
-    /// samples. Sampled from the cron when it calls <see cref="SampleMetrics"/>, and lazily by INFO.
-    /// </summary>
-    internal sealed class InstantaneousMetric
-    {
-        private const int Samples = 16;
-        private readonly long[] _rates = new long[Samples];
-        private int _index;
-        private int _count;
-        private long _lastValue = -1;
-        private long _lastMs;
-
-        public void Add(long nowMs, long value)
-        {
-            if (_lastValue >= 0 && nowMs > _lastMs)
-            {
-                _rates[_index] = (value - _lastValue) * 1000 / (nowMs - _lastMs);
-                _index = (_index + 1) % Samples;
-                if (_count < Samples) _count++;
-            }
-            _lastValue = value;
-            _lastMs = nowMs;
-        }
-
-        public long Value
-        {
-            get
-            {
-                if (_count == 0) return 0;
-                long sum = 0;
-                for (int i = 0; i < _count; i++) sum += _rates[i];
-                return sum / _count;
-            }
-        }
-    }
-
-    /// <summary>Takes one sample of the instantaneous metrics if 100 ms have passed (call it from the cron).</summary>
-    public static void SampleMetrics(ServerContext server)
-    {
-        var state = StateOf(server);
-        long now = Environment.TickCount64;
-        if (state.LastSampleMs != 0 && now - state.LastSampleMs < 100) return;
-        state.LastSampleMs = now;
-        state.Commands.Add(now, server.Stats.CommandsProcessed);
-        state.NetInput.Add(now, server.Stats.NetInputBytes);
-        state.NetOutput.Add(now, server.Stats.NetOutputBytes);
-    }
+    /// <summary>Takes one sample of the instantaneous metrics if 100 ms have passed.</summary>
+    public static void SampleMetrics(ServerContext server) => server.InfoState.SampleMetrics(server.Stats);
 
     // ---- TIME / LASTSAVE / SHUTDOWN ---------------------------------------------------------
 

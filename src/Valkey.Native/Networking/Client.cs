@@ -70,6 +70,12 @@ public sealed unsafe class Client : IFileEventHandler
     /// <summary>CLIENT REPLY SKIP: drop the reply of the next command only.</summary>
     public bool SkipNextReply { get; set; }
     public bool ReplyOff { get; set; }
+    /// <summary>CLIENT NO-EVICT ON: exempt from client eviction.</summary>
+    public bool NoEvict { get; set; }
+    /// <summary>CLIENT NO-TOUCH ON: this connection's reads do not update keys' access clock (TOUCH still does).</summary>
+    public bool NoTouch { get; set; }
+    /// <summary>CLIENT CAPA REDIRECT was sent: the client understands -REDIRECT replies.</summary>
+    public bool CapaRedirect { get; set; }
     internal bool InPendingWrites { get; set; }
     internal bool WantsWritable { get; set; }
 
@@ -270,7 +276,7 @@ public sealed unsafe class Client : IFileEventHandler
         return SocketAddressText.Format(addr, len);
     }
 
-    public bool IsLoopback => Kind == ConnectionKind.Unix || PeerAddress.StartsWith("127.") || PeerAddress.StartsWith("::1:");
+    public bool IsLoopback => Kind == ConnectionKind.Unix || PeerAddress.StartsWith("127.") || PeerAddress.StartsWith("[::1]:");
 }
 
 /// <summary>Formats a sockaddr as Valkey prints it: "ip:port" (IPv6 without brackets).</summary>
@@ -288,8 +294,8 @@ internal static unsafe class SocketAddressText
         if (family == LibC.AF_INET6)
         {
             var ip = new IPAddress(new ReadOnlySpan<byte>(addr + 8, 16));
-            if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
-            return $"{ip}:{port}";
+            if (ip.IsIPv4MappedToIPv6) return $"{ip.MapToIPv4()}:{port}";
+            return $"[{ip}]:{port}";
         }
         return "?:0";
     }

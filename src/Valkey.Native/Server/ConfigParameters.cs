@@ -346,6 +346,22 @@ public static partial class ConfigParameters
             0, LongMax, unsignedBounds: true, c => c.HashMaxListpackEntries, (c, v) => c.HashMaxListpackEntries = (int)Math.Min(v, IntMax)),
         new NumericParameter("hash-max-listpack-value", "hash-max-ziplist-value", ConfigFlags.None, NumericFormat.Memory,
             0, LongMax, unsignedBounds: true, c => c.HashMaxListpackValue, (c, v) => c.HashMaxListpackValue = (int)Math.Min(v, IntMax)),
+        // Encoding thresholds of lists, sets and sorted sets: stored now, used by those types
+        // when they arrive with the collections issue (scripts and test suites set them already).
+        new NumericParameter("list-max-listpack-size", "list-max-ziplist-size", ConfigFlags.None, NumericFormat.Integer,
+            int.MinValue, IntMax, unsignedBounds: false, c => c.ListMaxListpackSize, (c, v) => c.ListMaxListpackSize = (int)v),
+        new NumericParameter("list-compress-depth", null, ConfigFlags.None, NumericFormat.Integer,
+            0, IntMax, unsignedBounds: false, c => c.ListCompressDepth, (c, v) => c.ListCompressDepth = (int)v),
+        new NumericParameter("set-max-intset-entries", null, ConfigFlags.None, NumericFormat.Integer,
+            0, LongMax, unsignedBounds: true, c => c.SetMaxIntsetEntries, (c, v) => c.SetMaxIntsetEntries = (int)Math.Min(v, IntMax)),
+        new NumericParameter("set-max-listpack-entries", null, ConfigFlags.None, NumericFormat.Integer,
+            0, LongMax, unsignedBounds: true, c => c.SetMaxListpackEntries, (c, v) => c.SetMaxListpackEntries = (int)Math.Min(v, IntMax)),
+        new NumericParameter("set-max-listpack-value", null, ConfigFlags.None, NumericFormat.Integer,
+            0, LongMax, unsignedBounds: true, c => c.SetMaxListpackValue, (c, v) => c.SetMaxListpackValue = (int)Math.Min(v, IntMax)),
+        new NumericParameter("zset-max-listpack-entries", "zset-max-ziplist-entries", ConfigFlags.None, NumericFormat.Integer,
+            0, LongMax, unsignedBounds: true, c => c.ZsetMaxListpackEntries, (c, v) => c.ZsetMaxListpackEntries = (int)Math.Min(v, IntMax)),
+        new NumericParameter("zset-max-listpack-value", "zset-max-ziplist-value", ConfigFlags.None, NumericFormat.Memory,
+            0, LongMax, unsignedBounds: true, c => c.ZsetMaxListpackValue, (c, v) => c.ZsetMaxListpackValue = (int)Math.Min(v, IntMax)),
 
         // ---- persistence (stored for compatibility; nothing saves yet) ----
         // "appendonly no" is accepted because scripts and test suites pass it; there is no AOF to turn on.

@@ -42,6 +42,13 @@ public sealed class ServerConfig
     /// <summary>Hashes convert from listpack to hashtable beyond these (hash-max-listpack-*).</summary>
     public int HashMaxListpackEntries { get; set; } = 512;
     public int HashMaxListpackValue { get; set; } = 64;
+    public int ListMaxListpackSize { get; set; } = -2;
+    public int ListCompressDepth { get; set; }
+    public int SetMaxIntsetEntries { get; set; } = 512;
+    public int SetMaxListpackEntries { get; set; } = 128;
+    public int SetMaxListpackValue { get; set; } = 64;
+    public int ZsetMaxListpackEntries { get; set; } = 128;
+    public int ZsetMaxListpackValue { get; set; } = 64;
 
     /// <summary>"no", "yes" or "local": whether CONFIG SET may change protected parameters (dir).</summary>
     public string EnableProtectedConfigs { get; set; } = "no";

@@ -53,6 +53,8 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     public ServerConfig Config { get; }
     public Log Log { get; }
     public ServerStats Stats { get; }
+    /// <summary>INFO's instantaneous metrics, peak memory, auth failures and replication ids.</summary>
+    public ServerInfoState InfoState { get; } = new();
     public IoBufferPool BufferPool { get; }
     public Keyspace Keyspace { get; }
     public CommandTable Commands { get; }
@@ -245,6 +247,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         if (CronPaused) return;
         _cronLoops++;
         Keyspace.RefreshClock();
+        InfoState.SampleMetrics(Stats);
         if (Config.Timeout > 0) CloseIdleClients();
         if (ActiveExpireEnabled) ActiveExpireCycle(fast: false);
         // Incremental rehashing gets 1 ms per database per cron, as Valkey's activerehashing.

@@ -411,7 +411,7 @@ public sealed unsafe class Arena : IDisposable
             if ((ulong)maxBytes < mapped)
             {
                 nuint slice = Math.Max((nuint)maxBytes & ~(OsMemory.PageSize - 1), OsMemory.PageSize);
-                if (OsMemory.TryReleaseRange((byte*)pending + (mapped - slice), slice))
+                if (slice < mapped && OsMemory.TryReleaseRange((byte*)pending + (mapped - slice), slice))
                 {
                     pending->MappedBytes = mapped - slice;
                     _reservedBytes -= (long)slice;

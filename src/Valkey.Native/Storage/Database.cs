@@ -75,7 +75,7 @@ public sealed unsafe class Database : IDisposable
             if (entry == null) _keyspace.Stats.Misses++;
             else _keyspace.Stats.Hits++;
         }
-        if (entry != null && (flags & LookupFlags.NoTouch) == 0) Header(entry)->AccessClock = _keyspace.LruClock;
+        if (entry != null && (flags & LookupFlags.NoTouch) == 0 && !_keyspace.SuppressTouch) Header(entry)->AccessClock = _keyspace.LruClock;
         return entry;
     }
 

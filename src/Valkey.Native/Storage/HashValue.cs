@@ -20,6 +20,9 @@ public static unsafe class HashValue
     // Listpack block: [int usedBytes][int pairCount] then entries: varint length + bytes.
     private const int BlockHeader = 8;
 
+    /// <summary>A listpack never grows past this (Valkey's LISTPACK_MAX_SAFETY_SIZE, 1 GB); the hash converts instead.</summary>
+    private const long ListpackMaxSafeBytes = 1L << 30;
+
     // ---- creation ----------------------------------------------------------------------
 
     /// <summary>Turns a freshly added entry (8 data bytes) into an empty listpack hash.</summary>
@@ -72,8 +75,11 @@ public static unsafe class HashValue
             byte* block = ValueHeader.PointerAt(header);
             int pairs = *(int*)(block + 4);
             int fieldPos = FindInListpack(block, field, out int valuePos);
-            bool fits = field.Length <= maxListpackValue && value.Length <= maxListpackValue;
-            if (fieldPos >= 0 && fits)
+            bool fits = field.Length <= maxListpackValue && value.Length <= maxListpackValue
+                && *(int*)block + 10L + field.Length + value.Length <= ListpackMaxSafeBytes;
+            // An update keeps the listpack only while it is within the entry limit (the limit
+            // may have been lowered by CONFIG SET since): Valkey checks the length after every set.
+            if (fieldPos >= 0 && fits && pairs <= maxListpackEntries)
             {
                 ReplaceListpackValue(keyspace.Arena, header, valuePos, value);
                 return false;
@@ -209,8 +215,13 @@ public static unsafe class HashValue
         return added;
     }
 
-    private static void ConvertToTable(Keyspace keyspace, ValueHeader* header)
+    /// <summary>
+    /// Converts a listpack hash to the hashtable encoding (no-op if it already is one). HSET uses it
+    /// up front when it carries more pairs than hash-max-listpack-entries, as Valkey's hashTypeTryConversion.
+    /// </summary>
+    public static void ConvertToTable(Keyspace keyspace, ValueHeader* header)
     {
+        if (header->Encoding != ValueEncoding.ListPack) return;
         byte* block = ValueHeader.PointerAt(header);
         var table = new KeyTable(keyspace.Arena, keyspace.HashSeed);
         int used = *(int*)block;

@@ -52,6 +52,9 @@ public sealed class Keyspace : IDisposable
     /// <summary>When false, lazy expiry deletes nothing (a replica, or DEBUG tooling); reads still hide expired keys.</summary>
     public bool LazyExpireDeletes { get; set; } = true;
 
+    /// <summary>Set while a CLIENT NO-TOUCH connection runs a command other than TOUCH: lookups leave the access clock alone.</summary>
+    public bool SuppressTouch { get; set; }
+
     public void RefreshClock() => NowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     /// <summary>Valkey's 24-bit LRU clock with one-second resolution.</summary>

@@ -28,6 +28,7 @@ namespace Valkey.Native.Tests.Infrastructure
         private const int PortAttempts = 5;
 
         private static readonly ConcurrentDictionary<ServerProcess, byte> Live = new();
+        private static readonly string TempRoot = Path.Combine(Path.GetTempPath(), "valkey-native-tests");
         private static int _exitHookInstalled;
 
         private readonly object _logLock = new();
@@ -56,8 +57,7 @@ namespace Valkey.Native.Tests.Infrastructure
             ConfigFile = configFile is null ? null : Path.GetFullPath(configFile);
             if (workingDirectory is null)
             {
-                WorkingDirectory = Path.Combine(Path.GetTempPath(), "valkey-native-tests",
-                    $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..24]);
+                WorkingDirectory = Path.Combine(TempRoot, $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..24]);
                 _ownsWorkingDirectory = true;
             }
             else
@@ -319,7 +319,10 @@ namespace Valkey.Native.Tests.Infrastructure
             psi.ArgumentList.Add(
                 "exec </dev/null >/dev/null 2>&1; " +
                 $"while kill -0 {Environment.ProcessId}; do kill -0 {serverPid} || exit 0; sleep 1; done; " +
-                $"kill -KILL {serverPid}");
+                $"kill -KILL {serverPid}; " +
+                (_ownsWorkingDirectory ? "sleep 1; rm -rf \"$1\"" : "true"));
+            psi.ArgumentList.Add("valkey-native-test-watchdog"); // $0
+            psi.ArgumentList.Add(WorkingDirectory);               // $1
             try { _watchdog = Process.Start(psi); }
             catch (Win32Exception) { _watchdog = null; }
         }
@@ -407,6 +410,7 @@ namespace Valkey.Native.Tests.Infrastructure
         private static void InstallExitHook()
         {
             if (Interlocked.Exchange(ref _exitHookInstalled, 1) == 1) return;
+            SweepStaleWorkingDirectories();
             // Never leave servers behind, even if a fixture forgot to dispose one.
             AppDomain.CurrentDomain.ProcessExit += (_, _) =>
             {
@@ -415,6 +419,34 @@ namespace Valkey.Native.Tests.Infrastructure
                     try { server.Kill(); } catch { /* exiting anyway */ }
                 }
             };
+        }
+
+        // Deletes working directories left behind by test hosts that are gone (named "<pid>-<guid>").
+        private static void SweepStaleWorkingDirectories()
+        {
+            try
+            {
+                if (!Directory.Exists(TempRoot)) return;
+                foreach (var dir in Directory.GetDirectories(TempRoot))
+                {
+                    var name = Path.GetFileName(dir);
+                    int dash = name.IndexOf('-');
+                    if (dash <= 0 || !int.TryParse(name.AsSpan(0, dash), out int pid) || pid == Environment.ProcessId) continue;
+                    if (Directory.GetLastWriteTimeUtc(dir) > DateTime.UtcNow.AddMinutes(-10)) continue;
+                    bool alive;
+                    try { using var p = Process.GetProcessById(pid); alive = !p.HasExited; }
+                    catch (ArgumentException) { alive = false; }
+                    catch (InvalidOperationException) { alive = false; }
+                    if (!alive)
+                    {
+                        try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // best effort
+            }
         }
 
         private static class NativeMethods

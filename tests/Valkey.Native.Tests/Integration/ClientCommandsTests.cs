@@ -331,6 +331,15 @@ public class ClientCommandsTests
         Assert.That(raw.Execute("CLIENT", "NO-TOUCH", "maybe"), Is.EqualTo("-ERR syntax error\r\n"));
     }
 
+    [Test]
+    public void CapaAcceptsAnyCapability()
+    {
+        using var raw = Raw();
+        Assert.That(raw.Execute("CLIENT", "CAPA", "redirect"), Is.EqualTo("+OK\r\n"));
+        Assert.That(raw.Execute("CLIENT", "CAPA", "unknown-one", "REDIRECT"), Is.EqualTo("+OK\r\n"));
+        Assert.That(raw.Execute("CLIENT", "CAPA"), Is.EqualTo("-ERR wrong number of arguments for 'client|capa' command\r\n"));
+    }
+
     // ---- HELP and errors ---------------------------------------------------------------------------
 
     [Test]

@@ -268,9 +268,10 @@ public class ListenerTests
     [Test]
     public void ProtoMaxBulkLenRejectsLongerBulks()
     {
-        using var server = ServerProcess.Start("--proto-max-bulk-len", "1000");
+        // 1 MB is the smallest value Valkey accepts for proto-max-bulk-len.
+        using var server = ServerProcess.Start("--proto-max-bulk-len", "1mb");
         using var client = server.CreateRawClient();
-        client.Send("*3\r\n$4\r\nHSET\r\n$1\r\nk\r\n$2000\r\n");
+        client.Send("*3\r\n$4\r\nHSET\r\n$1\r\nk\r\n$1048577\r\n");
         Assert.That(client.ReadReply(), Is.EqualTo("-ERR Protocol error: invalid bulk length\r\n"));
         Assert.That(client.IsClosed(TimeSpan.FromSeconds(5)), Is.True);
     }

@@ -1,0 +1,594 @@
+using System.Text;
+using NUnit.Framework;
+using Valkey.Native.Storage;
+using Valkey.Native.Tests.Infrastructure;
+using Valkey.Native.Tests.Shared;
+
+namespace Valkey.Native.Tests.Unit;
+
+/// <summary>
+/// <see cref="HashValue"/> driven directly over a real <see cref="Keyspace"/> and checked against a
+/// Dictionary model: both encodings, the conversion at both thresholds, listpack insertion order,
+/// varint length boundaries, COPY/RENAME clones and the return of every arena byte on delete/flush.
+/// </summary>
+[TestFixture]
+public sealed unsafe class HashValueTests
+{
+    private const int NoLimit = int.MaxValue;
+
+    private Keyspace _keyspace = null!;
+    private Database _db = null!;
+    private long _baseline;
+
+    private sealed class NullObserver : IKeyspaceObserver
+    {
+        public void KeyModified(Database db, ReadOnlySpan<byte> key) { }
+        public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbId) { }
+    }
+
+    [SetUp]
+    public void SetUp()
+    {
+        _keyspace = new Keyspace(2, new NullObserver(), hashSeed: 0xC0FFEE_1234UL);
+        _db = _keyspace.Databases[0];
+        // A resident key gives the database table its bucket array, so the baseline below is
+        // what the arena holds with no hash at all.
+        _db.SetString("sentinel"u8, "x"u8);
+        _baseline = _keyspace.Arena.UsedBytes;
+    }
+
+    [TearDown]
+    public void TearDown() => _keyspace.Dispose();
+
+    // ---- helpers -------------------------------------------------------------------------
+
+    private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
+
+    private ValueHeader* Create(string key)
+    {
+        byte* entry = _db.Add(B(key), DataType.Hash, ValueEncoding.ListPack, 8);
+        ValueHeader* header = Database.Header(entry);
+        HashValue.InitEmpty(_keyspace, header);
+        return header;
+    }
+
+    private ValueHeader* HeaderOf(string key)
+    {
+        byte* entry = _db.Lookup(B(key), LookupFlags.NoTouch | LookupFlags.NoStats);
+        Assert.That(entry != null, $"key {key} is missing");
+        return Database.Header(entry);
+    }
+
+    private bool Set(ValueHeader* h, byte[] field, byte[] value, int maxEntries = NoLimit, int maxValue = NoLimit) =>
+        HashValue.Set(_keyspace, h, field, value, maxEntries, maxValue);
+
+    private bool Set(ValueHeader* h, string field, string value, int maxEntries = NoLimit, int maxValue = NoLimit) =>
+        Set(h, B(field), B(value), maxEntries, maxValue);
+
+    private byte[]? Get(ValueHeader* h, byte[] field) =>
+        HashValue.TryGet(_keyspace, h, field, out var value) ? value.ToArray() : null;
+
+    private string? Get(ValueHeader* h, string field) => Get(h, B(field)) is { } v ? Encoding.UTF8.GetString(v) : null;
+
+    private struct Collector : IHashVisitor
+    {
+        public List<(byte[] Field, byte[] Value)> Pairs;
+        public void Visit(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value) => Pairs.Add((field.ToArray(), value.ToArray()));
+    }
+
+    private List<(byte[] Field, byte[] Value)> All(ValueHeader* h)
+    {
+        var collector = new Collector { Pairs = new() };
+        HashValue.ForEach(_keyspace, h, ref collector);
+        return collector.Pairs;
+    }
+
+    private List<string> FieldOrder(ValueHeader* h) => All(h).Select(p => Encoding.UTF8.GetString(p.Field)).ToList();
+
+    private static string Hex(byte[] b) => Convert.ToHexString(b);
+
+    /// <summary>Insertion-ordered model of a hash (the listpack's iteration order).</summary>
+    private sealed class Model
+    {
+        public readonly Dictionary<string, byte[]> Values = new();
+        public readonly List<string> Order = new();
+
+        public bool Set(byte[] field, byte[] value)
+        {
+            string k = Hex(field);
+            bool added = !Values.ContainsKey(k);
+            if (added) Order.Add(k);
+            Values[k] = value;
+            return added;
+        }
+
+        public bool Delete(byte[] field)
+        {
+            string k = Hex(field);
+            if (!Values.Remove(k)) return false;
+            Order.Remove(k);
+            return true;
+        }
+    }
+
+    private void AssertMatches(ValueHeader* h, Model model, bool ordered, string context)
+    {
+        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(model.Values.Count), $"count ({context})");
+        var pairs = All(h);
+        Assert.That(pairs, Has.Count.EqualTo(model.Values.Count), $"ForEach count ({context})");
+        var fields = pairs.Select(p => Hex(p.Field)).ToList();
+        if (ordered) Assert.That(fields, Is.EqualTo(model.Order), $"listpack insertion order ({context})");
+        else Assert.That(fields, Is.EquivalentTo(model.Values.Keys), $"field set ({context})");
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            var (field, value) = pairs[i];
+            if (!value.AsSpan().SequenceEqual(model.Values[fields[i]]))
+                Assert.Fail($"ForEach value of field {fields[i][..Math.Min(16, fields[i].Length)]}... differs from the model ({context})");
+            if (!(Get(h, field) ?? []).AsSpan().SequenceEqual(value))
+                Assert.Fail($"TryGet disagrees with ForEach on {fields[i][..Math.Min(16, fields[i].Length)]}... ({context})");
+        }
+    }
+
+    /// <summary>Lengths around every varint size step of the listpack encoding (1, 2 and 3 length bytes).</summary>
+    private static readonly int[] BoundaryLengths = [0, 1, 2, 63, 64, 65, 126, 127, 128, 129, 255, 256, 1000, 16382, 16383, 16384, 16385, 20000];
+
+    private static byte[] RandomBytes(Random rng, int length)
+    {
+        var b = new byte[length];
+        rng.NextBytes(b);
+        return b;
+    }
+
+    private static int RandomLength(Random rng) =>
+        rng.Next(3) == 0 ? rng.Next(0, 40) : BoundaryLengths[rng.Next(BoundaryLengths.Length)];
+
+    /// <summary>
+    /// Random sets (new fields, growing and shrinking replacements across the varint steps) and
+    /// deletes against the model, with <paramref name="maxEntries"/>/<paramref name="maxValue"/> as
+    /// the listpack limits. Returns the model; checks the expected encoding after every operation.
+    /// </summary>
+    private Model RunRandom(ValueHeader* h, int seed, int operations, int fieldPool, int maxEntries, int maxValue)
+    {
+        var rng = new Random(seed);
+        var fields = new List<byte[]>();
+        for (int i = 0; i < fieldPool; i++)
+        {
+            int len = rng.Next(4) == 0 ? BoundaryLengths[rng.Next(BoundaryLengths.Length)] : rng.Next(1, 20);
+            var f = RandomBytes(rng, len);
+            if (fields.Any(x => x.AsSpan().SequenceEqual(f))) { i--; continue; }
+            fields.Add(f);
+        }
+        var model = new Model();
+        bool expectTable = h->Encoding == ValueEncoding.HashTable;
+        for (int op = 0; op < operations; op++)
+        {
+            var field = fields[rng.Next(fields.Count)];
+            string context = $"seed {seed}, op {op}";
+            if (rng.Next(4) == 0)
+            {
+                bool expected = model.Delete(field);
+                Assert.That(HashValue.Delete(_keyspace, h, field), Is.EqualTo(expected), $"Delete result ({context})");
+                Assert.That(Get(h, field), Is.Null, $"deleted field is gone ({context})");
+            }
+            else
+            {
+                var value = RandomBytes(rng, RandomLength(rng));
+                bool existed = model.Values.ContainsKey(Hex(field));
+                if (!expectTable
+                    && (field.Length > maxValue || value.Length > maxValue || model.Values.Count + (existed ? 0 : 1) > maxEntries))
+                    expectTable = true;
+                bool expectedAdded = model.Set(field, value);
+                Assert.That(Set(h, field, value, maxEntries, maxValue), Is.EqualTo(expectedAdded), $"Set result ({context})");
+                Assert.That(Get(h, field), Is.EqualTo(value), $"value just set ({context})");
+            }
+            Assert.That(h->Encoding, Is.EqualTo(expectTable ? ValueEncoding.HashTable : ValueEncoding.ListPack), $"encoding ({context})");
+            Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(model.Values.Count), $"count ({context})");
+            if (op % 64 == 0) AssertMatches(h, model, ordered: !expectTable, context);
+        }
+        AssertMatches(h, model, ordered: !expectTable, $"seed {seed}, end");
+        return model;
+    }
+
+    private void DeleteKey(string key)
+    {
+        Assert.That(_db.Delete(B(key)), Is.True);
+    }
+
+    private void AssertArenaAtBaseline(string context)
+    {
+        Assert.That(_keyspace.Arena.UsedBytes, Is.EqualTo(_baseline), $"arena bytes back to the baseline ({context})");
+        Assert.That(_keyspace.Handles.Count, Is.EqualTo(0), $"no hashtable handle left ({context})");
+    }
+
+    // ---- random model tests --------------------------------------------------------------
+
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    public void RandomOperationsInTheListpackMatchTheModel(int seed)
+    {
+        var h = Create("h");
+        RunRandom(h, seed, operations: 2500, fieldPool: 40, maxEntries: NoLimit, maxValue: NoLimit);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack));
+        DeleteKey("h");
+        AssertArenaAtBaseline("listpack");
+    }
+
+    [TestCase(11)]
+    [TestCase(12)]
+    public void RandomOperationsInTheHashtableMatchTheModel(int seed)
+    {
+        var h = Create("h");
+        // A zero entry limit converts on the very first set.
+        Set(h, "first", "v", maxEntries: 0, maxValue: NoLimit);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
+        Assert.That(HashValue.Delete(_keyspace, h, B("first")), Is.True);
+        RunRandom(h, seed, operations: 2500, fieldPool: 200, maxEntries: 0, maxValue: 0);
+        DeleteKey("h");
+        AssertArenaAtBaseline("hashtable");
+    }
+
+    [TestCase(21, 16, NoLimit)]
+    [TestCase(22, NoLimit, 200)]
+    [TestCase(23, 24, 1000)]
+    [TestCase(24, 8, 16383)]
+    public void RandomOperationsConvertExactlyWhenALimitIsPassed(int seed, int maxEntries, int maxValue)
+    {
+        var h = Create("h");
+        RunRandom(h, seed, operations: 1500, fieldPool: 60, maxEntries, maxValue);
+        DeleteKey("h");
+        AssertArenaAtBaseline("mixed");
+    }
+
+    [Test]
+    public void ValuesGrowingAndShrinkingAcrossVarintStepsKeepTheNeighboursIntact()
+    {
+        var h = Create("h");
+        Set(h, "before", "B");
+        Set(h, "middle", "");
+        Set(h, "after", "A");
+        int[] sizes = [0, 127, 128, 16383, 16384, 16385, 16384, 16383, 128, 127, 1, 16384, 0, 128, 127, 20000, 5];
+        var rng = new Random(7);
+        foreach (int size in sizes)
+        {
+            var value = RandomBytes(rng, size);
+            Assert.That(Set(h, B("middle"), value), Is.False, $"replace with {size} bytes");
+            Assert.That(Get(h, B("middle")), Is.EqualTo(value), $"{size} bytes");
+            Assert.That(Get(h, "before"), Is.EqualTo("B"));
+            Assert.That(Get(h, "after"), Is.EqualTo("A"));
+            Assert.That(FieldOrder(h), Is.EqualTo(new[] { "before", "middle", "after" }));
+        }
+        // Fields themselves at the steps, in the middle of the block.
+        foreach (int size in new[] { 127, 128, 16383, 16384 })
+        {
+            var field = RandomBytes(rng, size);
+            Assert.That(Set(h, field, B("v" + size)), Is.True);
+            Assert.That(Get(h, field), Is.EqualTo(B("v" + size)));
+        }
+        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(7));
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack));
+        DeleteKey("h");
+        AssertArenaAtBaseline("varint steps");
+    }
+
+    // ---- conversion ----------------------------------------------------------------------
+
+    [Test]
+    public void ConvertsWhenTheEntryCountPassesTheLimit()
+    {
+        var h = Create("h");
+        for (int i = 1; i <= 4; i++)
+        {
+            Assert.That(Set(h, $"f{i}", $"v{i}", maxEntries: 4, maxValue: 64), Is.True);
+            Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack), $"{i} fields");
+        }
+        // Updating at the limit stays a listpack.
+        Assert.That(Set(h, "f2", "changed", maxEntries: 4, maxValue: 64), Is.False);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack));
+        Assert.That(Set(h, "f5", "v5", maxEntries: 4, maxValue: 64), Is.True);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
+        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(5));
+        Assert.That(All(h).ToDictionary(p => Encoding.UTF8.GetString(p.Field), p => Encoding.UTF8.GetString(p.Value)),
+            Is.EquivalentTo(new Dictionary<string, string> { ["f1"] = "v1", ["f2"] = "changed", ["f3"] = "v3", ["f4"] = "v4", ["f5"] = "v5" }));
+        DeleteKey("h");
+        AssertArenaAtBaseline("entries threshold");
+    }
+
+    [TestCase("value")]
+    [TestCase("field")]
+    [TestCase("update")]
+    public void ConvertsWhenAFieldOrValueIsLongerThanTheLimit(string which)
+    {
+        var h = Create("h");
+        string exact = new('x', 8), longer = new('y', 9);
+        Assert.That(Set(h, exact, exact, maxEntries: 512, maxValue: 8), Is.True);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack), "a field and value of exactly the limit fit");
+        bool added = which switch
+        {
+            "value" => Set(h, "f", longer, maxEntries: 512, maxValue: 8),
+            "field" => Set(h, longer, "v", maxEntries: 512, maxValue: 8),
+            _ => Set(h, exact, longer, maxEntries: 512, maxValue: 8),
+        };
+        Assert.That(added, Is.EqualTo(which != "update"));
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
+        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(which == "update" ? 1 : 2));
+        Assert.That(Get(h, exact), Is.EqualTo(which == "update" ? longer : exact));
+        DeleteKey("h");
+        AssertArenaAtBaseline("value threshold");
+    }
+
+    [Test]
+    public void AnUpdateConvertsWhenTheLimitWasLoweredBelowTheCount()
+    {
+        // CONFIG SET may lower hash-max-listpack-entries under an existing listpack: Valkey checks
+        // the length after every set, updates included.
+        var h = Create("h");
+        for (int i = 0; i < 6; i++) Set(h, $"f{i}", "v");
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack));
+        Assert.That(Set(h, "f3", "new", maxEntries: 4, maxValue: 64), Is.False);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
+        Assert.That(Get(h, "f3"), Is.EqualTo("new"));
+        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(6));
+    }
+
+    [Test]
+    public void AHashtableNeverConvertsBack()
+    {
+        var h = Create("h");
+        for (int i = 0; i < 10; i++) Set(h, $"f{i}", "v", maxEntries: 4, maxValue: 64);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
+        for (int i = 0; i < 9; i++) Assert.That(HashValue.Delete(_keyspace, h, B($"f{i}")), Is.True);
+        Assert.That(HashValue.Delete(_keyspace, h, B("f0")), Is.False);
+        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(1));
+        Set(h, "again", "v", maxEntries: 4, maxValue: 64);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
+        Assert.That(Get(h, "f9"), Is.EqualTo("v"));
+    }
+
+    [Test]
+    public void ConvertToTableKeepsEveryPairAndIsANoOpOnAHashtable()
+    {
+        var h = Create("h");
+        for (int i = 0; i < 20; i++) Set(h, $"f{i}", new string('v', i * 10));
+        HashValue.ConvertToTable(_keyspace, h);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
+        HashValue.ConvertToTable(_keyspace, h);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
+        Assert.That(_keyspace.Handles.Count, Is.EqualTo(1));
+        for (int i = 0; i < 20; i++) Assert.That(Get(h, $"f{i}"), Is.EqualTo(new string('v', i * 10)));
+        DeleteKey("h");
+        AssertArenaAtBaseline("explicit conversion");
+    }
+
+    // ---- order, lookup, delete -------------------------------------------------------------
+
+    [Test]
+    public void ListpackIteratesInInsertionOrder()
+    {
+        var h = Create("h");
+        foreach (var f in new[] { "c", "a", "b", "d" }) Set(h, f, f.ToUpperInvariant());
+        Assert.That(FieldOrder(h), Is.EqualTo(new[] { "c", "a", "b", "d" }));
+        Set(h, "a", "replaced keeps its place");
+        Assert.That(FieldOrder(h), Is.EqualTo(new[] { "c", "a", "b", "d" }));
+        HashValue.Delete(_keyspace, h, B("c"));
+        Set(h, "c", "re-added goes last");
+        Assert.That(FieldOrder(h), Is.EqualTo(new[] { "a", "b", "d", "c" }));
+        HashValue.Delete(_keyspace, h, B("d"));
+        Assert.That(FieldOrder(h), Is.EqualTo(new[] { "a", "b", "c" }));
+        Assert.That(All(h).Select(p => Encoding.UTF8.GetString(p.Value)),
+            Is.EqualTo(new[] { "replaced keeps its place", "B", "re-added goes last" }));
+    }
+
+    [Test]
+    public void LookupIsExactOnBinaryFieldsAndPrefixes()
+    {
+        var h = Create("h");
+        Set(h, B("ab"), B("1"));
+        Set(h, B("abc"), B("2"));
+        Set(h, B(""), B("empty field"));
+        Set(h, new byte[] { 0, 0xFF, 0x80, (byte)'\r', (byte)'\n' }, new byte[] { 0x80, 0 });
+        Assert.That(Get(h, "a"), Is.Null);
+        Assert.That(Get(h, "ab"), Is.EqualTo("1"));
+        Assert.That(Get(h, "abc"), Is.EqualTo("2"));
+        Assert.That(Get(h, "abcd"), Is.Null);
+        Assert.That(Get(h, ""), Is.EqualTo("empty field"));
+        Assert.That(Get(h, new byte[] { 0, 0xFF, 0x80, (byte)'\r', (byte)'\n' }), Is.EqualTo(new byte[] { 0x80, 0 }));
+        Assert.That(Get(h, new byte[] { 0, 0xFF, 0x80 }), Is.Null);
+        Assert.That(HashValue.Exists(_keyspace, h, B("abc")), Is.True);
+        Assert.That(HashValue.Exists(_keyspace, h, B("abd")), Is.False);
+        // A value equal to a field name is not found as a field.
+        Set(h, "k", "ab2");
+        Assert.That(Get(h, "ab2"), Is.Null);
+    }
+
+    [Test]
+    public void DeletingEveryFieldLeavesAnEmptyHashThatAcceptsNewFields()
+    {
+        foreach (int maxEntries in new[] { NoLimit, 0 })
+        {
+            var h = Create("h");
+            for (int i = 0; i < 50; i++) Set(h, $"f{i}", $"v{i}", maxEntries);
+            for (int i = 49; i >= 0; i--) Assert.That(HashValue.Delete(_keyspace, h, B($"f{i}")), Is.True);
+            Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(0));
+            Assert.That(All(h), Is.Empty);
+            Assert.That(Set(h, "x", "y", maxEntries), Is.True);
+            Assert.That(Get(h, "x"), Is.EqualTo("y"));
+            DeleteKey("h");
+            AssertArenaAtBaseline($"maxEntries {maxEntries}");
+        }
+    }
+
+    // ---- clone, move, memory ---------------------------------------------------------------
+
+    [TestCase(NoLimit)]
+    [TestCase(0)]
+    public void CloneIntoGivesAnIndependentCopy(int maxEntries)
+    {
+        var h = Create("src");
+        for (int i = 0; i < 100; i++) Set(h, $"f{i}", $"value-{i}", maxEntries);
+        var expected = ValueEncoding.ListPack;
+        if (maxEntries == 0) expected = ValueEncoding.HashTable;
+        Assert.That(h->Encoding, Is.EqualTo(expected));
+
+        byte* copyEntry = _db.CopyValueFrom(_db.Lookup(B("src"), LookupFlags.NoStats), B("dst"));
+        ValueHeader* copy = Database.Header(copyEntry);
+        h = HeaderOf("src");
+        Assert.That(copy->Type, Is.EqualTo(DataType.Hash));
+        Assert.That(copy->Encoding, Is.EqualTo(expected));
+        if (expected == ValueEncoding.HashTable) Assert.That(_keyspace.Handles.Count, Is.EqualTo(2));
+
+        // Change both sides differently: neither sees the other's changes.
+        for (int i = 0; i < 50; i++) HashValue.Delete(_keyspace, h, B($"f{i}"));
+        for (int i = 50; i < 100; i++) Set(copy, $"f{i}", $"copy-{i}", maxEntries);
+        Set(h, "only-in-source", "s", maxEntries);
+        Set(copy, "only-in-copy", "c", maxEntries);
+
+        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(51));
+        Assert.That(HashValue.Count(_keyspace, copy), Is.EqualTo(101));
+        Assert.That(Get(h, "f10"), Is.Null);
+        Assert.That(Get(copy, "f10"), Is.EqualTo("value-10"));
+        Assert.That(Get(h, "f70"), Is.EqualTo("value-70"));
+        Assert.That(Get(copy, "f70"), Is.EqualTo("copy-70"));
+        Assert.That(Get(h, "only-in-copy"), Is.Null);
+        Assert.That(Get(copy, "only-in-source"), Is.Null);
+        if (expected == ValueEncoding.ListPack)
+            Assert.That(FieldOrder(copy).Take(3), Is.EqualTo(new[] { "f0", "f1", "f2" }), "the copy keeps the insertion order");
+
+        DeleteKey("src");
+        Assert.That(Get(copy, "f99"), Is.EqualTo("copy-99"), "the copy survives the source's deletion");
+        DeleteKey("dst");
+        AssertArenaAtBaseline("clone");
+    }
+
+    [TestCase(NoLimit)]
+    [TestCase(0)]
+    public void MovingAHashToAnotherKeyOrDatabaseKeepsItsFieldsAndItsMemory(int maxEntries)
+    {
+        var h = Create("a");
+        for (int i = 0; i < 40; i++) Set(h, $"f{i}", $"v{i}", maxEntries);
+        long withHash = _keyspace.Arena.UsedBytes;
+
+        byte* renamed = _db.MoveValueFrom(_db, _db.Lookup(B("a"), LookupFlags.NoStats), B("b"));
+        Assert.That(_db.Exists(B("a")), Is.False);
+        h = Database.Header(renamed);
+        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(40));
+
+        var other = _keyspace.Databases[1];
+        byte* moved = other.MoveValueFrom(_db, renamed, B("b"));
+        h = Database.Header(moved);
+        for (int i = 0; i < 40; i++) Assert.That(Get(h, $"f{i}"), Is.EqualTo($"v{i}"));
+        Assert.That(Set(h, "f0", "changed", maxEntries), Is.False);
+        Assert.That(other.Delete(B("b")), Is.True);
+        Assert.That(withHash, Is.GreaterThan(_baseline));
+        // Database 1's table keeps its (empty) bucket array; nothing else may remain.
+        Assert.That(_keyspace.Handles.Count, Is.EqualTo(0));
+        other.Clear();
+        AssertArenaAtBaseline("move");
+    }
+
+    [Test]
+    public void ClearingTheDatabaseFreesEveryHash()
+    {
+        var fresh = new Keyspace(1, new NullObserver(), 42);
+        try
+        {
+            long empty = fresh.Arena.UsedBytes;
+            var db = fresh.Databases[0];
+            for (int k = 0; k < 30; k++)
+            {
+                byte* entry = db.Add(B($"h{k}"), DataType.Hash, ValueEncoding.ListPack, 8);
+                ValueHeader* h = Database.Header(entry);
+                HashValue.InitEmpty(fresh, h);
+                int fields = k % 3 == 0 ? 600 : 10;
+                for (int i = 0; i < fields; i++)
+                    HashValue.Set(fresh, h, B($"field:{i}"), B(new string('v', (k * 7 + i) % 100)), 512, 64);
+            }
+            Assert.That(fresh.Handles.Count, Is.GreaterThan(0));
+            Assert.That(fresh.Arena.UsedBytes, Is.GreaterThan(empty));
+            Assert.That(db.Clear(), Is.EqualTo(30));
+            Assert.That(fresh.Arena.UsedBytes, Is.EqualTo(empty));
+            Assert.That(fresh.Handles.Count, Is.EqualTo(0));
+        }
+        finally
+        {
+            fresh.Dispose();
+        }
+    }
+
+    [Test]
+    public void MemoryBytesFollowsTheContents()
+    {
+        var h = Create("h");
+        long small = HashValue.MemoryBytes(_keyspace, h);
+        Assert.That(small, Is.GreaterThan(0));
+        for (int i = 0; i < 30; i++) Set(h, $"f{i}", new string('v', 50));
+        long bigger = HashValue.MemoryBytes(_keyspace, h);
+        Assert.That(bigger, Is.GreaterThan(30 * 50));
+        HashValue.ConvertToTable(_keyspace, h);
+        Assert.That(HashValue.MemoryBytes(_keyspace, h), Is.GreaterThan(30 * 50));
+    }
+
+    // ---- through the command path, in process ----------------------------------------------
+
+    private static string Run(InProcessServer server, params string[] command)
+    {
+        server.Client.InjectInput(RawRespClient.EncodeCommand(command));
+        string reply = Encoding.UTF8.GetString(server.Client.Reply.PeekPending());
+        server.Client.Reply.ReleaseBuffers();
+        return reply;
+    }
+
+    [Test]
+    public void DelAndFlushallReturnEveryArenaByteOfHashes()
+    {
+        using var server = new InProcessServer();
+        var arena = server.Server.Keyspace.Arena;
+        long fresh = arena.UsedBytes;
+        Assert.That(Run(server, "SET", "sentinel", "x"), Is.EqualTo("+OK\r\n"));
+        long baseline = arena.UsedBytes;
+
+        // Listpack, hashtable by count, hashtable by value size.
+        Assert.That(Run(server, "HSET", "small", "a", "1", "b", "2"), Is.EqualTo(":2\r\n"));
+        var args = new List<string> { "HSET", "big" };
+        for (int i = 0; i < 600; i++) { args.Add($"f{i}"); args.Add($"v{i}"); }
+        Assert.That(Run(server, args.ToArray()), Is.EqualTo(":600\r\n"));
+        Assert.That(Run(server, "HSET", "long", "f", new string('x', 100_000)), Is.EqualTo(":1\r\n"));
+        Assert.That(Run(server, "OBJECT", "ENCODING", "small"), Is.EqualTo("$8\r\nlistpack\r\n"));
+        Assert.That(Run(server, "OBJECT", "ENCODING", "big"), Is.EqualTo("$9\r\nhashtable\r\n"));
+        Assert.That(Run(server, "OBJECT", "ENCODING", "long"), Is.EqualTo("$9\r\nhashtable\r\n"));
+        Assert.That(arena.UsedBytes, Is.GreaterThan(baseline + 100_000));
+
+        Assert.That(Run(server, "DEL", "small", "big", "long"), Is.EqualTo(":3\r\n"));
+        Assert.That(arena.UsedBytes, Is.EqualTo(baseline), "DEL");
+        Assert.That(server.Server.Keyspace.Handles.Count, Is.EqualTo(0));
+
+        // HDEL of the last field deletes the key and frees it.
+        Assert.That(Run(server, "HSET", "h", "a", "1"), Is.EqualTo(":1\r\n"));
+        Assert.That(Run(server, "HDEL", "h", "a"), Is.EqualTo(":1\r\n"));
+        Assert.That(arena.UsedBytes, Is.EqualTo(baseline), "HDEL of the last field");
+
+        // COPY, RENAME, then FLUSHALL.
+        Assert.That(Run(server, args.ToArray()), Is.EqualTo(":600\r\n"));
+        Assert.That(Run(server, "HSET", "small", "a", "1"), Is.EqualTo(":1\r\n"));
+        Assert.That(Run(server, "COPY", "big", "big2"), Is.EqualTo(":1\r\n"));
+        Assert.That(Run(server, "COPY", "small", "small2"), Is.EqualTo(":1\r\n"));
+        Assert.That(Run(server, "RENAME", "big2", "big3"), Is.EqualTo("+OK\r\n"));
+        Assert.That(Run(server, "FLUSHALL"), Is.EqualTo("+OK\r\n"));
+        Assert.That(arena.UsedBytes, Is.EqualTo(fresh), "FLUSHALL");
+        Assert.That(server.Server.Keyspace.Handles.Count, Is.EqualTo(0));
+    }
+
+    [Test]
+    public void HsetWithMorePairsThanTheEntryLimitConvertsUpFront()
+    {
+        // hashTypeTryConversion: the pair count of the command decides, even with repeated fields.
+        using var server = new InProcessServer();
+        server.Server.Config.HashMaxListpackEntries = 4;
+        Assert.That(Run(server, "HSET", "h", "f", "1", "f", "2", "f", "3", "f", "4", "f", "5"), Is.EqualTo(":1\r\n"));
+        Assert.That(Run(server, "HLEN", "h"), Is.EqualTo(":1\r\n"));
+        Assert.That(Run(server, "HGET", "h", "f"), Is.EqualTo("$1\r\n5\r\n"));
+        Assert.That(Run(server, "OBJECT", "ENCODING", "h"), Is.EqualTo("$9\r\nhashtable\r\n"));
+        Assert.That(Run(server, "HSET", "g", "f", "1", "f", "2", "f", "3", "f", "4"), Is.EqualTo(":1\r\n"));
+        Assert.That(Run(server, "OBJECT", "ENCODING", "g"), Is.EqualTo("$8\r\nlistpack\r\n"));
+    }
+}
