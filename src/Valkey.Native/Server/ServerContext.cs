@@ -256,6 +256,9 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
             db.Table.ShrinkIfNeeded();
             if (db.Table.IsRehashing) db.Table.RehashForMicroseconds(1000);
         }
+        // Big freed blocks (old bucket arrays, large values) go back to the OS a slice at a
+        // time, so unmapping 100+ MB never stalls one command.
+        Keyspace.Arena.ReleaseDeferred(4L * 1024 * 1024);
     }
 
     private long _lastFastCycleTicks;

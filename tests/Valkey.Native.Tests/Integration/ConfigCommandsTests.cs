@@ -83,9 +83,11 @@ public class ConfigCommandsTests
             "hash-max-listpack-entries", "hash-max-ziplist-entries",
         }));
 
-        var some = ConfigGet("MAXMEMORY*", "maxmemory", "*ziplist-entries", "hash-max-listpack-entries", "bind");
+        var some = ConfigGet("MAXMEMORY*", "maxmemory", "h*ziplist-entries", "hash-max-listpack-entries", "bind");
         Assert.That(some.Keys, Is.EquivalentTo(new[]
             { "maxmemory", "maxmemory-policy", "hash-max-ziplist-entries", "hash-max-listpack-entries", "bind" }));
+        // A glob matches aliases of every family: the old ziplist names of hashes and sorted sets.
+        Assert.That(ConfigGet("*ziplist-entries").Keys, Is.EquivalentTo(new[] { "hash-max-ziplist-entries", "zset-max-ziplist-entries" }));
         Assert.That(some["bind"], Is.EqualTo("127.0.0.1"));
         Assert.That(ConfigGet("t?meout")["timeout"], Is.EqualTo("0"));
         Assert.That(ConfigGet("[pq]ort").Keys, Is.EquivalentTo(new[] { "port" }));

@@ -276,6 +276,35 @@ public sealed unsafe class KeyTableTests
     }
 
     [Test]
+    public void ResizePolicyControlsWhenResizesStart()
+    {
+        for (long id = 0; id < 1_000; id++) AddId(id);
+        while (_table.RehashSteps(100)) { }
+        long buckets = _table.BucketCount;
+
+        _table.ResizePolicy = KeyTableResizePolicy.Forbid;
+        for (long id = 1_000; id < 10_000; id++) AddId(id);
+        Assert.That(_table.BucketCount, Is.EqualTo(buckets), "Forbid: no growth at any load");
+
+        _table.ResizePolicy = KeyTableResizePolicy.Avoid;
+        AddId(10_000);
+        Assert.That(_table.IsRehashing, Is.True, "Avoid: grows once the load passes 4");
+        while (_table.RehashSteps(100)) { }
+        long grown = _table.BucketCount;
+        for (long id = 0; id <= 10_000; id++)
+        {
+            if (_table.Count * 8 <= grown && _table.Count * 32 > grown)
+                Assert.That(_table.IsRehashing, Is.False, "Avoid: no shrink between loads 1/8 and 1/32");
+            RemoveId(id);
+        }
+        Assert.That(_table.BucketCount, Is.LessThan(grown), "Avoid: shrinks below load 1/32");
+
+        _table.ResizePolicy = KeyTableResizePolicy.Enable;
+        for (long id = 0; id < 1_000; id++) AddId(id);
+        AssertMatchesModel(new HashSet<long>(Enumerable.Range(0, 1_000).Select(i => (long)i)));
+    }
+
+    [Test]
     public void ResizePayloadKeepsKeyAndPayloadPrefix()
     {
         byte* entry = _table.Add("resizable"u8, 8);
