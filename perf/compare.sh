@@ -249,7 +249,7 @@ for p in $PIPELINES; do
             threads_after="$(thread_ns "$pid")"
             ticks_after="$(cpu_ticks "$pid" || echo "$ticks_before")"
             read -r cpu_ns source < <(cpu_delta_ns "$ticks_before" "$ticks_after" "$threads_before" "$threads_after")
-            rps="$(tr '\r' '\n' <"$out" | sed -n 's/^[A-Z_]*: \([0-9.][0-9.]*\) requests per second.*/\1/p' | tail -n 1)"
+            rps="$(tr '\r' '\n' <"$out" | sed -n 's/^[A-Z_]*\( ([^)]*)\)\{0,1\}: \([0-9.][0-9.]*\) requests per second.*/\2/p' | tail -n 1)"
             if [[ $rc -ne 0 || -z "$rps" ]]; then
                 failures=$((failures + 1))
                 reason="$(tr '\r' '\n' <"$out" | grep -v 'rps=' | grep -v '^ *$' | tail -n 1)"

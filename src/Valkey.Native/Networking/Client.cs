@@ -110,6 +110,7 @@ public sealed unsafe class Client : IFileEventHandler
         if (QueryBufferLength > _server.Config.ClientQueryBufferLimit)
         {
             _server.Log.Warning($"Closing client that reached max query buffer length: id={Id} qbuf={QueryBufferLength}");
+            _server.Stats.ClientQueryBufferLimitDisconnections++;
             _server.CloseClient(this);
             return;
         }

@@ -343,30 +343,52 @@ public class HashCommandsTests
     [Test]
     public void FieldsAndValuesAreBinarySafe()
     {
-        byte[] allBytes = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
+        // Within the listpack limits (64 bytes), so HGETALL's order is the insertion order.
+        byte[] low = Enumerable.Range(0, 64).Select(i => (byte)i).ToArray();
+        byte[] high = Enumerable.Range(192, 64).Select(i => (byte)i).ToArray();
         byte[] crlf = "a\r\nb\r\n$3\r\n*1\r\n"u8.ToArray();
         byte[] nul = [0, 0, 0];
         byte[] key = Encoding.UTF8.GetBytes(K());
-        _raw.SendCommand("HSET"u8.ToArray(), key, allBytes, crlf, crlf, allBytes, nul, nul);
+        _raw.SendCommand("HSET"u8.ToArray(), key, low, crlf, crlf, high, nul, nul);
         Assert.That(_raw.ReadReply(), Is.EqualTo(Int(3)));
+        Assert.That(Run("OBJECT", "ENCODING", K()), Is.EqualTo(Bulk("listpack")));
 
-        _raw.SendCommand("HGET"u8.ToArray(), key, allBytes);
+        _raw.SendCommand("HGET"u8.ToArray(), key, low);
         Assert.That(_raw.ReadReplyBytes(), Is.EqualTo(BulkBytes(crlf)));
         _raw.SendCommand("HGET"u8.ToArray(), key, crlf);
-        Assert.That(_raw.ReadReplyBytes(), Is.EqualTo(BulkBytes(allBytes)));
+        Assert.That(_raw.ReadReplyBytes(), Is.EqualTo(BulkBytes(high)));
         _raw.SendCommand("HGET"u8.ToArray(), key, new byte[] { 0, 0 });
         Assert.That(_raw.ReadReply(), Is.EqualTo(Null2), "a prefix of a binary field is another field");
 
         _raw.SendCommand("HGETALL"u8.ToArray(), key);
-        byte[] expected = [.. "*6\r\n"u8, .. BulkBytes(allBytes), .. BulkBytes(crlf), .. BulkBytes(crlf), .. BulkBytes(allBytes),
+        byte[] expected = [.. "*6\r\n"u8, .. BulkBytes(low), .. BulkBytes(crlf), .. BulkBytes(crlf), .. BulkBytes(high),
             .. BulkBytes(nul), .. BulkBytes(nul)];
         Assert.That(_raw.ReadReplyBytes(), Is.EqualTo(expected));
 
         var entries = Db.HashGetAll(K());
-        Assert.That(entries.Select(e => (byte[])e.Name!), Is.EqualTo(new[] { allBytes, crlf, nul }));
-        Assert.That(Db.HashDelete(K(), allBytes), Is.True);
-        Assert.That(Db.HashExists(K(), allBytes), Is.False);
+        Assert.That(entries.Select(e => (byte[])e.Name!), Is.EqualTo(new[] { low, crlf, nul }));
+        Assert.That(Db.HashDelete(K(), low), Is.True);
+        Assert.That(Db.HashExists(K(), low), Is.False);
         Assert.That((byte[]?)Db.HashGet(K(), nul), Is.EqualTo(nul));
+    }
+
+    [Test]
+    public void BinaryFieldsAndValuesSurviveTheHashtable()
+    {
+        byte[] allBytes = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
+        byte[] reversed = allBytes.Reverse().ToArray();
+        byte[] key = Encoding.UTF8.GetBytes(K());
+        _raw.SendCommand("HSET"u8.ToArray(), key, allBytes, reversed, reversed, allBytes, "\r\n"u8.ToArray(), "\0"u8.ToArray());
+        Assert.That(_raw.ReadReply(), Is.EqualTo(Int(3)));
+        Assert.That(Run("OBJECT", "ENCODING", K()), Is.EqualTo(Bulk("hashtable")));
+        _raw.SendCommand("HMGET"u8.ToArray(), key, allBytes, reversed, "\r\n"u8.ToArray(), allBytes[..255]);
+        Assert.That(_raw.ReadReplyBytes(),
+            Is.EqualTo((byte[])[.. "*4\r\n"u8, .. BulkBytes(reversed), .. BulkBytes(allBytes), .. BulkBytes("\0"u8.ToArray()), .. "$-1\r\n"u8]));
+        var all = Db.HashGetAll(K()).ToDictionary(e => Convert.ToHexString((byte[])e.Name!), e => (byte[])e.Value!);
+        Assert.That(all, Has.Count.EqualTo(3));
+        Assert.That(all[Convert.ToHexString(allBytes)], Is.EqualTo(reversed));
+        Assert.That(all[Convert.ToHexString(reversed)], Is.EqualTo(allBytes));
+        Assert.That(all[Convert.ToHexString("\r\n"u8.ToArray())], Is.EqualTo("\0"u8.ToArray()));
     }
 
     private static byte[] BulkBytes(byte[] value) => [.. Encoding.ASCII.GetBytes($"${value.Length}\r\n"), .. value, .. "\r\n"u8];
