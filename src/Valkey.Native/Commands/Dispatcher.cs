@@ -60,7 +60,16 @@ public sealed class Dispatcher
         _server.Keyspace.SuppressTouch = client.NoTouch && cmd.Name != "touch";
         long errorsBefore = reply.ErrorCount;
         long start = Stopwatch.GetTimestamp();
-        cmd.Handler!(ctx);
+        try
+        {
+            cmd.Handler!(ctx);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug in one handler must not take down every other client: report it, keep serving.
+            _server.Log.Warning($"Command '{cmd.FullName}' failed with an internal error: {e}");
+            reply.AddError("ERR internal error while executing '" + cmd.FullName + "'");
+        }
         long elapsedUs = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         cmd.Calls++;
         cmd.Microseconds += elapsedUs;
