@@ -26,11 +26,39 @@ public static class ClientCommands
             new CommandSpec("id", 2, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Connection, Id)
             { Group = "connection", Summary = "Returns the unique client ID of the connection.", Since = "5.0.0", Complexity = "O(1)" },
             new CommandSpec("info", 2, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Connection, Info)
-            { Group = "connection", Summary = "Returns information about the connection.", Since = "6.2.0", Complexity = "O(1)" },
+            {
+                Group = "connection", Summary = "Returns information about the connection.", Since = "6.2.0", Complexity = "O(1)",
+                Tips = ["nondeterministic_output"],
+            },
             new CommandSpec("kill", -3, CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Admin | AclCategories.Slow | AclCategories.Dangerous | AclCategories.Connection, Kill)
-            { Group = "connection", Summary = "Terminates open connections.", Since = "2.4.0", Complexity = "O(N) where N is the number of client connections" },
+            {
+                Group = "connection", Summary = "Terminates open connections.", Since = "2.4.0", Complexity = "O(N) where N is the number of client connections",
+                History =
+                [
+                    ("2.8.12", "Added new filter format."),
+                    ("2.8.12", "`ID` option."),
+                    ("3.2.0", "Added `master` type in for `TYPE` option."),
+                    ("5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."),
+                    ("6.2.0", "`LADDR` option."),
+                    ("8.0.0", "`MAXAGE` option."),
+                    ("8.0.0", "Replaced `master` `TYPE` with `primary`. `master` still supported for backward compatibility."),
+                ],
+            },
             new CommandSpec("list", -2, CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Admin | AclCategories.Slow | AclCategories.Dangerous | AclCategories.Connection, List)
-            { Group = "connection", Summary = "Lists open connections.", Since = "2.4.0", Complexity = "O(N) where N is the number of client connections" },
+            {
+                Group = "connection", Summary = "Lists open connections.", Since = "2.4.0", Complexity = "O(N) where N is the number of client connections",
+                Tips = ["nondeterministic_output"],
+                History =
+                [
+                    ("2.8.12", "Added unique client `id` field."),
+                    ("5.0.0", "Added optional `TYPE` filter."),
+                    ("6.0.0", "Added `user` field."),
+                    ("6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."),
+                    ("7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."),
+                    ("7.0.3", "Added `ssub` field."),
+                    ("8.0.0", "Replaced `master` `TYPE` with `primary`. `master` still supported for backward compatibility."),
+                ],
+            },
             new CommandSpec("no-evict", 3, CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Admin | AclCategories.Slow | AclCategories.Dangerous | AclCategories.Connection, NoEvict)
             { Group = "connection", Summary = "Sets the client eviction mode of the connection.", Since = "7.0.0", Complexity = "O(1)" },
             new CommandSpec("no-touch", 3, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, AclCategories.Slow | AclCategories.Connection, NoTouch)
@@ -38,9 +66,15 @@ public static class ClientCommands
             new CommandSpec("reply", 3, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Connection, ReplyMode)
             { Group = "connection", Summary = "Instructs the server whether to reply to commands.", Since = "3.2.0", Complexity = "O(1)" },
             new CommandSpec("setinfo", 4, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Connection, SetInfo)
-            { Group = "connection", Summary = "Sets information specific to the client or connection.", Since = "7.2.0", Complexity = "O(1)" },
+            {
+                Group = "connection", Summary = "Sets information specific to the client or connection.", Since = "7.2.0", Complexity = "O(1)",
+                Tips = ["request_policy:all_nodes", "response_policy:all_succeeded"],
+            },
             new CommandSpec("setname", 3, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Connection, SetNameCommand)
-            { Group = "connection", Summary = "Sets the connection name.", Since = "2.6.9", Complexity = "O(1)" }),
+            {
+                Group = "connection", Summary = "Sets the connection name.", Since = "2.6.9", Complexity = "O(1)",
+                Tips = ["request_policy:all_nodes", "response_policy:all_succeeded"],
+            }),
     ];
 
     public const string InvalidNameError = "ERR Client names cannot contain spaces, newlines or special characters.";

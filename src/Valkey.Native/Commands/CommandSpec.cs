@@ -60,15 +60,26 @@ public enum AclCategories : uint
 /// <summary>A command handler: reads its arguments from the context and writes one reply.</summary>
 public delegate void CommandHandler(CommandContext ctx);
 
-/// <summary>Returns the key argument indexes of a command whose keys move (COMMAND GETKEYS).</summary>
-public delegate void KeyExtractor(CommandContext ctx, List<int> keyIndexes);
+/// <summary>
+/// A command's own key finder (Valkey's getkeys_proc): adds the key arguments of the command line
+/// in <paramref name="ctx"/> with their access flags. For commands whose key specs cannot tell
+/// (unknown positions, flags that depend on the arguments); COMMAND GETKEYS falls back to it.
+/// </summary>
+public delegate void KeyExtractor(CommandContext ctx, List<KeyReference> keys);
 
 /// <summary>
-/// One row of the command table: everything dispatch, arity checks, COMMAND INFO/DOCS and
-/// INFO commandstats need. Families declare their rows next to their handlers.
+/// One row of the command table: everything dispatch, arity checks, COMMAND INFO/DOCS/GETKEYS
+/// and INFO commandstats need. Families declare their rows next to their handlers, with the
+/// values of Valkey's src/commands/&lt;name&gt;.json. Nothing about a command lives anywhere else.
 /// </summary>
 public sealed class CommandSpec
 {
+    /// <summary>
+    /// A row. Where its keys are is declared once, by <see cref="KeySpecs"/>; the legacy
+    /// <paramref name="firstKey"/>/<paramref name="lastKey"/>/<paramref name="step"/> are only a
+    /// shorthand for a row without key specs (they become one range spec, RW+UPDATE for write
+    /// commands, RO+ACCESS otherwise). A row never gives both (CommandSpecTests checks).
+    /// </summary>
     public CommandSpec(string name, int arity, CommandFlags flags, AclCategories acl, CommandHandler? handler,
         int firstKey = 0, int lastKey = 0, int step = 0)
     {
@@ -78,10 +89,14 @@ public sealed class CommandSpec
         Flags = flags;
         Acl = acl | ImpliedCategories(flags);
         Handler = handler;
-        FirstKey = firstKey;
-        LastKey = lastKey;
-        Step = step;
         FullName = Name;
+        DeclaredKeyPositions = (firstKey, lastKey, step);
+        if (firstKey > 0)
+        {
+            var keyFlags = (flags & CommandFlags.Write) != 0 ? KeySpecFlags.RW | KeySpecFlags.Update : KeySpecFlags.RO | KeySpecFlags.Access;
+            int last = lastKey < 0 ? lastKey : lastKey - firstKey;
+            SetKeySpecs([KeySpec.Index(firstKey, keyFlags, last, Math.Max(1, step))]);
+        }
     }
 
     /// <summary>Categories every command gets from its flags, as Valkey's setImplicitACLCategories.</summary>
@@ -108,15 +123,80 @@ public sealed class CommandSpec
     public CommandFlags Flags { get; }
     public AclCategories Acl { get; }
     public CommandHandler? Handler { get; }
-    public int FirstKey { get; }
-    public int LastKey { get; }
-    public int Step { get; }
+
+    // ---- keys ------------------------------------------------------------------------------
+
+    private KeySpec[] _keySpecs = [];
+
+    /// <summary>Where the keys are ("key_specs"), in the JSON's order. Empty: the command takes no keys.</summary>
+    public KeySpec[] KeySpecs
+    {
+        get => _keySpecs;
+        init
+        {
+            SetKeySpecs(value);
+            HasDeclaredKeySpecs = true;
+        }
+    }
+
+    /// <summary>The legacy key range COMMAND reports, derived from <see cref="KeySpecs"/> (populateCommandLegacyRangeSpec).</summary>
+    public int FirstKey { get; private set; }
+    public int LastKey { get; private set; }
+    public int Step { get; private set; }
+
+    /// <summary>
+    /// True when the legacy range does not cover every key (COMMAND's "movablekeys"): derived from
+    /// the key specs as Valkey does; a row without key specs but with a key finder also qualifies.
+    /// </summary>
+    public bool MovableKeys => _movableBySpecs || (!HasDeclaredKeySpecs && Keys != null);
+
+    private bool _movableBySpecs;
+
+    /// <summary>The command's own key finder (getkeys_proc), for keys its specs cannot describe.</summary>
     public KeyExtractor? Keys { get; init; }
+
+    /// <summary>True when the row declares <see cref="KeySpecs"/> (rather than constructor key positions).</summary>
+    internal bool HasDeclaredKeySpecs { get; private set; }
+
+    /// <summary>The constructor's legacy key positions as written (0, 0, 0 when not given).</summary>
+    internal (int First, int Last, int Step) DeclaredKeyPositions { get; }
+
+    private void SetKeySpecs(KeySpec[] specs)
+    {
+        _keySpecs = specs;
+        KeySpec.LegacyRange(specs, out int first, out int last, out int step, out _movableBySpecs);
+        FirstKey = first;
+        LastKey = last;
+        Step = step;
+    }
+
+    // ---- documentation (COMMAND DOCS) and tips (COMMAND INFO) -------------------------------
 
     public string Group { get; init; } = "generic";
     public string Summary { get; init; } = "";
     public string Since { get; init; } = "1.0.0";
     public string Complexity { get; init; } = "O(1)";
+
+    /// <summary>Hints for clients and proxies ("command_tips"), e.g. "nondeterministic_output".</summary>
+    public string[] Tips { get; init; } = [];
+
+    /// <summary>Behaviour changes by version ("history"), oldest first.</summary>
+    public (string Since, string Changes)[] History { get; init; } = [];
+
+    /// <summary>Set for deprecated commands, with <see cref="ReplacedBy"/>; implies <see cref="DocFlags.Deprecated"/>.</summary>
+    public string? DeprecatedSince { get; init; }
+
+    /// <summary>What to use instead of a deprecated command.</summary>
+    public string? ReplacedBy { get; init; }
+
+    private readonly DocFlags _docFlags;
+
+    /// <summary>"doc_flags": the declared ones (SYSCMD) plus DEPRECATED when <see cref="DeprecatedSince"/> is set.</summary>
+    public DocFlags DocFlags
+    {
+        get => _docFlags | (DeprecatedSince != null ? DocFlags.Deprecated : DocFlags.None);
+        init => _docFlags = value;
+    }
 
     public CommandSpec? Parent { get; private set; }
     public CommandSpec[]? Subcommands { get; private set; }

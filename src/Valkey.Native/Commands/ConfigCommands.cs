@@ -19,19 +19,24 @@ public static class ConfigCommands
             {
                 Group = "server", Summary = "Returns the effective values of configuration parameters.", Since = "2.0.0",
                 Complexity = "O(N) when N is the number of configuration parameters provided",
+                History = [("7.0.0", "Added the ability to pass multiple pattern parameters in one call")],
             },
             new CommandSpec("set", -4, AdminFlags, AdminAcl, Set)
             {
                 Group = "server", Summary = "Sets configuration parameters in-flight.", Since = "2.0.0",
                 Complexity = "O(N) when N is the number of configuration parameters provided",
+                Tips = ["request_policy:all_nodes", "response_policy:all_succeeded"],
+                History = [("7.0.0", "Added the ability to set multiple parameters in one call.")],
             },
             new CommandSpec("resetstat", 2, AdminFlags, AdminAcl, ResetStat)
             {
                 Group = "server", Summary = "Resets the server's statistics.", Since = "2.0.0", Complexity = "O(1)",
+                Tips = ["request_policy:all_nodes", "response_policy:all_succeeded"],
             },
             new CommandSpec("rewrite", 2, AdminFlags, AdminAcl, Rewrite)
             {
                 Group = "server", Summary = "Persists the effective configuration to file.", Since = "2.8.0", Complexity = "O(1)",
+                Tips = ["request_policy:all_nodes", "response_policy:all_succeeded"],
             },
             new CommandSpec("help", 2, CommandFlags.Loading | CommandFlags.Stale, AclCategories.Slow, Help)
             {

@@ -13,17 +13,29 @@ public static class ConnectionCommands
     public static readonly CommandSpec[] Commands =
     [
         new CommandSpec("ping", -1, CommandFlags.Fast | CommandFlags.Sentinel, AclCategories.Fast | AclCategories.Connection, Ping)
-        { Group = "connection", Summary = "Returns the server's liveliness response.", Since = "1.0.0", Complexity = "O(1)" },
+        {
+            Group = "connection", Summary = "Returns the server's liveliness response.", Since = "1.0.0", Complexity = "O(1)",
+            Tips = ["request_policy:all_shards", "response_policy:all_succeeded"],
+        },
         new CommandSpec("echo", 2, CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, AclCategories.Fast | AclCategories.Connection, Echo)
         { Group = "connection", Summary = "Returns the given string.", Since = "1.0.0", Complexity = "O(1)" },
         new CommandSpec("quit", -1, CommandFlags.AllowBusy | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast | CommandFlags.NoAuth, AclCategories.Fast | AclCategories.Connection, Quit)
-        { Group = "connection", Summary = "Closes the connection.", Since = "1.0.0", Complexity = "O(1)" },
+        {
+            Group = "connection", Summary = "Closes the connection.", Since = "1.0.0", Complexity = "O(1)",
+            DeprecatedSince = "7.2.0", ReplacedBy = "just closing the connection",
+        },
         new CommandSpec("reset", 1, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast | CommandFlags.NoAuth | CommandFlags.AllowBusy, AclCategories.Fast | AclCategories.Connection, Reset)
         { Group = "connection", Summary = "Resets the connection.", Since = "6.2.0", Complexity = "O(1)" },
         new CommandSpec("auth", -2, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast | CommandFlags.NoAuth | CommandFlags.Sentinel | CommandFlags.AllowBusy, AclCategories.Fast | AclCategories.Connection, Auth)
-        { Group = "connection", Summary = "Authenticates the connection.", Since = "1.0.0", Complexity = "O(N) where N is the number of passwords defined for the user" },
+        {
+            Group = "connection", Summary = "Authenticates the connection.", Since = "1.0.0", Complexity = "O(N) where N is the number of passwords defined for the user",
+            History = [("6.0.0", "Added ACL style (username and password).")],
+        },
         new CommandSpec("hello", -1, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast | CommandFlags.NoAuth | CommandFlags.Sentinel | CommandFlags.AllowBusy, AclCategories.Fast | AclCategories.Connection, Hello)
-        { Group = "connection", Summary = "Handshakes with the server.", Since = "6.0.0", Complexity = "O(1)" },
+        {
+            Group = "connection", Summary = "Handshakes with the server.", Since = "6.0.0", Complexity = "O(1)",
+            History = [("6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context.")],
+        },
     ];
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Valkey.Native.Storage;
 using Valkey.Native.Util;
+using static Valkey.Native.Commands.KeySpecFlags;
 
 namespace Valkey.Native.Commands;
 
@@ -24,26 +25,32 @@ public static unsafe class DatabaseCommands
             Complexity = "O(N) where N is the count of clients watching or blocking on keys from both databases.",
         },
         new CommandSpec("move", 3, CommandFlags.Write | CommandFlags.Fast,
-            AclCategories.Keyspace | AclCategories.Write | AclCategories.Fast, Move, firstKey: 1, lastKey: 1, step: 1)
+            AclCategories.Keyspace | AclCategories.Write | AclCategories.Fast, Move)
         {
             Group = "generic", Summary = "Moves a key to another database.", Since = "1.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Access | Update)],
         },
         new CommandSpec("dbsize", 1, CommandFlags.ReadOnly | CommandFlags.Fast,
             AclCategories.Keyspace | AclCategories.Read | AclCategories.Fast, DbSize)
         {
             Group = "server", Summary = "Returns the number of keys in the database.", Since = "1.0.0", Complexity = "O(1)",
+            Tips = ["request_policy:all_shards", "response_policy:agg_sum"],
         },
         new CommandSpec("flushdb", -1, CommandFlags.Write,
             AclCategories.Keyspace | AclCategories.Dangerous | AclCategories.Write | AclCategories.Slow, FlushDb)
         {
             Group = "server", Summary = "Remove all keys from the current database.", Since = "1.0.0",
             Complexity = "O(N) where N is the number of keys in the selected database",
+            Tips = ["request_policy:all_shards", "response_policy:all_succeeded"],
+            History = [("4.0.0", "Added the `ASYNC` flushing mode modifier."), ("6.2.0", "Added the `SYNC` flushing mode modifier.")],
         },
         new CommandSpec("flushall", -1, CommandFlags.Write,
             AclCategories.Keyspace | AclCategories.Dangerous | AclCategories.Write | AclCategories.Slow, FlushAll)
         {
             Group = "server", Summary = "Removes all keys from all databases.", Since = "1.0.0",
             Complexity = "O(N) where N is the total number of keys in all databases",
+            Tips = ["request_policy:all_shards", "response_policy:all_succeeded"],
+            History = [("4.0.0", "Added the `ASYNC` flushing mode modifier."), ("6.2.0", "Added the `SYNC` flushing mode modifier.")],
         },
     ];
 

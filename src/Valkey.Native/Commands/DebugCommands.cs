@@ -16,7 +16,10 @@ public static unsafe class DebugCommands
     public static readonly CommandSpec[] Commands =
     [
         new CommandSpec("debug", -2, CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Protected, AclCategories.Admin | AclCategories.Slow | AclCategories.Dangerous, Debug)
-        { Group = "server", Summary = "A container for debugging commands.", Since = "1.0.0", Complexity = "Depends on subcommand." },
+        {
+            Group = "server", Summary = "A container for debugging commands.", Since = "1.0.0", Complexity = "Depends on subcommand.",
+            DocFlags = DocFlags.SysCmd,
+        },
     ];
 
     /// <summary>DEBUG QUICKLIST-PACKED-THRESHOLD: elements at least this big get their own quicklist node (for the list type).</summary>

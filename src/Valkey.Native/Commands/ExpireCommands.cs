@@ -1,4 +1,5 @@
 using Valkey.Native.Storage;
+using static Valkey.Native.Commands.KeySpecFlags;
 
 namespace Valkey.Native.Commands;
 
@@ -15,41 +16,58 @@ public static unsafe class ExpireCommands
 
     public static readonly CommandSpec[] Commands =
     [
-        new CommandSpec("expire", -3, CommandFlags.Write | CommandFlags.Fast, WriteFast, Expire, 1, 1, 1)
+        new CommandSpec("expire", -3, CommandFlags.Write | CommandFlags.Fast, WriteFast, Expire)
         {
             Group = "generic", Summary = "Sets the expiration time of a key in seconds.", Since = "1.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Update)],
+            History = [("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")],
         },
-        new CommandSpec("pexpire", -3, CommandFlags.Write | CommandFlags.Fast, WriteFast, PExpire, 1, 1, 1)
+        new CommandSpec("pexpire", -3, CommandFlags.Write | CommandFlags.Fast, WriteFast, PExpire)
         {
             Group = "generic", Summary = "Sets the expiration time of a key in milliseconds.", Since = "2.6.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Update)],
+            History = [("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")],
         },
-        new CommandSpec("expireat", -3, CommandFlags.Write | CommandFlags.Fast, WriteFast, ExpireAt, 1, 1, 1)
+        new CommandSpec("expireat", -3, CommandFlags.Write | CommandFlags.Fast, WriteFast, ExpireAt)
         {
             Group = "generic", Summary = "Sets the expiration time of a key to a Unix timestamp.", Since = "1.2.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Update)],
+            History = [("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")],
         },
-        new CommandSpec("pexpireat", -3, CommandFlags.Write | CommandFlags.Fast, WriteFast, PExpireAt, 1, 1, 1)
+        new CommandSpec("pexpireat", -3, CommandFlags.Write | CommandFlags.Fast, WriteFast, PExpireAt)
         {
             Group = "generic", Summary = "Sets the expiration time of a key to a Unix milliseconds timestamp.", Since = "2.6.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Update)],
+            History = [("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")],
         },
-        new CommandSpec("ttl", 2, CommandFlags.ReadOnly | CommandFlags.Fast, ReadFast, Ttl, 1, 1, 1)
+        new CommandSpec("ttl", 2, CommandFlags.ReadOnly | CommandFlags.Fast, ReadFast, Ttl)
         {
             Group = "generic", Summary = "Returns the expiration time in seconds of a key.", Since = "1.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RO | Access)],
+            Tips = ["nondeterministic_output"],
+            History = [("2.8.0", "Added the -2 reply.")],
         },
-        new CommandSpec("pttl", 2, CommandFlags.ReadOnly | CommandFlags.Fast, ReadFast, PTtl, 1, 1, 1)
+        new CommandSpec("pttl", 2, CommandFlags.ReadOnly | CommandFlags.Fast, ReadFast, PTtl)
         {
             Group = "generic", Summary = "Returns the expiration time in milliseconds of a key.", Since = "2.6.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RO | Access)],
+            Tips = ["nondeterministic_output"],
+            History = [("2.8.0", "Added the -2 reply.")],
         },
-        new CommandSpec("expiretime", 2, CommandFlags.ReadOnly | CommandFlags.Fast, ReadFast, ExpireTime, 1, 1, 1)
+        new CommandSpec("expiretime", 2, CommandFlags.ReadOnly | CommandFlags.Fast, ReadFast, ExpireTime)
         {
             Group = "generic", Summary = "Returns the expiration time of a key as a Unix timestamp.", Since = "7.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RO | Access)],
         },
-        new CommandSpec("pexpiretime", 2, CommandFlags.ReadOnly | CommandFlags.Fast, ReadFast, PExpireTime, 1, 1, 1)
+        new CommandSpec("pexpiretime", 2, CommandFlags.ReadOnly | CommandFlags.Fast, ReadFast, PExpireTime)
         {
             Group = "generic", Summary = "Returns the expiration time of a key as a Unix milliseconds timestamp.", Since = "7.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RO | Access)],
         },
-        new CommandSpec("persist", 2, CommandFlags.Write | CommandFlags.Fast, WriteFast, Persist, 1, 1, 1)
+        new CommandSpec("persist", 2, CommandFlags.Write | CommandFlags.Fast, WriteFast, Persist)
         {
             Group = "generic", Summary = "Removes the expiration time of a key.", Since = "2.2.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Update)],
         },
     ];
 

@@ -14,7 +14,10 @@ public static class FunctionCommands
             { Group = "scripting", Since = "7.0.0", Summary = "A container for function commands.", Complexity = "Depends on subcommand." }
             .WithSubcommands(
                 new CommandSpec("flush", -2, CommandFlags.NoScript | CommandFlags.Write, AclCategories.Scripting, Flush)
-                    { Group = "scripting", Since = "7.0.0", Summary = "Deletes all libraries and functions.", Complexity = "O(N) where N is the number of functions deleted" },
+                    {
+                        Group = "scripting", Since = "7.0.0", Summary = "Deletes all libraries and functions.", Complexity = "O(N) where N is the number of functions deleted",
+                        Tips = ["request_policy:all_shards", "response_policy:all_succeeded"],
+                    },
                 new CommandSpec("help", 2, CommandFlags.Loading | CommandFlags.Stale, AclCategories.Scripting, Help)
                     { Group = "scripting", Since = "7.0.0", Summary = "Returns helpful text about the different subcommands.", Complexity = "O(1)" }),
     ];

@@ -13,22 +13,50 @@ public static unsafe class HashCommands
 
     public static readonly CommandSpec[] Commands =
     [
-        new("hset", -4, WriteFast, AclCategories.Hash, HSet, 1, 1, 1)
-            { Group = "hash", Since = "2.0.0", Summary = "Creates or modifies the value of a field in a hash.", Complexity = "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs." },
-        new("hmset", -4, WriteFast, AclCategories.Hash, HMSet, 1, 1, 1)
-            { Group = "hash", Since = "2.0.0", Summary = "Sets the values of multiple fields.", Complexity = "O(N) where N is the number of fields being set." },
-        new("hget", 3, ReadFast, AclCategories.Hash, HGet, 1, 1, 1)
-            { Group = "hash", Since = "2.0.0", Summary = "Returns the value of a field in a hash." },
-        new("hmget", -3, ReadFast, AclCategories.Hash, HMGet, 1, 1, 1)
-            { Group = "hash", Since = "2.0.0", Summary = "Returns the values of all fields in a hash.", Complexity = "O(N) where N is the number of fields being requested." },
-        new("hgetall", 2, CommandFlags.ReadOnly, AclCategories.Hash, HGetAll, 1, 1, 1)
-            { Group = "hash", Since = "2.0.0", Summary = "Returns all fields and values in a hash.", Complexity = "O(N) where N is the size of the hash." },
-        new("hdel", -3, CommandFlags.Write | CommandFlags.Fast, AclCategories.Hash, HDel, 1, 1, 1)
-            { Group = "hash", Since = "2.0.0", Summary = "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", Complexity = "O(N) where N is the number of fields to be removed." },
-        new("hlen", 2, ReadFast, AclCategories.Hash, HLen, 1, 1, 1)
-            { Group = "hash", Since = "2.0.0", Summary = "Returns the number of fields in a hash." },
-        new("hexists", 3, ReadFast, AclCategories.Hash, HExists, 1, 1, 1)
-            { Group = "hash", Since = "2.0.0", Summary = "Determines whether a field exists in a hash." },
+        new("hset", -4, WriteFast, AclCategories.Hash, HSet)
+            {
+                Group = "hash", Since = "2.0.0", Summary = "Creates or modifies the value of a field in a hash.", Complexity = "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RW | KeySpecFlags.Update)],
+                History = [("4.0.0", "Accepts multiple `field` and `value` arguments.")],
+            },
+        new("hmset", -4, WriteFast, AclCategories.Hash, HMSet)
+            {
+                Group = "hash", Since = "2.0.0", Summary = "Sets the values of multiple fields.", Complexity = "O(N) where N is the number of fields being set.",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RW | KeySpecFlags.Update)],
+                DeprecatedSince = "4.0.0", ReplacedBy = "`HSET` with multiple field-value pairs",
+            },
+        new("hget", 3, ReadFast, AclCategories.Hash, HGet)
+            {
+                Group = "hash", Since = "2.0.0", Summary = "Returns the value of a field in a hash.",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RO | KeySpecFlags.Access)],
+            },
+        new("hmget", -3, ReadFast, AclCategories.Hash, HMGet)
+            {
+                Group = "hash", Since = "2.0.0", Summary = "Returns the values of all fields in a hash.", Complexity = "O(N) where N is the number of fields being requested.",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RO | KeySpecFlags.Access)],
+            },
+        new("hgetall", 2, CommandFlags.ReadOnly, AclCategories.Hash, HGetAll)
+            {
+                Group = "hash", Since = "2.0.0", Summary = "Returns all fields and values in a hash.", Complexity = "O(N) where N is the size of the hash.",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RO | KeySpecFlags.Access)],
+                Tips = ["nondeterministic_output_order"],
+            },
+        new("hdel", -3, CommandFlags.Write | CommandFlags.Fast, AclCategories.Hash, HDel)
+            {
+                Group = "hash", Since = "2.0.0", Summary = "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", Complexity = "O(N) where N is the number of fields to be removed.",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RW | KeySpecFlags.Delete)],
+                History = [("2.4.0", "Accepts multiple `field` arguments.")],
+            },
+        new("hlen", 2, ReadFast, AclCategories.Hash, HLen)
+            {
+                Group = "hash", Since = "2.0.0", Summary = "Returns the number of fields in a hash.",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RO)],
+            },
+        new("hexists", 3, ReadFast, AclCategories.Hash, HExists)
+            {
+                Group = "hash", Since = "2.0.0", Summary = "Determines whether a field exists in a hash.",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RO)],
+            },
     ];
 
     private static void HSet(CommandContext ctx) => SetFields(ctx, replyOk: false);

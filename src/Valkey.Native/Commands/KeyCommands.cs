@@ -1,6 +1,7 @@
 using Valkey.Native.Protocol;
 using Valkey.Native.Storage;
 using Valkey.Native.Util;
+using static Valkey.Native.Commands.KeySpecFlags;
 
 namespace Valkey.Native.Commands;
 
@@ -13,67 +14,85 @@ public static unsafe class KeyCommands
     public static readonly CommandSpec[] Commands =
     [
         new CommandSpec("del", -2, CommandFlags.Write,
-            AclCategories.Keyspace | AclCategories.Write | AclCategories.Slow, Del, 1, -1, 1)
+            AclCategories.Keyspace | AclCategories.Write | AclCategories.Slow, Del)
         {
             Group = "generic", Summary = "Deletes one or more keys.", Since = "1.0.0",
             Complexity = "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).",
+            KeySpecs = [KeySpec.Index(1, RM | Delete, lastKey: -1)],
+            Tips = ["request_policy:multi_shard", "response_policy:agg_sum"],
         },
         new CommandSpec("unlink", -2, CommandFlags.Write | CommandFlags.Fast,
-            AclCategories.Keyspace | AclCategories.Write | AclCategories.Fast, Unlink, 1, -1, 1)
+            AclCategories.Keyspace | AclCategories.Write | AclCategories.Fast, Unlink)
         {
             Group = "generic", Summary = "Asynchronously deletes one or more keys.", Since = "4.0.0",
             Complexity = "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.",
+            KeySpecs = [KeySpec.Index(1, RM | Delete, lastKey: -1)],
+            Tips = ["request_policy:multi_shard", "response_policy:agg_sum"],
         },
         new CommandSpec("exists", -2, CommandFlags.ReadOnly | CommandFlags.Fast,
-            AclCategories.Keyspace | AclCategories.Read | AclCategories.Fast, Exists, 1, -1, 1)
+            AclCategories.Keyspace | AclCategories.Read | AclCategories.Fast, Exists)
         {
             Group = "generic", Summary = "Determines whether one or more keys exist.", Since = "1.0.0",
             Complexity = "O(N) where N is the number of keys to check.",
+            KeySpecs = [KeySpec.Index(1, RO, lastKey: -1)],
+            Tips = ["request_policy:multi_shard", "response_policy:agg_sum"],
+            History = [("3.0.3", "Accepts multiple `key` arguments.")],
         },
         new CommandSpec("type", 2, CommandFlags.ReadOnly | CommandFlags.Fast,
-            AclCategories.Keyspace | AclCategories.Read | AclCategories.Fast, Type, 1, 1, 1)
+            AclCategories.Keyspace | AclCategories.Read | AclCategories.Fast, Type)
         {
             Group = "generic", Summary = "Determines the type of value stored at a key.", Since = "1.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RO)],
         },
         new CommandSpec("rename", 3, CommandFlags.Write,
-            AclCategories.Keyspace | AclCategories.Write | AclCategories.Slow, Rename, 1, 2, 1)
+            AclCategories.Keyspace | AclCategories.Write | AclCategories.Slow, Rename)
         {
             Group = "generic", Summary = "Renames a key and overwrites the destination.", Since = "1.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Access | Delete), KeySpec.Index(2, OW | Update)],
         },
         new CommandSpec("renamenx", 3, CommandFlags.Write | CommandFlags.Fast,
-            AclCategories.Keyspace | AclCategories.Write | AclCategories.Fast, RenameNx, 1, 2, 1)
+            AclCategories.Keyspace | AclCategories.Write | AclCategories.Fast, RenameNx)
         {
             Group = "generic", Summary = "Renames a key only when the target key name doesn't exist.", Since = "1.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Access | Delete), KeySpec.Index(2, OW | Insert)],
+            History = [("3.2.0", "The command no longer returns an error when source and destination names are the same.")],
         },
         new CommandSpec("copy", -3, CommandFlags.Write | CommandFlags.DenyOom,
-            AclCategories.Keyspace | AclCategories.Write | AclCategories.Slow, Copy, 1, 2, 1)
+            AclCategories.Keyspace | AclCategories.Write | AclCategories.Slow, Copy)
         {
             Group = "generic", Summary = "Copies the value of a key to a new key.", Since = "6.2.0",
             Complexity = "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
+            KeySpecs = [KeySpec.Index(1, RO | Access), KeySpec.Index(2, OW | Update)],
         },
         new CommandSpec("touch", -2, CommandFlags.ReadOnly | CommandFlags.Fast,
-            AclCategories.Keyspace | AclCategories.Read | AclCategories.Fast, Touch, 1, -1, 1)
+            AclCategories.Keyspace | AclCategories.Read | AclCategories.Fast, Touch)
         {
             Group = "generic", Since = "3.2.1",
             Summary = "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
             Complexity = "O(N) where N is the number of keys that will be touched.",
+            KeySpecs = [KeySpec.Index(1, RO, lastKey: -1)],
+            Tips = ["request_policy:multi_shard", "response_policy:agg_sum"],
         },
         new CommandSpec("randomkey", 1, CommandFlags.ReadOnly | CommandFlags.TouchesArbitraryKeys,
             AclCategories.Keyspace | AclCategories.Read | AclCategories.Slow, RandomKey)
         {
             Group = "generic", Summary = "Returns a random key name from the database.", Since = "1.0.0", Complexity = "O(1)",
+            Tips = ["request_policy:all_shards", "response_policy:special", "nondeterministic_output"],
         },
         new CommandSpec("keys", 2, CommandFlags.ReadOnly,
             AclCategories.Keyspace | AclCategories.Dangerous | AclCategories.Read | AclCategories.Slow, Keys)
         {
             Group = "generic", Summary = "Returns all key names that match a pattern.", Since = "1.0.0",
             Complexity = "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+            Tips = ["request_policy:all_shards", "nondeterministic_output_order"],
         },
         new CommandSpec("scan", -2, CommandFlags.ReadOnly | CommandFlags.TouchesArbitraryKeys,
             AclCategories.Keyspace | AclCategories.Read | AclCategories.Slow, Scan)
         {
             Group = "generic", Summary = "Iterates over the key names in the database.", Since = "2.8.0",
             Complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+            Tips = ["nondeterministic_output", "request_policy:special", "response_policy:special"],
+            History = [("6.0.0", "Added the `TYPE` subcommand.")],
         },
     ];
 

@@ -1,4 +1,5 @@
 using Valkey.Native.Storage;
+using static Valkey.Native.Commands.KeySpecFlags;
 
 namespace Valkey.Native.Commands;
 
@@ -18,25 +19,33 @@ public static unsafe class ObjectCommands
             Group = "generic", Summary = "A container for object introspection commands.", Since = "2.2.3",
             Complexity = "Depends on subcommand.",
         }.WithSubcommands(
-            new CommandSpec("encoding", 3, CommandFlags.ReadOnly, ReadSlow, Encoding, 2, 2, 1)
+            new CommandSpec("encoding", 3, CommandFlags.ReadOnly, ReadSlow, Encoding)
             {
                 Group = "generic", Summary = "Returns the internal encoding of an object.", Since = "2.2.3", Complexity = "O(1)",
+                KeySpecs = [KeySpec.Index(2, RO)],
+                Tips = ["nondeterministic_output"],
             },
-            new CommandSpec("freq", 3, CommandFlags.ReadOnly, ReadSlow, Freq, 2, 2, 1)
+            new CommandSpec("freq", 3, CommandFlags.ReadOnly, ReadSlow, Freq)
             {
                 Group = "generic", Summary = "Returns the logarithmic access frequency counter of an object.", Since = "4.0.0", Complexity = "O(1)",
+                KeySpecs = [KeySpec.Index(2, RO)],
+                Tips = ["nondeterministic_output"],
             },
             new CommandSpec("help", 2, CommandFlags.Loading | CommandFlags.Stale, AclCategories.Keyspace | AclCategories.Slow, Help)
             {
                 Group = "generic", Summary = "Returns helpful text about the different subcommands.", Since = "6.2.0", Complexity = "O(1)",
             },
-            new CommandSpec("idletime", 3, CommandFlags.ReadOnly, ReadSlow, IdleTime, 2, 2, 1)
+            new CommandSpec("idletime", 3, CommandFlags.ReadOnly, ReadSlow, IdleTime)
             {
                 Group = "generic", Summary = "Returns the time since the last access to an object.", Since = "2.2.3", Complexity = "O(1)",
+                KeySpecs = [KeySpec.Index(2, RO)],
+                Tips = ["nondeterministic_output"],
             },
-            new CommandSpec("refcount", 3, CommandFlags.ReadOnly, ReadSlow, RefCount, 2, 2, 1)
+            new CommandSpec("refcount", 3, CommandFlags.ReadOnly, ReadSlow, RefCount)
             {
                 Group = "generic", Summary = "Returns the reference count of a value of a key.", Since = "2.2.3", Complexity = "O(1)",
+                KeySpecs = [KeySpec.Index(2, RO)],
+                Tips = ["nondeterministic_output"],
             }),
     ];
 

@@ -18,13 +18,26 @@ public static class ServerCommands
     public static readonly CommandSpec[] Commands =
     [
         new CommandSpec("info", -1, CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Dangerous, Info)
-        { Group = "server", Summary = "Returns information and statistics about the server.", Since = "1.0.0", Complexity = "O(1)" },
+        {
+            Group = "server", Summary = "Returns information and statistics about the server.", Since = "1.0.0", Complexity = "O(1)",
+            Tips = ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
+            History = [("7.0.0", "Added support for taking multiple section arguments.")],
+        },
         new CommandSpec("time", 1, CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, AclCategories.Fast, Time)
-        { Group = "server", Summary = "Returns the server time.", Since = "2.6.0", Complexity = "O(1)" },
+        {
+            Group = "server", Summary = "Returns the server time.", Since = "2.6.0", Complexity = "O(1)",
+            Tips = ["nondeterministic_output"],
+        },
         new CommandSpec("lastsave", 1, CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, AclCategories.Admin | AclCategories.Fast | AclCategories.Dangerous, LastSave)
-        { Group = "server", Summary = "Returns the Unix timestamp of the last successful save to disk.", Since = "1.0.0", Complexity = "O(1)" },
+        {
+            Group = "server", Summary = "Returns the Unix timestamp of the last successful save to disk.", Since = "1.0.0", Complexity = "O(1)",
+            Tips = ["nondeterministic_output"],
+        },
         new CommandSpec("shutdown", -1, CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.NoMulti | CommandFlags.Sentinel | CommandFlags.AllowBusy, AclCategories.Admin | AclCategories.Slow | AclCategories.Dangerous, Shutdown)
-        { Group = "server", Summary = "Synchronously saves the database(s) to disk and shuts down the server.", Since = "1.0.0", Complexity = "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)" },
+        {
+            Group = "server", Summary = "Synchronously saves the database(s) to disk and shuts down the server.", Since = "1.0.0", Complexity = "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+            History = [("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers.")],
+        },
     ];
 
     /// <summary>The INFO counters and samples the server keeps (<see cref="ServerContext.InfoState"/>).</summary>

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Valkey.Native.Protocol;
 using Valkey.Native.Storage;
 using Valkey.Native.Util;
+using static Valkey.Native.Commands.KeySpecFlags;
 
 namespace Valkey.Native.Commands;
 
@@ -17,80 +18,160 @@ public static unsafe class StringCommands
     public static readonly CommandSpec[] Commands =
     [
         new CommandSpec("get", 2, CommandFlags.ReadOnly | CommandFlags.Fast,
-            AclCategories.Read | AclCategories.String | AclCategories.Fast, Get, 1, 1, 1)
-        { Group = "string", Summary = "Returns the string value of a key.", Since = "1.0.0", Complexity = "O(1)" },
+            AclCategories.Read | AclCategories.String | AclCategories.Fast, Get)
+        {
+            Group = "string", Summary = "Returns the string value of a key.", Since = "1.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RO | Access)],
+        },
         new CommandSpec("set", -3, CommandFlags.Write | CommandFlags.DenyOom,
-            AclCategories.Write | AclCategories.String | AclCategories.Slow, Set, 1, 1, 1)
-        { Group = "string", Summary = "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", Since = "1.0.0", Complexity = "O(1)" },
+            AclCategories.Write | AclCategories.String | AclCategories.Slow, Set)
+        {
+            Group = "string", Summary = "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", Since = "1.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Access | Update | VariableFlags, notes: "RW and ACCESS due to the optional `GET` argument")],
+            Keys = SetKeys,
+            History =
+            [
+                ("2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."),
+                ("6.0.0", "Added the `KEEPTTL` option."),
+                ("6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."),
+                ("7.0.0", "Allowed the `NX` and `GET` options to be used together."),
+            ],
+        },
         new CommandSpec("setnx", 3, CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast,
-            AclCategories.Write | AclCategories.String | AclCategories.Fast, SetNx, 1, 1, 1)
-        { Group = "string", Summary = "Set the string value of a key only when the key doesn't exist.", Since = "1.0.0", Complexity = "O(1)" },
+            AclCategories.Write | AclCategories.String | AclCategories.Fast, SetNx)
+        {
+            Group = "string", Summary = "Set the string value of a key only when the key doesn't exist.", Since = "1.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, OW | Insert)],
+            DeprecatedSince = "2.6.12", ReplacedBy = "`SET` with the `NX` argument",
+        },
         new CommandSpec("setex", 4, CommandFlags.Write | CommandFlags.DenyOom,
-            AclCategories.Write | AclCategories.String | AclCategories.Slow, SetEx, 1, 1, 1)
-        { Group = "string", Summary = "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", Since = "2.0.0", Complexity = "O(1)" },
+            AclCategories.Write | AclCategories.String | AclCategories.Slow, SetEx)
+        {
+            Group = "string", Summary = "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", Since = "2.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, OW | Update)],
+            DeprecatedSince = "2.6.12", ReplacedBy = "`SET` with the `EX` argument",
+        },
         new CommandSpec("psetex", 4, CommandFlags.Write | CommandFlags.DenyOom,
-            AclCategories.Write | AclCategories.String | AclCategories.Slow, PSetEx, 1, 1, 1)
-        { Group = "string", Summary = "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", Since = "2.6.0", Complexity = "O(1)" },
+            AclCategories.Write | AclCategories.String | AclCategories.Slow, PSetEx)
+        {
+            Group = "string", Summary = "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", Since = "2.6.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, OW | Update)],
+            DeprecatedSince = "2.6.12", ReplacedBy = "`SET` with the `PX` argument",
+        },
         new CommandSpec("getset", 3, CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast,
-            AclCategories.Write | AclCategories.String | AclCategories.Fast, GetSet, 1, 1, 1)
-        { Group = "string", Summary = "Returns the previous string value of a key after setting it to a new value.", Since = "1.0.0", Complexity = "O(1)" },
+            AclCategories.Write | AclCategories.String | AclCategories.Fast, GetSet)
+        {
+            Group = "string", Summary = "Returns the previous string value of a key after setting it to a new value.", Since = "1.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Access | Update)],
+            DeprecatedSince = "6.2.0", ReplacedBy = "`SET` with the `!GET` argument",
+        },
         new CommandSpec("getdel", 2, CommandFlags.Write | CommandFlags.Fast,
-            AclCategories.Write | AclCategories.String | AclCategories.Fast, GetDel, 1, 1, 1)
-        { Group = "string", Summary = "Returns the string value of a key after deleting the key.", Since = "6.2.0", Complexity = "O(1)" },
+            AclCategories.Write | AclCategories.String | AclCategories.Fast, GetDel)
+        {
+            Group = "string", Summary = "Returns the string value of a key after deleting the key.", Since = "6.2.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Access | Delete)],
+        },
         new CommandSpec("getex", -2, CommandFlags.Write | CommandFlags.Fast,
-            AclCategories.Write | AclCategories.String | AclCategories.Fast, GetEx, 1, 1, 1)
-        { Group = "string", Summary = "Returns the string value of a key after setting its expiration time.", Since = "6.2.0", Complexity = "O(1)" },
+            AclCategories.Write | AclCategories.String | AclCategories.Fast, GetEx)
+        {
+            Group = "string", Summary = "Returns the string value of a key after setting its expiration time.", Since = "6.2.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Access | Update, notes: "RW and UPDATE because it changes the TTL")],
+        },
         new CommandSpec("mget", -2, CommandFlags.ReadOnly | CommandFlags.Fast,
-            AclCategories.Read | AclCategories.String | AclCategories.Fast, MGet, 1, -1, 1)
-        { Group = "string", Summary = "Atomically returns the string values of one or more keys.", Since = "1.0.0", Complexity = "O(N) where N is the number of keys to retrieve." },
+            AclCategories.Read | AclCategories.String | AclCategories.Fast, MGet)
+        {
+            Group = "string", Summary = "Atomically returns the string values of one or more keys.", Since = "1.0.0", Complexity = "O(N) where N is the number of keys to retrieve.",
+            KeySpecs = [KeySpec.Index(1, RO | Access, lastKey: -1)],
+            Tips = ["request_policy:multi_shard"],
+        },
         new CommandSpec("mset", -3, CommandFlags.Write | CommandFlags.DenyOom,
-            AclCategories.Write | AclCategories.String | AclCategories.Slow, MSet, 1, -1, 2)
-        { Group = "string", Summary = "Atomically creates or modifies the string values of one or more keys.", Since = "1.0.1", Complexity = "O(N) where N is the number of keys to set." },
+            AclCategories.Write | AclCategories.String | AclCategories.Slow, MSet)
+        {
+            Group = "string", Summary = "Atomically creates or modifies the string values of one or more keys.", Since = "1.0.1", Complexity = "O(N) where N is the number of keys to set.",
+            KeySpecs = [KeySpec.Index(1, OW | Update, lastKey: -1, step: 2)],
+            Tips = ["request_policy:multi_shard", "response_policy:all_succeeded"],
+        },
         new CommandSpec("msetnx", -3, CommandFlags.Write | CommandFlags.DenyOom,
-            AclCategories.Write | AclCategories.String | AclCategories.Slow, MSetNx, 1, -1, 2)
-        { Group = "string", Summary = "Atomically modifies the string values of one or more keys only when all keys don't exist.", Since = "1.0.1", Complexity = "O(N) where N is the number of keys to set." },
+            AclCategories.Write | AclCategories.String | AclCategories.Slow, MSetNx)
+        {
+            Group = "string", Summary = "Atomically modifies the string values of one or more keys only when all keys don't exist.", Since = "1.0.1", Complexity = "O(N) where N is the number of keys to set.",
+            KeySpecs = [KeySpec.Index(1, OW | Insert, lastKey: -1, step: 2)],
+        },
         new CommandSpec("append", 3, CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast,
-            AclCategories.Write | AclCategories.String | AclCategories.Fast, Append, 1, 1, 1)
+            AclCategories.Write | AclCategories.String | AclCategories.Fast, Append)
         {
             Group = "string", Summary = "Appends a string to the value of a key. Creates the key if it doesn't exist.", Since = "2.0.0",
             Complexity = "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by the server will double the free space available on every reallocation.",
+            KeySpecs = [KeySpec.Index(1, RW | Insert)],
         },
         new CommandSpec("strlen", 2, CommandFlags.ReadOnly | CommandFlags.Fast,
-            AclCategories.Read | AclCategories.String | AclCategories.Fast, StrLen, 1, 1, 1)
-        { Group = "string", Summary = "Returns the length of a string value.", Since = "2.2.0", Complexity = "O(1)" },
+            AclCategories.Read | AclCategories.String | AclCategories.Fast, StrLen)
+        {
+            Group = "string", Summary = "Returns the length of a string value.", Since = "2.2.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RO)],
+        },
         new CommandSpec("getrange", 4, CommandFlags.ReadOnly,
-            AclCategories.Read | AclCategories.String | AclCategories.Slow, GetRange, 1, 1, 1)
-        { Group = "string", Summary = "Returns a substring of the string stored at a key.", Since = "2.4.0", Complexity = RangeComplexity },
+            AclCategories.Read | AclCategories.String | AclCategories.Slow, GetRange)
+        {
+            Group = "string", Summary = "Returns a substring of the string stored at a key.", Since = "2.4.0", Complexity = RangeComplexity,
+            KeySpecs = [KeySpec.Index(1, RO | Access)],
+        },
         new CommandSpec("substr", 4, CommandFlags.ReadOnly,
-            AclCategories.Read | AclCategories.String | AclCategories.Slow, GetRange, 1, 1, 1)
-        { Group = "string", Summary = "Returns a substring from a string value.", Since = "1.0.0", Complexity = RangeComplexity },
+            AclCategories.Read | AclCategories.String | AclCategories.Slow, GetRange)
+        {
+            Group = "string", Summary = "Returns a substring from a string value.", Since = "1.0.0", Complexity = RangeComplexity,
+            KeySpecs = [KeySpec.Index(1, RO | Access)],
+            DeprecatedSince = "2.0.0", ReplacedBy = "`GETRANGE`",
+        },
         new CommandSpec("setrange", 4, CommandFlags.Write | CommandFlags.DenyOom,
-            AclCategories.Write | AclCategories.String | AclCategories.Slow, SetRange, 1, 1, 1)
+            AclCategories.Write | AclCategories.String | AclCategories.Slow, SetRange)
         {
             Group = "string", Summary = "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", Since = "2.2.0",
             Complexity = "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
+            KeySpecs = [KeySpec.Index(1, RW | Update)],
         },
         new CommandSpec("incr", 2, CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast,
-            AclCategories.Write | AclCategories.String | AclCategories.Fast, Incr, 1, 1, 1)
-        { Group = "string", Summary = "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", Since = "1.0.0", Complexity = "O(1)" },
+            AclCategories.Write | AclCategories.String | AclCategories.Fast, Incr)
+        {
+            Group = "string", Summary = "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", Since = "1.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Access | Update)],
+        },
         new CommandSpec("decr", 2, CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast,
-            AclCategories.Write | AclCategories.String | AclCategories.Fast, Decr, 1, 1, 1)
-        { Group = "string", Summary = "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", Since = "1.0.0", Complexity = "O(1)" },
+            AclCategories.Write | AclCategories.String | AclCategories.Fast, Decr)
+        {
+            Group = "string", Summary = "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", Since = "1.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Access | Update)],
+        },
         new CommandSpec("incrby", 3, CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast,
-            AclCategories.Write | AclCategories.String | AclCategories.Fast, IncrBy, 1, 1, 1)
-        { Group = "string", Summary = "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", Since = "1.0.0", Complexity = "O(1)" },
+            AclCategories.Write | AclCategories.String | AclCategories.Fast, IncrBy)
+        {
+            Group = "string", Summary = "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", Since = "1.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Access | Update)],
+        },
         new CommandSpec("decrby", 3, CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast,
-            AclCategories.Write | AclCategories.String | AclCategories.Fast, DecrBy, 1, 1, 1)
-        { Group = "string", Summary = "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", Since = "1.0.0", Complexity = "O(1)" },
+            AclCategories.Write | AclCategories.String | AclCategories.Fast, DecrBy)
+        {
+            Group = "string", Summary = "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", Since = "1.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Access | Update)],
+        },
         new CommandSpec("incrbyfloat", 3, CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast,
-            AclCategories.Write | AclCategories.String | AclCategories.Fast, IncrByFloat, 1, 1, 1)
-        { Group = "string", Summary = "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", Since = "2.6.0", Complexity = "O(1)" },
+            AclCategories.Write | AclCategories.String | AclCategories.Fast, IncrByFloat)
+        {
+            Group = "string", Summary = "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", Since = "2.6.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RW | Access | Update)],
+        },
         new CommandSpec("lcs", -3, CommandFlags.ReadOnly,
-            AclCategories.Read | AclCategories.String | AclCategories.Slow, Lcs, 1, 2, 1)
-        { Group = "string", Summary = "Finds the longest common substring.", Since = "7.0.0", Complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively" },
+            AclCategories.Read | AclCategories.String | AclCategories.Slow, Lcs)
+        {
+            Group = "string", Summary = "Finds the longest common substring.", Since = "7.0.0", Complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+            KeySpecs = [KeySpec.Index(1, RO | Access, lastKey: 1)],
+        },
         new CommandSpec("delifeq", 3, CommandFlags.Write,
-            AclCategories.Write | AclCategories.String | AclCategories.Slow, DelIfEq, 1, 1, 1)
-        { Group = "string", Summary = "Delete key if value matches string.", Since = "9.0.0", Complexity = "O(1)" },
+            AclCategories.Write | AclCategories.String | AclCategories.Slow, DelIfEq)
+        {
+            Group = "string", Summary = "Delete key if value matches string.", Since = "9.0.0", Complexity = "O(1)",
+            KeySpecs = [KeySpec.Index(1, RM | Access | Delete)],
+        },
     ];
 
     private const string RangeComplexity =
@@ -160,6 +241,20 @@ public static unsafe class StringCommands
     {
         if (!TryParseExtendedArgs(ctx, forSet: true, out SetFlags flags, out int expireIndex, out int comparisonIndex)) return;
         SetGeneric(ctx, flags, valueIndex: 2, expireIndex, comparisonIndex, integerReplies: false);
+    }
+
+    /// <summary>SET's key finder (setGetKeys): its flags depend on GET, which the key spec cannot tell.</summary>
+    private static void SetKeys(CommandContext ctx, List<KeyReference> keys)
+    {
+        for (int i = 3; i < ctx.ArgCount; i++)
+        {
+            if (ctx.ArgIs(i, "get"u8))
+            {
+                keys.Add(new KeyReference(1, RW | Access | Update));
+                return;
+            }
+        }
+        keys.Add(new KeyReference(1, OW | Update));
     }
 
     private static void SetNx(CommandContext ctx) => SetGeneric(ctx, SetFlags.Nx, 2, -1, -1, integerReplies: true);
