@@ -363,67 +363,61 @@ public static class CommandCommands
         reply.AddBulk("flags");
         WriteKeySpecFlags(reply, s.Flags);
 
-        reply.AddBulk("begin_search");
-        reply.AddMapLength(2);
-        reply.AddBulk("type");
         switch (s.Begin)
         {
             case BeginSearch.Index:
-                reply.AddBulk("index");
-                reply.AddBulk("spec");
-                reply.AddMapLength(1);
-                reply.AddBulk("index");
-                reply.AddInteger(s.Position);
+                WriteSearchStep(reply, "begin_search", "index", 1);
+                WriteIntegerField(reply, "index", s.Position);
                 break;
             case BeginSearch.Keyword:
-                reply.AddBulk("keyword");
-                reply.AddBulk("spec");
-                reply.AddMapLength(2);
+                WriteSearchStep(reply, "begin_search", "keyword", 2);
                 reply.AddBulk("keyword");
                 reply.AddBulk(s.Keyword!);
-                reply.AddBulk("startfrom");
-                reply.AddInteger(s.StartFrom);
+                WriteIntegerField(reply, "startfrom", s.StartFrom);
                 break;
             default:
-                reply.AddBulk("unknown");
-                reply.AddBulk("spec");
-                reply.AddMapLength(0);
+                WriteSearchStep(reply, "begin_search", "unknown", 0);
                 break;
         }
 
-        reply.AddBulk("find_keys");
-        reply.AddMapLength(2);
-        reply.AddBulk("type");
         switch (s.Find)
         {
             case FindKeys.Range:
-                reply.AddBulk("range");
-                reply.AddBulk("spec");
-                reply.AddMapLength(3);
-                reply.AddBulk("lastkey");
-                reply.AddInteger(s.LastKey);
-                reply.AddBulk("keystep");
-                reply.AddInteger(s.KeyStep);
-                reply.AddBulk("limit");
-                reply.AddInteger(s.Limit);
+                WriteSearchStep(reply, "find_keys", "range", 3);
+                WriteIntegerField(reply, "lastkey", s.LastKey);
+                WriteIntegerField(reply, "keystep", s.KeyStep);
+                WriteIntegerField(reply, "limit", s.Limit);
                 break;
             case FindKeys.KeyNum:
-                reply.AddBulk("keynum");
-                reply.AddBulk("spec");
-                reply.AddMapLength(3);
-                reply.AddBulk("keynumidx");
-                reply.AddInteger(s.KeyNumIndex);
-                reply.AddBulk("firstkey");
-                reply.AddInteger(s.FirstKey);
-                reply.AddBulk("keystep");
-                reply.AddInteger(s.KeyStep);
+                WriteSearchStep(reply, "find_keys", "keynum", 3);
+                WriteIntegerField(reply, "keynumidx", s.KeyNumIndex);
+                WriteIntegerField(reply, "firstkey", s.FirstKey);
+                WriteIntegerField(reply, "keystep", s.KeyStep);
                 break;
             default:
-                reply.AddBulk("unknown");
-                reply.AddBulk("spec");
-                reply.AddMapLength(0);
+                WriteSearchStep(reply, "find_keys", "unknown", 0);
                 break;
         }
+    }
+
+    /// <summary>
+    /// One step of a key spec in COMMAND DOCS/INFO: <c>step => {type => type, spec => {fields pairs}}</c>;
+    /// the caller writes the <paramref name="specFields"/> pairs of the spec map.
+    /// </summary>
+    private static void WriteSearchStep(ReplyWriter reply, string step, string type, int specFields)
+    {
+        reply.AddBulk(step);
+        reply.AddMapLength(2);
+        reply.AddBulk("type");
+        reply.AddBulk(type);
+        reply.AddBulk("spec");
+        reply.AddMapLength(specFields);
+    }
+
+    private static void WriteIntegerField(ReplyWriter reply, string name, long value)
+    {
+        reply.AddBulk(name);
+        reply.AddInteger(value);
     }
 
     private static readonly (KeySpecFlags Flag, string Name)[] KeySpecFlagNames =

@@ -127,6 +127,13 @@ namespace Valkey.Native.Tests.Infrastructure
         /// <summary>A raw socket client connected to this server.</summary>
         public RawRespClient CreateRawClient(TimeSpan? timeout = null) => new(Port, Host, timeout);
 
+        /// <summary>Runs one command on a new raw connection and returns the raw reply.</summary>
+        public string Execute(params string[] args)
+        {
+            using var raw = CreateRawClient();
+            return raw.Execute(args);
+        }
+
         /// <summary>Runs <c>redis-cli -h 127.0.0.1 -p Port args...</c>.</summary>
         public RedisCliResult Cli(params string[] args) => RedisCli.Run(Port, args);
 
@@ -510,6 +517,9 @@ namespace Valkey.Native.Tests.Infrastructure
 
         /// <summary>A new raw client to the shared server (dispose it).</summary>
         public static RawRespClient CreateRawClient(TimeSpan? timeout = null) => Instance.CreateRawClient(timeout);
+
+        /// <summary>Runs one command on a new raw connection to the shared server and returns the raw reply.</summary>
+        public static string Execute(params string[] args) => Instance.Execute(args);
 
         /// <summary>Stops the shared server; a later access would start a new one.</summary>
         public static void Dispose()

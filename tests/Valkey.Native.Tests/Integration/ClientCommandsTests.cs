@@ -1,7 +1,7 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using NUnit.Framework;
 using Valkey.Native.Tests.Infrastructure;
+using static Valkey.Native.Tests.Infrastructure.Resp;
 
 namespace Valkey.Native.Tests.Integration;
 
@@ -11,27 +11,8 @@ namespace Valkey.Native.Tests.Integration;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public class ClientCommandsTests
+public class ClientCommandsTests : OwnServerFixture
 {
-    private ServerProcess _server = null!;
-
-    [OneTimeSetUp]
-    public void Start() => _server = ServerProcess.Start();
-
-    [OneTimeTearDown]
-    public void Stop() => _server.Dispose();
-
-    private RawRespClient Raw() => _server.CreateRawClient();
-
-    private static string Bulk(string s) => $"${Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
-
-    /// <summary>The text of a RESP2 bulk reply.</summary>
-    private static string Text(string reply)
-    {
-        Assert.That(reply, Does.StartWith("$"), reply);
-        return reply[(reply.IndexOf("\r\n", StringComparison.Ordinal) + 2)..^2];
-    }
-
     private static Dictionary<string, string> ParseLine(string line)
     {
         var map = new Dictionary<string, string>();
@@ -43,7 +24,7 @@ public class ClientCommandsTests
         return map;
     }
 
-    private static Dictionary<string, string> Self(RawRespClient raw) => ParseLine(Text(raw.Execute("CLIENT", "INFO")).TrimEnd('\n'));
+    private static Dictionary<string, string> Self(RawRespClient raw) => ParseLine(BulkText(raw.Execute("CLIENT", "INFO")).TrimEnd('\n'));
 
     private static long Id(RawRespClient raw) => long.Parse(raw.Execute("CLIENT", "ID")[1..^2]);
 
@@ -118,7 +99,7 @@ public class ClientCommandsTests
     public void ClientInfoHasValkey8FieldsInOrder()
     {
         using var raw = Raw();
-        string text = Text(raw.Execute("CLIENT", "INFO"));
+        string text = BulkText(raw.Execute("CLIENT", "INFO"));
         Assert.That(text, Does.EndWith("\n"));
         var names = text.TrimEnd('\n').Split(' ').Select(f => f[..f.IndexOf('=')]).ToArray();
         Assert.That(names, Is.EqualTo(FieldOrder));
@@ -128,7 +109,7 @@ public class ClientCommandsTests
     public void ClientListLineForTheCallerMatchesValkeysIntrospectionTest()
     {
         using var raw = Raw();
-        string text = Text(raw.Execute("CLIENT", "LIST"));
+        string text = BulkText(raw.Execute("CLIENT", "LIST"));
         string mine = text.Split('\n').Single(l => l.StartsWith($"id={Id(raw)} ", StringComparison.Ordinal));
         // The pattern of Valkey's own test (unit/introspection.tcl "CLIENT LIST").
         Assert.That(mine, Does.Match(
@@ -140,7 +121,7 @@ public class ClientCommandsTests
     {
         using var raw = Raw();
         raw.Send(RawRespClient.EncodeCommand("CLIENT", "INFO").Concat(RawRespClient.EncodeCommand("PING")).ToArray());
-        var info = ParseLine(Text(raw.ReadReply()).TrimEnd('\n'));
+        var info = ParseLine(BulkText(raw.ReadReply()).TrimEnd('\n'));
         Assert.That(raw.ReadReply(), Is.EqualTo("+PONG\r\n"));
         Assert.That(info["qbuf"], Is.EqualTo("14"), "*1\\r\\n$4\\r\\nPING\\r\\n is still unread");
         Assert.That(info["argv-mem"], Is.EqualTo("10"));
@@ -154,7 +135,7 @@ public class ClientCommandsTests
         b.Execute("SELECT", "3");
         b.Execute("CLIENT", "SETNAME", "bee");
         b.Execute("PING");
-        var lines = Text(a.Execute("CLIENT", "LIST")).TrimEnd('\n').Split('\n').Select(ParseLine).ToList();
+        var lines = BulkText(a.Execute("CLIENT", "LIST")).TrimEnd('\n').Split('\n').Select(ParseLine).ToList();
         var bLine = lines.Single(l => l["id"] == Id(b).ToString());
         Assert.That(bLine["name"], Is.EqualTo("bee"));
         Assert.That(bLine["db"], Is.EqualTo("3"));
@@ -162,7 +143,7 @@ public class ClientCommandsTests
         Assert.That(bLine["qbuf"], Is.EqualTo("0"), "an idle connection has an empty query buffer");
         Assert.That(bLine["argv-mem"], Is.EqualTo("0"));
         Assert.That(bLine["addr"], Is.EqualTo(Self(b)["addr"]));
-        Assert.That(lines.Count(l => l["laddr"] == $"127.0.0.1:{_server.Port}"), Is.EqualTo(lines.Count));
+        Assert.That(lines.Count(l => l["laddr"] == $"127.0.0.1:{Server.Port}"), Is.EqualTo(lines.Count));
     }
 
     [Test]
@@ -171,10 +152,10 @@ public class ClientCommandsTests
         using var a = Raw();
         using var b = Raw();
         long ib = Id(b);
-        string byId = Text(a.Execute("CLIENT", "LIST", "ID", ib.ToString(), "999999"));
+        string byId = BulkText(a.Execute("CLIENT", "LIST", "ID", ib.ToString(), "999999"));
         Assert.That(byId.TrimEnd('\n').Split('\n'), Has.Length.EqualTo(1), "unknown ids are skipped");
         Assert.That(byId, Does.StartWith($"id={ib} "));
-        Assert.That(Text(a.Execute("CLIENT", "LIST", "TYPE", "normal")), Does.Contain($"id={ib} "));
+        Assert.That(BulkText(a.Execute("CLIENT", "LIST", "TYPE", "normal")), Does.Contain($"id={ib} "));
         Assert.That(a.Execute("CLIENT", "LIST", "TYPE", "pubsub"), Is.EqualTo("$0\r\n\r\n"));
         Assert.That(a.Execute("CLIENT", "LIST", "TYPE", "replica"), Is.EqualTo("$0\r\n\r\n"));
         Assert.That(a.Execute("CLIENT", "LIST", "TYPE", "bogus"), Is.EqualTo("-ERR Unknown client type 'bogus'\r\n"));
@@ -242,7 +223,7 @@ public class ClientCommandsTests
         using var killer = Raw();
         using var v1 = Raw();
         using var v2 = Raw();
-        string laddr = $"127.0.0.1:{_server.Port}";
+        string laddr = $"127.0.0.1:{Server.Port}";
         // LADDR and USER match everyone; the ID narrows it to v1.
         Assert.That(killer.Execute("CLIENT", "KILL", "LADDR", laddr, "USER", "default", "ID", Id(v1).ToString()), Is.EqualTo(":1\r\n"));
         Assert.That(v1.IsClosed(TimeSpan.FromSeconds(5)), Is.True);
@@ -368,7 +349,7 @@ public class ClientCommandsTests
     [Test]
     public void StackExchangeRedisSeesTheClientList()
     {
-        using var mux = _server.Connect(o => o.ClientName = "se-redis");
+        using var mux = Server.Connect(o => o.ClientName = "se-redis");
         var clients = mux.GetServers()[0].ClientList();
         Assert.That(clients.Any(c => c.Name == "se-redis"), Is.True);
         Assert.That(clients.All(c => c.Id > 0), Is.True);

@@ -1,8 +1,8 @@
-using System.Text;
 using NUnit.Framework;
 using StackExchange.Redis;
 using Valkey.Native.Commands;
 using Valkey.Native.Tests.Infrastructure;
+using static Valkey.Native.Tests.Infrastructure.Resp;
 
 namespace Valkey.Native.Tests.Integration;
 
@@ -12,13 +12,10 @@ namespace Valkey.Native.Tests.Integration;
 /// shape Valkey 8 produces.
 /// </summary>
 [TestFixture]
-public class CommandCommandsTests
+public class CommandCommandsTests : SharedServerFixture
 {
-    private static RawRespClient Raw() => SharedServer.CreateRawClient();
-
-    private static string Bulk(string s) => $"${Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
-
-    private static RedisResult Execute(string command, params object[] args) => SharedServer.Connection.GetDatabase().Execute(command, args);
+    /// <summary>Runs a command through StackExchange.Redis.</summary>
+    private static RedisResult Redis(string command, params object[] args) => Db.Execute(command, args);
 
     private static string[] Strings(RedisResult r) => ((RedisResult[])r!).Select(x => x.ToString()!).ToArray();
 
@@ -36,7 +33,7 @@ public class CommandCommandsTests
     [Test]
     public void CommandListsEveryCommandOnce()
     {
-        var all = (RedisResult[])Execute("COMMAND")!;
+        var all = (RedisResult[])Redis("COMMAND")!;
         var names = all.Select(c => ((RedisResult[])c!)[0].ToString()).ToList();
         Assert.That(names, Has.Count.EqualTo(CommandTable.AllFamilies().Count()));
         Assert.That(names, Is.Unique);
@@ -95,7 +92,7 @@ public class CommandCommandsTests
     [Test]
     public void ContainerInfoListsItsSubcommands()
     {
-        var info = (RedisResult[])((RedisResult[])Execute("COMMAND", "INFO", "client")!)[0]!;
+        var info = (RedisResult[])((RedisResult[])Redis("COMMAND", "INFO", "client")!)[0]!;
         Assert.That(info[0].ToString(), Is.EqualTo("client"));
         Assert.That((long)info[1], Is.EqualTo(-2));
         var subs = ((RedisResult[])info[9]!).Select(s => ((RedisResult[])s!)[0].ToString()).ToList();
@@ -105,12 +102,12 @@ public class CommandCommandsTests
     [Test]
     public void FlagsAndCategoriesFollowValkey()
     {
-        var set = (RedisResult[])((RedisResult[])Execute("COMMAND", "INFO", "set")!)[0]!;
+        var set = (RedisResult[])((RedisResult[])Redis("COMMAND", "INFO", "set")!)[0]!;
         Assert.That(Strings(set[2]), Is.EqualTo(new[] { "write", "denyoom" }));
         Assert.That(Strings(set[6]), Is.EqualTo(new[] { "@write", "@string", "@slow" }));
-        var quit = (RedisResult[])((RedisResult[])Execute("COMMAND", "INFO", "quit")!)[0]!;
+        var quit = (RedisResult[])((RedisResult[])Redis("COMMAND", "INFO", "quit")!)[0]!;
         Assert.That(Strings(quit[2]), Is.EqualTo(new[] { "noscript", "loading", "stale", "fast", "no_auth", "allow_busy" }));
-        var debug = (RedisResult[])((RedisResult[])Execute("COMMAND", "INFO", "debug")!)[0]!;
+        var debug = (RedisResult[])((RedisResult[])Redis("COMMAND", "INFO", "debug")!)[0]!;
         Assert.That(Strings(debug[2]), Is.EqualTo(new[] { "admin", "noscript", "loading", "stale" }), "protected is hidden");
         Assert.That(Strings(debug[6]), Is.EqualTo(new[] { "@admin", "@slow", "@dangerous" }));
     }
@@ -118,12 +115,12 @@ public class CommandCommandsTests
     [Test]
     public void KeyPositionsComeFromTheKeySpecs()
     {
-        var mset = (RedisResult[])((RedisResult[])Execute("COMMAND", "INFO", "mset")!)[0]!;
+        var mset = (RedisResult[])((RedisResult[])Redis("COMMAND", "INFO", "mset")!)[0]!;
         Assert.That(new[] { (long)mset[3], (long)mset[4], (long)mset[5] }, Is.EqualTo(new long[] { 1, -1, 2 }));
-        var ping = (RedisResult[])((RedisResult[])Execute("COMMAND", "INFO", "ping")!)[0]!;
+        var ping = (RedisResult[])((RedisResult[])Redis("COMMAND", "INFO", "ping")!)[0]!;
         Assert.That(new[] { (long)ping[3], (long)ping[4], (long)ping[5] }, Is.EqualTo(new long[] { 0, 0, 0 }));
         Assert.That(((RedisResult[])ping[8]!), Is.Empty, "no key specs");
-        var keys = (RedisResult[])((RedisResult[])Execute("COMMAND", "INFO", "keys")!)[0]!;
+        var keys = (RedisResult[])((RedisResult[])Redis("COMMAND", "INFO", "keys")!)[0]!;
         Assert.That(Strings(keys[7]), Is.EqualTo(new[] { "request_policy:all_shards", "nondeterministic_output_order" }), "tips");
     }
 
@@ -143,7 +140,7 @@ public class CommandCommandsTests
     [Test]
     public void DocsSkipsUnknownNamesAndHasHistoryAndSubcommands()
     {
-        var docs = (RedisResult[])Execute("COMMAND", "DOCS", "nosuch", "set", "client")!;
+        var docs = (RedisResult[])Redis("COMMAND", "DOCS", "nosuch", "set", "client")!;
         Assert.That(docs.Length, Is.EqualTo(4), "two entries, the unknown name is skipped");
         Assert.That(docs[0].ToString(), Is.EqualTo("set"));
         var set = (RedisResult[])docs[1]!;
@@ -160,7 +157,7 @@ public class CommandCommandsTests
     [Test]
     public void DocsWithoutNamesCoversEveryCommand()
     {
-        var docs = (RedisResult[])Execute("COMMAND", "DOCS")!;
+        var docs = (RedisResult[])Redis("COMMAND", "DOCS")!;
         Assert.That(docs.Length, Is.EqualTo(2 * CommandTable.AllFamilies().Count()));
     }
 
@@ -169,7 +166,7 @@ public class CommandCommandsTests
     [Test]
     public void ListIncludesSubcommands()
     {
-        var names = Strings(Execute("COMMAND", "LIST"));
+        var names = Strings(Redis("COMMAND", "LIST"));
         Assert.That(names, Does.Contain("get").And.Contain("client|list").And.Contain("command|getkeys"));
         Assert.That(names, Is.Unique);
     }
@@ -177,14 +174,14 @@ public class CommandCommandsTests
     [Test]
     public void ListFilters()
     {
-        Assert.That(Strings(Execute("COMMAND", "LIST", "FILTERBY", "PATTERN", "get")), Is.EqualTo(new[] { "get" }));
-        Assert.That(Strings(Execute("COMMAND", "LIST", "FILTERBY", "pattern", "client|*name")).OrderBy(s => s),
+        Assert.That(Strings(Redis("COMMAND", "LIST", "FILTERBY", "PATTERN", "get")), Is.EqualTo(new[] { "get" }));
+        Assert.That(Strings(Redis("COMMAND", "LIST", "FILTERBY", "pattern", "client|*name")).OrderBy(s => s),
             Is.EqualTo(new[] { "client|getname", "client|setname" }));
-        Assert.That(Strings(Execute("COMMAND", "LIST", "FILTERBY", "PATTERN", "nothing*")), Is.Empty);
-        var connection = Strings(Execute("COMMAND", "LIST", "FILTERBY", "ACLCAT", "connection"));
+        Assert.That(Strings(Redis("COMMAND", "LIST", "FILTERBY", "PATTERN", "nothing*")), Is.Empty);
+        var connection = Strings(Redis("COMMAND", "LIST", "FILTERBY", "ACLCAT", "connection"));
         Assert.That(connection, Does.Contain("ping").And.Contain("client|id").And.Not.Contain("get"));
-        Assert.That(Strings(Execute("COMMAND", "LIST", "FILTERBY", "ACLCAT", "nosuchcategory")), Is.Empty);
-        Assert.That(Strings(Execute("COMMAND", "LIST", "FILTERBY", "MODULE", "any")), Is.Empty);
+        Assert.That(Strings(Redis("COMMAND", "LIST", "FILTERBY", "ACLCAT", "nosuchcategory")), Is.Empty);
+        Assert.That(Strings(Redis("COMMAND", "LIST", "FILTERBY", "MODULE", "any")), Is.Empty);
     }
 
     [Test]
@@ -201,11 +198,11 @@ public class CommandCommandsTests
     [Test]
     public void GetkeysFindsKeysByKeySpecs()
     {
-        Assert.That(Strings(Execute("COMMAND", "GETKEYS", "GET", "k1")), Is.EqualTo(new[] { "k1" }));
-        Assert.That(Strings(Execute("COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2")), Is.EqualTo(new[] { "a", "b" }));
-        Assert.That(Strings(Execute("COMMAND", "GETKEYS", "DEL", "a", "b", "c")), Is.EqualTo(new[] { "a", "b", "c" }));
-        Assert.That(Strings(Execute("COMMAND", "GETKEYS", "RENAME", "src", "dst")), Is.EqualTo(new[] { "src", "dst" }));
-        Assert.That(Strings(Execute("COMMAND", "GETKEYS", "OBJECT", "ENCODING", "k")), Is.EqualTo(new[] { "k" }), "a subcommand");
+        Assert.That(Strings(Redis("COMMAND", "GETKEYS", "GET", "k1")), Is.EqualTo(new[] { "k1" }));
+        Assert.That(Strings(Redis("COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2")), Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(Strings(Redis("COMMAND", "GETKEYS", "DEL", "a", "b", "c")), Is.EqualTo(new[] { "a", "b", "c" }));
+        Assert.That(Strings(Redis("COMMAND", "GETKEYS", "RENAME", "src", "dst")), Is.EqualTo(new[] { "src", "dst" }));
+        Assert.That(Strings(Redis("COMMAND", "GETKEYS", "OBJECT", "ENCODING", "k")), Is.EqualTo(new[] { "k" }), "a subcommand");
     }
 
     [Test]

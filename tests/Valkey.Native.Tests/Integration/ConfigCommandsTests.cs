@@ -1,6 +1,7 @@
 using NUnit.Framework;
 using StackExchange.Redis;
 using Valkey.Native.Tests.Infrastructure;
+using static Valkey.Native.Tests.Infrastructure.Resp;
 
 namespace Valkey.Native.Tests.Integration;
 
@@ -10,40 +11,28 @@ namespace Valkey.Native.Tests.Integration;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public class ConfigCommandsTests
+public class ConfigCommandsTests : OwnServerFixture
 {
-    private ServerProcess _server = null!;
-    private ConnectionMultiplexer _connection = null!;
     private string _tempDir = null!;
 
+    protected override bool ConnectRedisAtStart => true;
+
     [OneTimeSetUp]
-    public void StartServer()
+    public void CreateTempDir()
     {
-        _server = ServerProcess.Start();
-        _connection = _server.Connect();
         _tempDir = Path.Combine(Path.GetTempPath(), "valkey-native-config-it", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_tempDir);
     }
 
     [OneTimeTearDown]
-    public void StopServer()
+    public void DeleteTempDir()
     {
-        _connection?.Dispose();
-        _server?.Dispose();
         try { Directory.Delete(_tempDir, recursive: true); } catch (IOException) { }
     }
 
-    private string Raw(params string[] args)
-    {
-        using var raw = _server.CreateRawClient();
-        return raw.Execute(args);
-    }
-
-    private static string Bulk(string s) => $"${System.Text.Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
-
     private Dictionary<string, string> ConfigGet(params string[] patterns)
     {
-        var result = (RedisResult[])_connection.GetDatabase().Execute("CONFIG", ["GET", .. patterns])!;
+        var result = (RedisResult[])Redis.GetDatabase().Execute("CONFIG", ["GET", .. patterns])!;
         var map = new Dictionary<string, string>();
         for (int i = 0; i < result.Length; i += 2)
         {
@@ -57,14 +46,14 @@ public class ConfigCommandsTests
     [Test]
     public void GetOneParameterIsAFlatPairInResp2()
     {
-        Assert.That(Raw("CONFIG", "GET", "port"), Is.EqualTo("*2\r\n" + Bulk("port") + Bulk(_server.Port.ToString())));
-        Assert.That(Raw("config", "get", "no-such-parameter"), Is.EqualTo("*0\r\n"));
+        Assert.That(Execute("CONFIG", "GET", "port"), Is.EqualTo("*2\r\n" + Bulk("port") + Bulk(Server.Port.ToString())));
+        Assert.That(Execute("config", "get", "no-such-parameter"), Is.EqualTo("*0\r\n"));
     }
 
     [Test]
     public void GetIsAMapInResp3()
     {
-        using var raw = _server.CreateRawClient();
+        using var raw = Server.CreateRawClient();
         raw.SendCommand("HELLO", "3");
         raw.ReadReply();
         Assert.That(raw.Execute("CONFIG", "GET", "timeout"), Is.EqualTo("%1\r\n" + Bulk("timeout") + Bulk("0")));
@@ -112,7 +101,7 @@ public class ConfigCommandsTests
         Assert.That(v["unixsocketperm"], Is.EqualTo("0"));
         Assert.That(v["save"], Is.EqualTo("3600 1 300 100 60 10000"));
         Assert.That(v["daemonize"], Is.EqualTo("no"));
-        Assert.That(ConfigGet("dir")["dir"], Is.EqualTo(_server.WorkingDirectory));
+        Assert.That(ConfigGet("dir")["dir"], Is.EqualTo(Server.WorkingDirectory));
     }
 
     // ---- SET -----------------------------------------------------------------------------
@@ -120,7 +109,7 @@ public class ConfigCommandsTests
     [Test]
     public void SetSeveralPairsAtOnce()
     {
-        Assert.That(Raw("CONFIG", "SET", "maxmemory", "10mb", "timeout", "300", "maxmemory-policy", "ALLKEYS-LRU", "hash-max-ziplist-entries", "100"),
+        Assert.That(Execute("CONFIG", "SET", "maxmemory", "10mb", "timeout", "300", "maxmemory-policy", "ALLKEYS-LRU", "hash-max-ziplist-entries", "100"),
             Is.EqualTo("+OK\r\n"));
         try
         {
@@ -132,7 +121,7 @@ public class ConfigCommandsTests
         }
         finally
         {
-            Assert.That(Raw("CONFIG", "SET", "maxmemory", "0", "timeout", "0", "maxmemory-policy", "noeviction", "hash-max-listpack-entries", "128"),
+            Assert.That(Execute("CONFIG", "SET", "maxmemory", "0", "timeout", "0", "maxmemory-policy", "noeviction", "hash-max-listpack-entries", "128"),
                 Is.EqualTo("+OK\r\n"));
         }
     }
@@ -140,10 +129,10 @@ public class ConfigCommandsTests
     [Test]
     public void FailedSetChangesNothing()
     {
-        Assert.That(Raw("CONFIG", "SET", "maxmemory", "10000002"), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("CONFIG", "SET", "maxmemory", "10000002"), Is.EqualTo("+OK\r\n"));
         try
         {
-            Assert.That(Raw("CONFIG", "SET", "maxmemory", "10000001", "timeout", "12", "client-query-buffer-limit", "invalid", "hz", "50"),
+            Assert.That(Execute("CONFIG", "SET", "maxmemory", "10000001", "timeout", "12", "client-query-buffer-limit", "invalid", "hz", "50"),
                 Is.EqualTo("-ERR CONFIG SET failed (possibly related to argument 'client-query-buffer-limit') - argument must be a memory value\r\n"));
             var v = ConfigGet("maxmemory", "timeout", "client-query-buffer-limit", "hz");
             Assert.That(v["maxmemory"], Is.EqualTo("10000002"));
@@ -153,7 +142,7 @@ public class ConfigCommandsTests
         }
         finally
         {
-            Assert.That(Raw("CONFIG", "SET", "maxmemory", "0"), Is.EqualTo("+OK\r\n"));
+            Assert.That(Execute("CONFIG", "SET", "maxmemory", "0"), Is.EqualTo("+OK\r\n"));
         }
     }
 
@@ -170,15 +159,15 @@ public class ConfigCommandsTests
     [TestCase(new[] { "timeout", "1", "nosuch" }, "ERR syntax error")]
     public void SetErrors(string[] args, string error)
     {
-        Assert.That(Raw(["CONFIG", "SET", .. args]), Is.EqualTo($"-{error}\r\n"));
+        Assert.That(Execute(["CONFIG", "SET", .. args]), Is.EqualTo($"-{error}\r\n"));
     }
 
     [Test]
     public void SetArityAndUnknownSubcommand()
     {
-        Assert.That(Raw("CONFIG", "SET", "timeout"), Is.EqualTo("-ERR wrong number of arguments for 'config|set' command\r\n"));
-        Assert.That(Raw("CONFIG", "GET"), Is.EqualTo("-ERR wrong number of arguments for 'config|get' command\r\n"));
-        Assert.That(Raw("CONFIG", "FOO"), Is.EqualTo("-ERR unknown subcommand 'FOO'. Try CONFIG HELP.\r\n"));
+        Assert.That(Execute("CONFIG", "SET", "timeout"), Is.EqualTo("-ERR wrong number of arguments for 'config|set' command\r\n"));
+        Assert.That(Execute("CONFIG", "GET"), Is.EqualTo("-ERR wrong number of arguments for 'config|get' command\r\n"));
+        Assert.That(Execute("CONFIG", "FOO"), Is.EqualTo("-ERR unknown subcommand 'FOO'. Try CONFIG HELP.\r\n"));
     }
 
     [Test]
@@ -191,7 +180,7 @@ public class ConfigCommandsTests
         foreach (var (name, value) in before)
         {
             if (skip.Contains(name)) continue;
-            Assert.That(Raw("CONFIG", "SET", name, value), Is.EqualTo("+OK\r\n"), name);
+            Assert.That(Execute("CONFIG", "SET", name, value), Is.EqualTo("+OK\r\n"), name);
         }
         Assert.That(ConfigGet("*"), Is.EqualTo(before));
     }
@@ -199,7 +188,7 @@ public class ConfigCommandsTests
     [Test]
     public void HzAndLoglevelTakeEffect()
     {
-        Assert.That(Raw("CONFIG", "SET", "hz", "1000", "loglevel", "debug"), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("CONFIG", "SET", "hz", "1000", "loglevel", "debug"), Is.EqualTo("+OK\r\n"));
         try
         {
             Assert.That(ConfigGet("hz")["hz"], Is.EqualTo("500"));
@@ -207,24 +196,24 @@ public class ConfigCommandsTests
         }
         finally
         {
-            Assert.That(Raw("CONFIG", "SET", "hz", "10", "loglevel", "notice"), Is.EqualTo("+OK\r\n"));
+            Assert.That(Execute("CONFIG", "SET", "hz", "10", "loglevel", "notice"), Is.EqualTo("+OK\r\n"));
         }
     }
 
     [Test]
     public void RequirepassTakesEffectForNewConnections()
     {
-        Assert.That(Raw("CONFIG", "SET", "requirepass", "s3cret"), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("CONFIG", "SET", "requirepass", "s3cret"), Is.EqualTo("+OK\r\n"));
         try
         {
-            using var raw = _server.CreateRawClient();
+            using var raw = Server.CreateRawClient();
             Assert.That(raw.Execute("GET", "x"), Does.StartWith("-NOAUTH"));
             Assert.That(raw.Execute("AUTH", "s3cret"), Is.EqualTo("+OK\r\n"));
             Assert.That(raw.Execute("CONFIG", "SET", "requirepass", ""), Is.EqualTo("+OK\r\n"));
         }
         finally
         {
-            using var raw = _server.CreateRawClient();
+            using var raw = Server.CreateRawClient();
             raw.Execute("AUTH", "s3cret");
             raw.Execute("CONFIG", "SET", "requirepass", "");
         }
@@ -234,16 +223,16 @@ public class ConfigCommandsTests
     [Test]
     public void ProtoMaxBulkLenAppliesToTheParser()
     {
-        Assert.That(Raw("CONFIG", "SET", "proto-max-bulk-len", "1mb"), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("CONFIG", "SET", "proto-max-bulk-len", "1mb"), Is.EqualTo("+OK\r\n"));
         try
         {
-            using var raw = _server.CreateRawClient();
+            using var raw = Server.CreateRawClient();
             raw.Send($"*2\r\n$4\r\nECHO\r\n${2 * 1024 * 1024}\r\n");
             Assert.That(raw.ReadReply(), Is.EqualTo("-ERR Protocol error: invalid bulk length\r\n"));
         }
         finally
         {
-            Assert.That(Raw("CONFIG", "SET", "proto-max-bulk-len", "512mb"), Is.EqualTo("+OK\r\n"));
+            Assert.That(Execute("CONFIG", "SET", "proto-max-bulk-len", "512mb"), Is.EqualTo("+OK\r\n"));
         }
     }
 
@@ -252,32 +241,22 @@ public class ConfigCommandsTests
     [Test]
     public void ResetStatClearsCountersReportedByInfo()
     {
-        for (int i = 0; i < 5; i++) Raw("PING");
-        Raw("NO-SUCH-COMMAND");
-        string before = Raw("INFO", "stats");
-        Assert.That(InfoField(before, "total_commands_processed"), Is.GreaterThan(5));
-        Assert.That(Raw("CONFIG", "RESETSTAT"), Is.EqualTo("+OK\r\n"));
-        string after = Raw("INFO", "stats");
-        Assert.That(InfoField(after, "total_commands_processed"), Is.LessThanOrEqualTo(1));
-        Assert.That(InfoField(after, "total_connections_received"), Is.LessThanOrEqualTo(1));
-        Assert.That(Raw("INFO", "commandstats"), Does.Not.Contain("cmdstat_ping:"));
-        Assert.That(Raw("INFO", "errorstats"), Does.Not.Contain("errorstat_ERR"));
-    }
-
-    private static long InfoField(string info, string field)
-    {
-        foreach (string line in info.Split("\r\n"))
-        {
-            if (line.StartsWith(field + ":", StringComparison.Ordinal)) return long.Parse(line[(field.Length + 1)..]);
-        }
-        Assert.Fail($"{field} not in INFO: {info}");
-        return 0;
+        for (int i = 0; i < 5; i++) Execute("PING");
+        Execute("NO-SUCH-COMMAND");
+        string before = Execute("INFO", "stats");
+        Assert.That(InfoParser.Field(before, "total_commands_processed"), Is.GreaterThan(5));
+        Assert.That(Execute("CONFIG", "RESETSTAT"), Is.EqualTo("+OK\r\n"));
+        string after = Execute("INFO", "stats");
+        Assert.That(InfoParser.Field(after, "total_commands_processed"), Is.LessThanOrEqualTo(1));
+        Assert.That(InfoParser.Field(after, "total_connections_received"), Is.LessThanOrEqualTo(1));
+        Assert.That(Execute("INFO", "commandstats"), Does.Not.Contain("cmdstat_ping:"));
+        Assert.That(Execute("INFO", "errorstats"), Does.Not.Contain("errorstat_ERR"));
     }
 
     [Test]
     public void Help()
     {
-        string help = Raw("CONFIG", "HELP");
+        string help = Execute("CONFIG", "HELP");
         Assert.That(help, Does.StartWith("*11\r\n+CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+GET <pattern>\r\n"));
         Assert.That(help, Does.EndWith("+HELP\r\n+    Print this help.\r\n"));
     }
@@ -287,7 +266,7 @@ public class ConfigCommandsTests
     [Test]
     public void RewriteWithoutConfigFileFails()
     {
-        Assert.That(Raw("CONFIG", "REWRITE"), Is.EqualTo("-ERR The server is running without a config file\r\n"));
+        Assert.That(Execute("CONFIG", "REWRITE"), Is.EqualTo("-ERR The server is running without a config file\r\n"));
     }
 
     [Test]

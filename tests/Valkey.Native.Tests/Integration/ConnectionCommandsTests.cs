@@ -1,7 +1,7 @@
-using System.Text;
 using NUnit.Framework;
 using StackExchange.Redis;
 using Valkey.Native.Tests.Infrastructure;
+using static Valkey.Native.Tests.Infrastructure.Resp;
 
 namespace Valkey.Native.Tests.Integration;
 
@@ -10,12 +10,8 @@ namespace Valkey.Native.Tests.Integration;
 /// need a password use a server of their own started with --requirepass.
 /// </summary>
 [TestFixture]
-public class ConnectionCommandsTests
+public class ConnectionCommandsTests : SharedServerFixture
 {
-    private static string Bulk(string s) => $"${Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
-
-    private static RawRespClient Raw() => SharedServer.CreateRawClient();
-
     private static string K(string name) => $"conn:{TestContext.CurrentContext.Test.Name}:{name}";
 
     // ---- PING / ECHO -----------------------------------------------------------------------

@@ -12,34 +12,21 @@ namespace Valkey.Native.Tests.Integration;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public class DatabaseCommandsTests
+public class DatabaseCommandsTests : OwnServerFixture
 {
-    private ServerProcess _server = null!;
-    private ConnectionMultiplexer _connection = null!;
+    protected override string[] ServerArguments => ["--enable-debug-command", "yes"];
 
-    [OneTimeSetUp]
-    public void StartServer()
-    {
-        _server = ServerProcess.Start("--enable-debug-command", "yes");
-        _connection = _server.Connect();
-    }
-
-    [OneTimeTearDown]
-    public void StopServer()
-    {
-        _connection?.Dispose();
-        _server?.Dispose();
-    }
+    protected override bool ConnectRedisAtStart => true;
 
     [SetUp]
     public void Flush()
     {
-        Assert.That(Raw("DEBUG", "SET-ACTIVE-EXPIRE", "1"), Is.EqualTo("+OK\r\n"));
-        Assert.That(Raw("FLUSHALL"), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("DEBUG", "SET-ACTIVE-EXPIRE", "1"), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("FLUSHALL"), Is.EqualTo("+OK\r\n"));
     }
 
     /// <summary>Stops active expiry, so only lookups can reclaim expired keys (the server's DEBUG SET-ACTIVE-EXPIRE 0).</summary>
-    private void PauseActiveExpiry() => Assert.That(Raw("DEBUG", "SET-ACTIVE-EXPIRE", "0"), Is.EqualTo("+OK\r\n"));
+    private void PauseActiveExpiry() => Assert.That(Execute("DEBUG", "SET-ACTIVE-EXPIRE", "0"), Is.EqualTo("+OK\r\n"));
 
     /// <summary>Sets <paramref name="count"/> keys that expire after 1 ms and waits until they have.</summary>
     private void AddExpired(int count, string prefix, bool hash = false)
@@ -48,20 +35,14 @@ public class DatabaseCommandsTests
         {
             if (hash) Db().HashSet(prefix + i, "f", "v");
             else Db().StringSet(prefix + i, "v");
-            Assert.That(Raw("PEXPIRE", prefix + i, "1"), Is.EqualTo(":1\r\n"));
+            Assert.That(Execute("PEXPIRE", prefix + i, "1"), Is.EqualTo(":1\r\n"));
         }
         Thread.Sleep(20);
     }
 
     private long DbSize() => (long)Db().Execute("DBSIZE");
 
-    private IDatabase Db(int index = 0) => _connection.GetDatabase(index);
-
-    private string Raw(params string[] args)
-    {
-        using var raw = _server.CreateRawClient();
-        return raw.Execute(args);
-    }
+    private IDatabase Db(int index = 0) => Redis.GetDatabase(index);
 
     /// <summary>Parses "*2\r\n$n\r\ncursor\r\n*k\r\n$..." into the cursor and the keys.</summary>
     private static (string Cursor, List<string> Keys) ParseScan(RedisResult result)
@@ -102,7 +83,7 @@ public class DatabaseCommandsTests
     [Test]
     public void SelectSeparatesDatabases()
     {
-        using var raw = _server.CreateRawClient();
+        using var raw = Server.CreateRawClient();
         Assert.That(raw.Execute("SET", "k", "zero"), Is.EqualTo("+OK\r\n"));
         Assert.That(raw.Execute("SELECT", "15"), Is.EqualTo("+OK\r\n"));
         Assert.That(raw.Execute("GET", "k"), Is.EqualTo("$-1\r\n"));
@@ -115,13 +96,13 @@ public class DatabaseCommandsTests
     [Test]
     public void SelectErrors()
     {
-        Assert.That(Raw("SELECT", "16"), Is.EqualTo("-ERR DB index is out of range\r\n"));
-        Assert.That(Raw("SELECT", "-1"), Is.EqualTo("-ERR DB index is out of range\r\n"));
-        Assert.That(Raw("SELECT", "x"), Is.EqualTo("-ERR value is not an integer or out of range\r\n"));
-        Assert.That(Raw("SELECT", "1.5"), Is.EqualTo("-ERR value is not an integer or out of range\r\n"));
-        Assert.That(Raw("SELECT", "2147483648"),
+        Assert.That(Execute("SELECT", "16"), Is.EqualTo("-ERR DB index is out of range\r\n"));
+        Assert.That(Execute("SELECT", "-1"), Is.EqualTo("-ERR DB index is out of range\r\n"));
+        Assert.That(Execute("SELECT", "x"), Is.EqualTo("-ERR value is not an integer or out of range\r\n"));
+        Assert.That(Execute("SELECT", "1.5"), Is.EqualTo("-ERR value is not an integer or out of range\r\n"));
+        Assert.That(Execute("SELECT", "2147483648"),
             Is.EqualTo("-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"));
-        Assert.That(Raw("SELECT"), Is.EqualTo("-ERR wrong number of arguments for 'select' command\r\n"));
+        Assert.That(Execute("SELECT"), Is.EqualTo("-ERR wrong number of arguments for 'select' command\r\n"));
     }
 
     // ---- DBSIZE / FLUSHDB / FLUSHALL ----------------------------------------------------------
@@ -131,7 +112,7 @@ public class DatabaseCommandsTests
     {
         Fill(25);
         Fill(7, db: 3);
-        Assert.That(Raw("DBSIZE"), Is.EqualTo(":25\r\n"));
+        Assert.That(Execute("DBSIZE"), Is.EqualTo(":25\r\n"));
         Assert.That((long)Db(3).Execute("DBSIZE"), Is.EqualTo(7));
         Assert.That((long)Db(4).Execute("DBSIZE"), Is.EqualTo(0));
     }
@@ -141,12 +122,12 @@ public class DatabaseCommandsTests
     {
         Fill(10);
         Fill(10, db: 1);
-        Assert.That(Raw("FLUSHDB"), Is.EqualTo("+OK\r\n"));
-        Assert.That(Raw("DBSIZE"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("FLUSHDB"), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("DBSIZE"), Is.EqualTo(":0\r\n"));
         Assert.That((long)Db(1).Execute("DBSIZE"), Is.EqualTo(10));
         Assert.That(Db(1).Execute("FLUSHDB", "ASYNC").ToString(), Is.EqualTo("OK"));
         Assert.That((long)Db(1).Execute("DBSIZE"), Is.EqualTo(0));
-        Assert.That(Raw("FLUSHDB", "sync"), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("FLUSHDB", "sync"), Is.EqualTo("+OK\r\n"));
     }
 
     [Test]
@@ -154,24 +135,24 @@ public class DatabaseCommandsTests
     {
         for (int db = 0; db < 16; db++) Fill(5, db: db);
         Db(2).StringSet("volatile", "v", TimeSpan.FromSeconds(100));
-        Assert.That(Raw("FLUSHALL", "ASYNC"), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("FLUSHALL", "ASYNC"), Is.EqualTo("+OK\r\n"));
         for (int db = 0; db < 16; db++) Assert.That((long)Db(db).Execute("DBSIZE"), Is.EqualTo(0), $"db {db}");
         // The emptied databases are fully usable again, TTLs included.
         Db(2).StringSet("volatile", "v", TimeSpan.FromSeconds(100));
         Assert.That(Db(2).KeyTimeToLive("volatile")!.Value.TotalSeconds, Is.InRange(90, 100));
-        Assert.That(Raw("FLUSHALL", "SYNC"), Is.EqualTo("+OK\r\n"));
-        Assert.That(Raw("FLUSHALL"), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("FLUSHALL", "SYNC"), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("FLUSHALL"), Is.EqualTo("+OK\r\n"));
     }
 
     [Test]
     public void FlushOptionErrors()
     {
-        Assert.That(Raw("FLUSHALL", "NOW"), Is.EqualTo("-ERR syntax error\r\n"));
-        Assert.That(Raw("FLUSHALL", "ASYNC", "SYNC"), Is.EqualTo("-ERR syntax error\r\n"));
-        Assert.That(Raw("FLUSHDB", "x"), Is.EqualTo("-ERR syntax error\r\n"));
+        Assert.That(Execute("FLUSHALL", "NOW"), Is.EqualTo("-ERR syntax error\r\n"));
+        Assert.That(Execute("FLUSHALL", "ASYNC", "SYNC"), Is.EqualTo("-ERR syntax error\r\n"));
+        Assert.That(Execute("FLUSHDB", "x"), Is.EqualTo("-ERR syntax error\r\n"));
         Fill(3);
-        Assert.That(Raw("FLUSHDB", "ASYNC", "x"), Is.EqualTo("-ERR syntax error\r\n"));
-        Assert.That(Raw("DBSIZE"), Is.EqualTo(":3\r\n"), "a rejected flush must not flush");
+        Assert.That(Execute("FLUSHDB", "ASYNC", "x"), Is.EqualTo("-ERR syntax error\r\n"));
+        Assert.That(Execute("DBSIZE"), Is.EqualTo(":3\r\n"), "a rejected flush must not flush");
     }
 
     // ---- SWAPDB --------------------------------------------------------------------------------
@@ -179,29 +160,29 @@ public class DatabaseCommandsTests
     [Test]
     public void SwapDbExchangesContentsUnderConnectedClients()
     {
-        using var raw = _server.CreateRawClient();
+        using var raw = Server.CreateRawClient();
         Assert.That(raw.Execute("SELECT", "1"), Is.EqualTo("+OK\r\n"));
         Db(0).StringSet("a", "from0");
         Db(1).StringSet("b", "from1", TimeSpan.FromSeconds(100));
-        Assert.That(Raw("SWAPDB", "0", "1"), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("SWAPDB", "0", "1"), Is.EqualTo("+OK\r\n"));
         // The client stays on database 1 and now sees what database 0 held.
         Assert.That(raw.Execute("GET", "a"), Is.EqualTo("$5\r\nfrom0\r\n"));
         Assert.That(raw.Execute("EXISTS", "b"), Is.EqualTo(":0\r\n"));
         Assert.That(Db(0).StringGet("b").ToString(), Is.EqualTo("from1"));
         Assert.That(Db(0).KeyTimeToLive("b")!.Value.TotalSeconds, Is.InRange(90, 100));
-        Assert.That(Raw("SWAPDB", "1", "1"), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("SWAPDB", "1", "1"), Is.EqualTo("+OK\r\n"));
         Assert.That(raw.Execute("GET", "a"), Is.EqualTo("$5\r\nfrom0\r\n"));
     }
 
     [Test]
     public void SwapDbErrors()
     {
-        Assert.That(Raw("SWAPDB", "x", "1"), Is.EqualTo("-ERR invalid first DB index\r\n"));
-        Assert.That(Raw("SWAPDB", "0", "y"), Is.EqualTo("-ERR invalid second DB index\r\n"));
-        Assert.That(Raw("SWAPDB", "4294967296", "0"), Is.EqualTo("-ERR invalid first DB index\r\n"));
-        Assert.That(Raw("SWAPDB", "0", "16"), Is.EqualTo("-ERR DB index is out of range\r\n"));
-        Assert.That(Raw("SWAPDB", "-1", "0"), Is.EqualTo("-ERR DB index is out of range\r\n"));
-        Assert.That(Raw("SWAPDB", "0"), Is.EqualTo("-ERR wrong number of arguments for 'swapdb' command\r\n"));
+        Assert.That(Execute("SWAPDB", "x", "1"), Is.EqualTo("-ERR invalid first DB index\r\n"));
+        Assert.That(Execute("SWAPDB", "0", "y"), Is.EqualTo("-ERR invalid second DB index\r\n"));
+        Assert.That(Execute("SWAPDB", "4294967296", "0"), Is.EqualTo("-ERR invalid first DB index\r\n"));
+        Assert.That(Execute("SWAPDB", "0", "16"), Is.EqualTo("-ERR DB index is out of range\r\n"));
+        Assert.That(Execute("SWAPDB", "-1", "0"), Is.EqualTo("-ERR DB index is out of range\r\n"));
+        Assert.That(Execute("SWAPDB", "0"), Is.EqualTo("-ERR wrong number of arguments for 'swapdb' command\r\n"));
     }
 
     [Test]
@@ -210,8 +191,8 @@ public class DatabaseCommandsTests
         Db(0).StringSet("k", "v0");
         Db(1).StringSet("k", "v1");
         Db(1).StringSet("k2", "v1");
-        Raw("SWAPDB", "0", "1");
-        Assert.That(Raw("FLUSHDB"), Is.EqualTo("+OK\r\n"));
+        Execute("SWAPDB", "0", "1");
+        Assert.That(Execute("FLUSHDB"), Is.EqualTo("+OK\r\n"));
         Assert.That((long)Db(0).Execute("DBSIZE"), Is.EqualTo(0));
         Assert.That(Db(1).StringGet("k").ToString(), Is.EqualTo("v0"));
     }
@@ -223,14 +204,14 @@ public class DatabaseCommandsTests
     {
         Db(0).StringSet("m", "v", TimeSpan.FromSeconds(100));
         Db(0).StringSet("p", "persistent");
-        Assert.That(Raw("MOVE", "m", "5"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("MOVE", "m", "5"), Is.EqualTo(":1\r\n"));
         Assert.That(Db(0).KeyExists("m"), Is.False);
         Assert.That(Db(5).StringGet("m").ToString(), Is.EqualTo("v"));
         Assert.That(Db(5).KeyTimeToLive("m")!.Value.TotalSeconds, Is.InRange(90, 100));
         Assert.That(Db(0).KeyMove("p", 5), Is.True);
         Assert.That((long)Db(5).Execute("TTL", "p"), Is.EqualTo(-1));
         Assert.That((long)Db(5).Execute("DBSIZE"), Is.EqualTo(2));
-        Assert.That(Raw("DBSIZE"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("DBSIZE"), Is.EqualTo(":0\r\n"));
     }
 
     [Test]
@@ -238,20 +219,20 @@ public class DatabaseCommandsTests
     {
         Db(0).StringSet("m", "mine");
         Db(1).StringSet("m", "theirs");
-        Assert.That(Raw("MOVE", "m", "1"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("MOVE", "m", "1"), Is.EqualTo(":0\r\n"));
         Assert.That(Db(0).StringGet("m").ToString(), Is.EqualTo("mine"));
         Assert.That(Db(1).StringGet("m").ToString(), Is.EqualTo("theirs"));
-        Assert.That(Raw("MOVE", "none", "1"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("MOVE", "none", "1"), Is.EqualTo(":0\r\n"));
     }
 
     [Test]
     public void MoveErrors()
     {
         Db(0).StringSet("m", "v");
-        Assert.That(Raw("MOVE", "m", "0"), Is.EqualTo("-ERR source and destination objects are the same\r\n"));
-        Assert.That(Raw("MOVE", "m", "notanumber"), Is.EqualTo("-ERR value is not an integer or out of range\r\n"));
-        Assert.That(Raw("MOVE", "m", "16"), Is.EqualTo("-ERR DB index is out of range\r\n"));
-        Assert.That(Raw("MOVE", "none", "0"), Is.EqualTo("-ERR source and destination objects are the same\r\n"));
+        Assert.That(Execute("MOVE", "m", "0"), Is.EqualTo("-ERR source and destination objects are the same\r\n"));
+        Assert.That(Execute("MOVE", "m", "notanumber"), Is.EqualTo("-ERR value is not an integer or out of range\r\n"));
+        Assert.That(Execute("MOVE", "m", "16"), Is.EqualTo("-ERR DB index is out of range\r\n"));
+        Assert.That(Execute("MOVE", "none", "0"), Is.EqualTo("-ERR source and destination objects are the same\r\n"));
         Assert.That(Db(0).StringGet("m").ToString(), Is.EqualTo("v"));
     }
 
@@ -259,7 +240,7 @@ public class DatabaseCommandsTests
     public void MoveAHash()
     {
         Db(0).HashSet("h", new[] { new HashEntry("a", "1"), new HashEntry("b", "2") });
-        Assert.That(Raw("MOVE", "h", "2"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("MOVE", "h", "2"), Is.EqualTo(":1\r\n"));
         Assert.That(Db(2).HashGetAll("h").Length, Is.EqualTo(2));
         Assert.That(Db(2).HashGet("h", "b").ToString(), Is.EqualTo("2"));
     }
@@ -274,8 +255,8 @@ public class DatabaseCommandsTests
         Assert.That(foo, Is.EqualTo(new[] { "foo_a", "foo_b", "foo_c" }));
         var all = ((RedisResult[])Db().Execute("KEYS", "*")!).Select(r => r.ToString()).OrderBy(s => s).ToArray();
         Assert.That(all, Is.EqualTo(new[] { "foo_a", "foo_b", "foo_c", "key_x", "key_y", "key_z" }));
-        Assert.That(Raw("KEYS", "nomatch*"), Is.EqualTo("*0\r\n"));
-        Assert.That(Raw("KEYS", "key_[xy]").Length, Is.EqualTo("*2\r\n$5\r\nkey_x\r\n$5\r\nkey_y\r\n".Length));
+        Assert.That(Execute("KEYS", "nomatch*"), Is.EqualTo("*0\r\n"));
+        Assert.That(Execute("KEYS", "key_[xy]").Length, Is.EqualTo("*2\r\n$5\r\nkey_x\r\n$5\r\nkey_y\r\n".Length));
     }
 
     [Test]
@@ -294,7 +275,7 @@ public class DatabaseCommandsTests
         Db().StringSet("live", "v");
         for (int i = 0; i < 20; i++) Db().StringSet("dead" + i, "v", TimeSpan.FromMilliseconds(5));
         Thread.Sleep(30);
-        Assert.That(Raw("KEYS", "*"), Is.EqualTo("*1\r\n$4\r\nlive\r\n"));
+        Assert.That(Execute("KEYS", "*"), Is.EqualTo("*1\r\n$4\r\nlive\r\n"));
     }
 
     [Test]
@@ -303,7 +284,7 @@ public class DatabaseCommandsTests
         string key = new string('x', 1000);
         Db().StringSet(key, "v");
         for (int i = 0; i < 2; i++)
-            Assert.That(Raw("KEYS", "*"), Is.EqualTo($"*1\r\n$1000\r\n{key}\r\n"));
+            Assert.That(Execute("KEYS", "*"), Is.EqualTo($"*1\r\n$1000\r\n{key}\r\n"));
     }
 
     [Test]
@@ -311,7 +292,7 @@ public class DatabaseCommandsTests
     {
         Db().StringSet(new string('a', 50), "v");
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        Assert.That(Raw("KEYS", "a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b"), Is.EqualTo("*0\r\n"));
+        Assert.That(Execute("KEYS", "a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b"), Is.EqualTo("*0\r\n"));
         Assert.That(sw.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)));
     }
 
@@ -376,9 +357,9 @@ public class DatabaseCommandsTests
     public void ScanReplyShape()
     {
         Db().StringSet("only", "v");
-        Assert.That(Raw("SCAN", "0"), Is.EqualTo("*2\r\n$1\r\n0\r\n*1\r\n$4\r\nonly\r\n"));
-        Raw("FLUSHALL");
-        Assert.That(Raw("SCAN", "0"), Is.EqualTo("*2\r\n$1\r\n0\r\n*0\r\n"));
+        Assert.That(Execute("SCAN", "0"), Is.EqualTo("*2\r\n$1\r\n0\r\n*1\r\n$4\r\nonly\r\n"));
+        Execute("FLUSHALL");
+        Assert.That(Execute("SCAN", "0"), Is.EqualTo("*2\r\n$1\r\n0\r\n*0\r\n"));
     }
 
     [Test]
@@ -386,37 +367,37 @@ public class DatabaseCommandsTests
     {
         Db().StringSet("only", "v");
         const string invalid = "-ERR invalid cursor\r\n";
-        Assert.That(Raw("SCAN", "abc"), Is.EqualTo(invalid));
-        Assert.That(Raw("SCAN", "-1"), Is.EqualTo(invalid));
-        Assert.That(Raw("SCAN", ""), Is.EqualTo(invalid));
-        Assert.That(Raw("SCAN", "1.5"), Is.EqualTo(invalid));
-        Assert.That(Raw("SCAN", "18446744073709551616"), Is.EqualTo(invalid));
+        Assert.That(Execute("SCAN", "abc"), Is.EqualTo(invalid));
+        Assert.That(Execute("SCAN", "-1"), Is.EqualTo(invalid));
+        Assert.That(Execute("SCAN", ""), Is.EqualTo(invalid));
+        Assert.That(Execute("SCAN", "1.5"), Is.EqualTo(invalid));
+        Assert.That(Execute("SCAN", "18446744073709551616"), Is.EqualTo(invalid));
         // Whatever C's strtoull accepts is a cursor too.
-        Assert.That(Raw("SCAN", "18446744073709551615"), Does.StartWith("*2\r\n"));
-        Assert.That(Raw("SCAN", "+0"), Is.EqualTo("*2\r\n$1\r\n0\r\n*1\r\n$4\r\nonly\r\n"));
-        Assert.That(Raw("SCAN", "00"), Is.EqualTo("*2\r\n$1\r\n0\r\n*1\r\n$4\r\nonly\r\n"));
+        Assert.That(Execute("SCAN", "18446744073709551615"), Does.StartWith("*2\r\n"));
+        Assert.That(Execute("SCAN", "+0"), Is.EqualTo("*2\r\n$1\r\n0\r\n*1\r\n$4\r\nonly\r\n"));
+        Assert.That(Execute("SCAN", "00"), Is.EqualTo("*2\r\n$1\r\n0\r\n*1\r\n$4\r\nonly\r\n"));
     }
 
     [Test]
     public void ScanOptionErrors()
     {
-        Assert.That(Raw("SCAN", "0", "COUNT", "0"), Is.EqualTo("-ERR syntax error\r\n"));
-        Assert.That(Raw("SCAN", "0", "COUNT", "-5"), Is.EqualTo("-ERR syntax error\r\n"));
-        Assert.That(Raw("SCAN", "0", "COUNT", "x"), Is.EqualTo("-ERR value is not an integer or out of range\r\n"));
-        Assert.That(Raw("SCAN", "0", "COUNT"), Is.EqualTo("-ERR syntax error\r\n"));
-        Assert.That(Raw("SCAN", "0", "MATCH"), Is.EqualTo("-ERR syntax error\r\n"));
-        Assert.That(Raw("SCAN", "0", "FOO", "bar"), Is.EqualTo("-ERR syntax error\r\n"));
-        Assert.That(Raw("SCAN", "0", "TYPE", "string1"), Is.EqualTo("-ERR unknown type name 'string1'\r\n"));
-        Assert.That(Raw("SCAN", "0", "NOVALUES"), Is.EqualTo("-ERR NOVALUES option can only be used in HSCAN\r\n"));
-        Assert.That(Raw("SCAN", "0", "NOSCORES"), Is.EqualTo("-ERR NOSCORES option can only be used in ZSCAN\r\n"));
-        Assert.That(Raw("SCAN"), Is.EqualTo("-ERR wrong number of arguments for 'scan' command\r\n"));
+        Assert.That(Execute("SCAN", "0", "COUNT", "0"), Is.EqualTo("-ERR syntax error\r\n"));
+        Assert.That(Execute("SCAN", "0", "COUNT", "-5"), Is.EqualTo("-ERR syntax error\r\n"));
+        Assert.That(Execute("SCAN", "0", "COUNT", "x"), Is.EqualTo("-ERR value is not an integer or out of range\r\n"));
+        Assert.That(Execute("SCAN", "0", "COUNT"), Is.EqualTo("-ERR syntax error\r\n"));
+        Assert.That(Execute("SCAN", "0", "MATCH"), Is.EqualTo("-ERR syntax error\r\n"));
+        Assert.That(Execute("SCAN", "0", "FOO", "bar"), Is.EqualTo("-ERR syntax error\r\n"));
+        Assert.That(Execute("SCAN", "0", "TYPE", "string1"), Is.EqualTo("-ERR unknown type name 'string1'\r\n"));
+        Assert.That(Execute("SCAN", "0", "NOVALUES"), Is.EqualTo("-ERR NOVALUES option can only be used in HSCAN\r\n"));
+        Assert.That(Execute("SCAN", "0", "NOSCORES"), Is.EqualTo("-ERR NOSCORES option can only be used in ZSCAN\r\n"));
+        Assert.That(Execute("SCAN"), Is.EqualTo("-ERR wrong number of arguments for 'scan' command\r\n"));
     }
 
     [Test]
     public void ScanThroughStackExchangeRedisKeys()
     {
         Fill(500);
-        var server = _connection.GetServer(_server.Endpoint);
+        var server = Redis.GetServer(Server.Endpoint);
         var keys = server.Keys(0, "key:1*", pageSize: 50).Select(k => k.ToString()).ToList();
         Assert.That(keys.Distinct().Count(), Is.EqualTo(111)); // key:1, key:10-19, key:100-199
     }
@@ -443,7 +424,7 @@ public class DatabaseCommandsTests
     [Test]
     public void RandomKeyOfAnEmptyDatabaseIsNull()
     {
-        Assert.That(Raw("RANDOMKEY"), Is.EqualTo("$-1\r\n"));
+        Assert.That(Execute("RANDOMKEY"), Is.EqualTo("$-1\r\n"));
         Assert.That(Db().KeyRandom() == default(RedisKey), Is.True);
     }
 
@@ -463,11 +444,11 @@ public class DatabaseCommandsTests
         for (int i = 0; i < 500; i++) Db().StringSet("dead:" + i, "v", TimeSpan.FromMilliseconds(5));
         Db().StringSet("alive", "v");
         Thread.Sleep(30);
-        for (int i = 0; i < 5; i++) Assert.That(Raw("RANDOMKEY"), Is.EqualTo("$5\r\nalive\r\n"));
+        for (int i = 0; i < 5; i++) Assert.That(Execute("RANDOMKEY"), Is.EqualTo("$5\r\nalive\r\n"));
         Db().KeyDelete("alive");
         for (int i = 0; i < 100; i++) Db().StringSet("dead2:" + i, "v", TimeSpan.FromMilliseconds(5));
         Thread.Sleep(30);
-        Assert.That(Raw("RANDOMKEY"), Is.EqualTo("$-1\r\n"));
+        Assert.That(Execute("RANDOMKEY"), Is.EqualTo("$-1\r\n"));
     }
 
     // ---- lazy expiry with active expiry paused ----------------------------------------------------
@@ -503,7 +484,7 @@ public class DatabaseCommandsTests
         PauseActiveExpiry();
         Fill(100);
         AddExpired(1, "deadhash:", hash: true);
-        Assert.That(Raw("SCAN", "0", "TYPE", "string1"), Is.EqualTo("-ERR unknown type name 'string1'\r\n"));
+        Assert.That(Execute("SCAN", "0", "TYPE", "string1"), Is.EqualTo("-ERR unknown type name 'string1'\r\n"));
         Assert.That(DbSize(), Is.EqualTo(101));
     }
 
@@ -513,7 +494,7 @@ public class DatabaseCommandsTests
         PauseActiveExpiry();
         Db().StringSet("live", "v");
         AddExpired(5, "dead:");
-        Assert.That(Raw("KEYS", "*"), Is.EqualTo("*1\r\n$4\r\nlive\r\n"));
+        Assert.That(Execute("KEYS", "*"), Is.EqualTo("*1\r\n$4\r\nlive\r\n"));
         Assert.That(DbSize(), Is.EqualTo(6));
     }
 
@@ -523,10 +504,10 @@ public class DatabaseCommandsTests
         PauseActiveExpiry();
         AddExpired(4, "dead:");
         long expiredBefore = ExpiredKeysStat();
-        Assert.That(Raw("DEL", "dead:0"), Is.EqualTo(":0\r\n"));
-        Assert.That(Raw("EXISTS", "dead:1"), Is.EqualTo(":0\r\n"));
-        Assert.That(Raw("TTL", "dead:2"), Is.EqualTo(":-2\r\n"));
-        Assert.That(Raw("TYPE", "dead:3"), Is.EqualTo("+none\r\n"));
+        Assert.That(Execute("DEL", "dead:0"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("EXISTS", "dead:1"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("TTL", "dead:2"), Is.EqualTo(":-2\r\n"));
+        Assert.That(Execute("TYPE", "dead:3"), Is.EqualTo("+none\r\n"));
         Assert.That(DbSize(), Is.EqualTo(0));
         Assert.That(ExpiredKeysStat() - expiredBefore, Is.EqualTo(4));
     }
@@ -536,9 +517,9 @@ public class DatabaseCommandsTests
     {
         PauseActiveExpiry();
         AddExpired(1, "foo");
-        Assert.That(Raw("EXPIRE", "foo0", "10"), Is.EqualTo(":0\r\n"));
-        Raw("DEBUG", "SET-ACTIVE-EXPIRE", "1");
-        Assert.That(Raw("EXISTS", "foo0"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("EXPIRE", "foo0", "10"), Is.EqualTo(":0\r\n"));
+        Execute("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+        Assert.That(Execute("EXISTS", "foo0"), Is.EqualTo(":0\r\n"));
     }
 
     [Test]
@@ -546,7 +527,7 @@ public class DatabaseCommandsTests
     {
         PauseActiveExpiry();
         AddExpired(300, "dead:");
-        Assert.That(Raw("RANDOMKEY"), Is.EqualTo("$-1\r\n"));
+        Assert.That(Execute("RANDOMKEY"), Is.EqualTo("$-1\r\n"));
         Assert.That(DbSize(), Is.EqualTo(0));
     }
 
@@ -556,23 +537,17 @@ public class DatabaseCommandsTests
         PauseActiveExpiry();
         AddExpired(2, "dead:");
         Db().StringSet("src", "v");
-        Assert.That(Raw("RENAME", "dead:0", "x"), Is.EqualTo("-ERR no such key\r\n"));
-        Assert.That(Raw("COPY", "dead:1", "y"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("RENAME", "dead:0", "x"), Is.EqualTo("-ERR no such key\r\n"));
+        Assert.That(Execute("COPY", "dead:1", "y"), Is.EqualTo(":0\r\n"));
         AddExpired(2, "target:");
-        Assert.That(Raw("COPY", "src", "target:0"), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("RENAMENX", "src", "target:1"), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("MGET", "target:0", "target:1"), Is.EqualTo("*2\r\n$1\r\nv\r\n$1\r\nv\r\n"));
-        Assert.That(Raw("TTL", "target:0"), Is.EqualTo(":-1\r\n"));
+        Assert.That(Execute("COPY", "src", "target:0"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("RENAMENX", "src", "target:1"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("MGET", "target:0", "target:1"), Is.EqualTo("*2\r\n$1\r\nv\r\n$1\r\nv\r\n"));
+        Assert.That(Execute("TTL", "target:0"), Is.EqualTo(":-1\r\n"));
         Assert.That(DbSize(), Is.EqualTo(2));
     }
 
-    private long ExpiredKeysStat()
-    {
-        string info = Raw("INFO", "stats");
-        var m = Regex.Match(info, @"expired_keys:(\d+)");
-        Assert.That(m.Success, Is.True, info);
-        return long.Parse(m.Groups[1].Value);
-    }
+    private long ExpiredKeysStat() => InfoParser.Field(Execute("INFO", "stats"), "expired_keys");
 
     // ---- a quick look through INFO keyspace (when INFO exists) --------------------------------------
 
@@ -581,8 +556,8 @@ public class DatabaseCommandsTests
     {
         Db().StringSet("a", "v", TimeSpan.FromSeconds(100));
         Db().StringSet("b", "v");
-        Assert.That(Raw("DBSIZE"), Is.EqualTo(":2\r\n"));
-        string info = Raw("INFO", "keyspace");
+        Assert.That(Execute("DBSIZE"), Is.EqualTo(":2\r\n"));
+        string info = Execute("INFO", "keyspace");
         if (info.StartsWith("-")) Assert.Ignore("INFO is not implemented yet");
         Assert.That(Regex.IsMatch(info, @"db0:keys=2,expires=1,avg_ttl=\d+"), Is.True, info);
     }

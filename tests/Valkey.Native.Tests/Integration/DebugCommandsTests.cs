@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.RegularExpressions;
 using NUnit.Framework;
 using Valkey.Native.Tests.Infrastructure;
+using static Valkey.Native.Tests.Infrastructure.Resp;
 
 namespace Valkey.Native.Tests.Integration;
 
@@ -12,19 +12,9 @@ namespace Valkey.Native.Tests.Integration;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public class DebugCommandsTests
+public class DebugCommandsTests : OwnServerFixture
 {
-    private ServerProcess _server = null!;
-
-    [OneTimeSetUp]
-    public void Start() => _server = ServerProcess.Start("--enable-debug-command", "yes");
-
-    [OneTimeTearDown]
-    public void Stop() => _server.Dispose();
-
-    private RawRespClient Raw() => _server.CreateRawClient();
-
-    private static string Bulk(string s) => $"${Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
+    protected override string[] ServerArguments => ["--enable-debug-command", "yes"];
 
     private const string Disabled =
         "-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.\r\n";
@@ -248,7 +238,7 @@ public class DebugCommandsTests
     {
         using var raw = Raw();
         Assert.That(raw.Execute("DEBUG", "LOG", "marker-8f3a"), Is.EqualTo("+OK\r\n"));
-        Assert.That(WaitFor(() => _server.Log.Contains("DEBUG LOG: marker-8f3a")), Is.True);
+        Assert.That(WaitFor(() => Server.Log.Contains("DEBUG LOG: marker-8f3a")), Is.True);
     }
 
     // ---- POPULATE / CHANGE-REPL-ID / QUICKLIST-PACKED-THRESHOLD -------------------------------------------

@@ -1,30 +1,16 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using NUnit.Framework;
 using StackExchange.Redis;
 using Valkey.Native.Tests.Infrastructure;
+using static Valkey.Native.Tests.Infrastructure.Resp;
 
 namespace Valkey.Native.Tests.Integration;
 
 /// <summary>EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT, TTL/PTTL/EXPIRETIME/PEXPIRETIME and PERSIST on the shared server.</summary>
 [TestFixture]
-public class ExpireCommandsTests
+public class ExpireCommandsTests : SharedServerFixture
 {
-    private static IDatabase Db => SharedServer.Connection.GetDatabase();
-
     private static string K(string name) => $"expire:{TestContext.CurrentContext.Test.Name}:{name}";
-
-    private static string Raw(params string[] args)
-    {
-        using var raw = SharedServer.CreateRawClient();
-        return raw.Execute(args);
-    }
-
-    private static long Integer(string reply)
-    {
-        Assert.That(reply, Does.StartWith(":"), reply);
-        return long.Parse(reply[1..^2]);
-    }
 
     private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
@@ -35,12 +21,12 @@ public class ExpireCommandsTests
     {
         string a = K("a");
         Db.StringSet(a, "v");
-        Assert.That(Raw("EXPIRE", a, "100"), Is.EqualTo(":1\r\n"));
-        Assert.That(Integer(Raw("TTL", a)), Is.InRange(99, 100));
-        Assert.That(Integer(Raw("PTTL", a)), Is.InRange(98_000, 100_000));
+        Assert.That(Execute("EXPIRE", a, "100"), Is.EqualTo(":1\r\n"));
+        Assert.That(Integer(Execute("TTL", a)), Is.InRange(99, 100));
+        Assert.That(Integer(Execute("PTTL", a)), Is.InRange(98_000, 100_000));
         // Setting it again replaces it.
-        Assert.That(Raw("EXPIRE", a, "200"), Is.EqualTo(":1\r\n"));
-        Assert.That(Integer(Raw("TTL", a)), Is.InRange(199, 200));
+        Assert.That(Execute("EXPIRE", a, "200"), Is.EqualTo(":1\r\n"));
+        Assert.That(Integer(Execute("TTL", a)), Is.InRange(199, 200));
     }
 
     [Test]
@@ -48,9 +34,9 @@ public class ExpireCommandsTests
     {
         string a = K("a");
         Db.StringSet(a, "v");
-        Assert.That(Raw("PEXPIRE", a, "100000"), Is.EqualTo(":1\r\n"));
-        Assert.That(Integer(Raw("PTTL", a)), Is.InRange(98_000, 100_000));
-        Assert.That(Integer(Raw("TTL", a)), Is.InRange(99, 100));
+        Assert.That(Execute("PEXPIRE", a, "100000"), Is.EqualTo(":1\r\n"));
+        Assert.That(Integer(Execute("PTTL", a)), Is.InRange(98_000, 100_000));
+        Assert.That(Integer(Execute("TTL", a)), Is.InRange(99, 100));
     }
 
     [Test]
@@ -60,13 +46,13 @@ public class ExpireCommandsTests
         Db.StringSet(a, "v");
         Db.StringSet(b, "v");
         long at = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 100;
-        Assert.That(Raw("EXPIREAT", a, at.ToString()), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("EXPIRETIME", a), Is.EqualTo($":{at}\r\n"));
-        Assert.That(Raw("PEXPIRETIME", a), Is.EqualTo($":{at * 1000}\r\n"));
+        Assert.That(Execute("EXPIREAT", a, at.ToString()), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("EXPIRETIME", a), Is.EqualTo($":{at}\r\n"));
+        Assert.That(Execute("PEXPIRETIME", a), Is.EqualTo($":{at * 1000}\r\n"));
         long atMs = NowMs + 123_456;
-        Assert.That(Raw("PEXPIREAT", b, atMs.ToString()), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("PEXPIRETIME", b), Is.EqualTo($":{atMs}\r\n"));
-        Assert.That(Raw("EXPIRETIME", b), Is.EqualTo($":{(atMs + 500) / 1000}\r\n"));
+        Assert.That(Execute("PEXPIREAT", b, atMs.ToString()), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("PEXPIRETIME", b), Is.EqualTo($":{atMs}\r\n"));
+        Assert.That(Execute("EXPIRETIME", b), Is.EqualTo($":{(atMs + 500) / 1000}\r\n"));
     }
 
     [Test]
@@ -74,18 +60,18 @@ public class ExpireCommandsTests
     {
         string a = K("a");
         Db.StringSet(a, "v");
-        Assert.That(Raw("PEXPIRE", a, "500"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("PEXPIRE", a, "500"), Is.EqualTo(":1\r\n"));
         Assert.That(Db.StringGet(a).ToString(), Is.EqualTo("v"));
         Thread.Sleep(700);
         Assert.That(Db.StringGet(a).IsNull, Is.True);
-        Assert.That(Raw("TTL", a), Is.EqualTo(":-2\r\n"));
+        Assert.That(Execute("TTL", a), Is.EqualTo(":-2\r\n"));
     }
 
     [Test]
     public void ExpireOnAMissingKeyReturnsZero()
     {
-        Assert.That(Raw("EXPIRE", K("none"), "100"), Is.EqualTo(":0\r\n"));
-        Assert.That(Raw("PEXPIREAT", K("none"), "1"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("EXPIRE", K("none"), "100"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("PEXPIREAT", K("none"), "1"), Is.EqualTo(":0\r\n"));
         Assert.That(Db.KeyExists(K("none")), Is.False);
     }
 
@@ -96,10 +82,10 @@ public class ExpireCommandsTests
         Db.StringSet(a, "v");
         Db.StringSet(b, "v", TimeSpan.FromSeconds(100));
         Db.HashSet(c, "f", "v");
-        Assert.That(Raw("EXPIRE", a, "-1"), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("PEXPIREAT", b, "1"), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("EXPIRE", c, "0"), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("EXISTS", a, b, c), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("EXPIRE", a, "-1"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("PEXPIREAT", b, "1"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("EXPIRE", c, "0"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("EXISTS", a, b, c), Is.EqualTo(":0\r\n"));
     }
 
     [Test]
@@ -108,8 +94,8 @@ public class ExpireCommandsTests
         string a = K("a");
         Db.StringSet(a, "v", TimeSpan.FromMilliseconds(5));
         Thread.Sleep(30);
-        Assert.That(Raw("EXPIRE", a, "100"), Is.EqualTo(":0\r\n"));
-        Assert.That(Raw("EXISTS", a), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("EXPIRE", a, "100"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("EXISTS", a), Is.EqualTo(":0\r\n"));
     }
 
     // ---- NX / XX / GT / LT ------------------------------------------------------------------------
@@ -120,10 +106,10 @@ public class ExpireCommandsTests
         string a = K("a"), b = K("b");
         Db.StringSet(a, "v", TimeSpan.FromSeconds(100));
         Db.StringSet(b, "v");
-        Assert.That(Raw("EXPIRE", a, "200", "NX"), Is.EqualTo(":0\r\n"));
-        Assert.That(Integer(Raw("TTL", a)), Is.InRange(99, 100));
-        Assert.That(Raw("EXPIRE", b, "200", "nx"), Is.EqualTo(":1\r\n"));
-        Assert.That(Integer(Raw("TTL", b)), Is.InRange(199, 200));
+        Assert.That(Execute("EXPIRE", a, "200", "NX"), Is.EqualTo(":0\r\n"));
+        Assert.That(Integer(Execute("TTL", a)), Is.InRange(99, 100));
+        Assert.That(Execute("EXPIRE", b, "200", "nx"), Is.EqualTo(":1\r\n"));
+        Assert.That(Integer(Execute("TTL", b)), Is.InRange(199, 200));
     }
 
     [Test]
@@ -132,10 +118,10 @@ public class ExpireCommandsTests
         string a = K("a"), b = K("b");
         Db.StringSet(a, "v", TimeSpan.FromSeconds(100));
         Db.StringSet(b, "v");
-        Assert.That(Raw("EXPIRE", a, "200", "XX"), Is.EqualTo(":1\r\n"));
-        Assert.That(Integer(Raw("TTL", a)), Is.InRange(199, 200));
-        Assert.That(Raw("EXPIRE", b, "200", "XX"), Is.EqualTo(":0\r\n"));
-        Assert.That(Raw("TTL", b), Is.EqualTo(":-1\r\n"));
+        Assert.That(Execute("EXPIRE", a, "200", "XX"), Is.EqualTo(":1\r\n"));
+        Assert.That(Integer(Execute("TTL", a)), Is.InRange(199, 200));
+        Assert.That(Execute("EXPIRE", b, "200", "XX"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("TTL", b), Is.EqualTo(":-1\r\n"));
     }
 
     [Test]
@@ -144,12 +130,12 @@ public class ExpireCommandsTests
         string a = K("a"), b = K("b");
         Db.StringSet(a, "v", TimeSpan.FromSeconds(100));
         Db.StringSet(b, "v");
-        Assert.That(Raw("EXPIRE", a, "50", "GT"), Is.EqualTo(":0\r\n"));
-        Assert.That(Raw("EXPIRE", a, "200", "GT"), Is.EqualTo(":1\r\n"));
-        Assert.That(Integer(Raw("TTL", a)), Is.InRange(199, 200));
+        Assert.That(Execute("EXPIRE", a, "50", "GT"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("EXPIRE", a, "200", "GT"), Is.EqualTo(":1\r\n"));
+        Assert.That(Integer(Execute("TTL", a)), Is.InRange(199, 200));
         // No TTL is an infinite one: nothing is greater.
-        Assert.That(Raw("EXPIRE", b, "200", "GT"), Is.EqualTo(":0\r\n"));
-        Assert.That(Raw("TTL", b), Is.EqualTo(":-1\r\n"));
+        Assert.That(Execute("EXPIRE", b, "200", "GT"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("TTL", b), Is.EqualTo(":-1\r\n"));
     }
 
     [Test]
@@ -158,12 +144,12 @@ public class ExpireCommandsTests
         string a = K("a"), b = K("b");
         Db.StringSet(a, "v", TimeSpan.FromSeconds(100));
         Db.StringSet(b, "v");
-        Assert.That(Raw("EXPIRE", a, "200", "LT"), Is.EqualTo(":0\r\n"));
-        Assert.That(Raw("EXPIRE", a, "50", "LT"), Is.EqualTo(":1\r\n"));
-        Assert.That(Integer(Raw("TTL", a)), Is.InRange(49, 50));
+        Assert.That(Execute("EXPIRE", a, "200", "LT"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("EXPIRE", a, "50", "LT"), Is.EqualTo(":1\r\n"));
+        Assert.That(Integer(Execute("TTL", a)), Is.InRange(49, 50));
         // ...and everything is less than no TTL.
-        Assert.That(Raw("EXPIRE", b, "200", "LT"), Is.EqualTo(":1\r\n"));
-        Assert.That(Integer(Raw("TTL", b)), Is.InRange(199, 200));
+        Assert.That(Execute("EXPIRE", b, "200", "LT"), Is.EqualTo(":1\r\n"));
+        Assert.That(Integer(Execute("TTL", b)), Is.InRange(199, 200));
     }
 
     [Test]
@@ -172,10 +158,10 @@ public class ExpireCommandsTests
         string a = K("a"), b = K("b");
         Db.StringSet(a, "v", TimeSpan.FromSeconds(100));
         Db.StringSet(b, "v");
-        Assert.That(Raw("EXPIRE", a, "50", "XX", "LT"), Is.EqualTo(":1\r\n"));
-        Assert.That(Integer(Raw("TTL", a)), Is.InRange(49, 50));
-        Assert.That(Raw("EXPIRE", b, "50", "XX", "LT"), Is.EqualTo(":0\r\n"));
-        Assert.That(Raw("TTL", b), Is.EqualTo(":-1\r\n"));
+        Assert.That(Execute("EXPIRE", a, "50", "XX", "LT"), Is.EqualTo(":1\r\n"));
+        Assert.That(Integer(Execute("TTL", a)), Is.InRange(49, 50));
+        Assert.That(Execute("EXPIRE", b, "50", "XX", "LT"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("TTL", b), Is.EqualTo(":-1\r\n"));
     }
 
     [Test]
@@ -184,15 +170,15 @@ public class ExpireCommandsTests
         string a = K("a");
         Db.StringSet(a, "v");
         const string nxError = "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n";
-        Assert.That(Raw("EXPIRE", a, "100", "NX", "XX"), Is.EqualTo(nxError));
-        Assert.That(Raw("EXPIRE", a, "100", "NX", "GT"), Is.EqualTo(nxError));
-        Assert.That(Raw("PEXPIRE", a, "100", "LT", "NX"), Is.EqualTo(nxError));
-        Assert.That(Raw("EXPIRE", a, "100", "GT", "LT"), Is.EqualTo("-ERR GT and LT options at the same time are not compatible\r\n"));
-        Assert.That(Raw("EXPIRE", a, "100", "AB"), Is.EqualTo("-ERR Unsupported option AB\r\n"));
-        Assert.That(Raw("EXPIRE", a, "100", "XX", "AB"), Is.EqualTo("-ERR Unsupported option AB\r\n"));
+        Assert.That(Execute("EXPIRE", a, "100", "NX", "XX"), Is.EqualTo(nxError));
+        Assert.That(Execute("EXPIRE", a, "100", "NX", "GT"), Is.EqualTo(nxError));
+        Assert.That(Execute("PEXPIRE", a, "100", "LT", "NX"), Is.EqualTo(nxError));
+        Assert.That(Execute("EXPIRE", a, "100", "GT", "LT"), Is.EqualTo("-ERR GT and LT options at the same time are not compatible\r\n"));
+        Assert.That(Execute("EXPIRE", a, "100", "AB"), Is.EqualTo("-ERR Unsupported option AB\r\n"));
+        Assert.That(Execute("EXPIRE", a, "100", "XX", "AB"), Is.EqualTo("-ERR Unsupported option AB\r\n"));
         // Options are checked before the time and the key.
-        Assert.That(Raw("EXPIRE", K("none"), "abc", "GT", "LT"), Is.EqualTo("-ERR GT and LT options at the same time are not compatible\r\n"));
-        Assert.That(Raw("TTL", a), Is.EqualTo(":-1\r\n"));
+        Assert.That(Execute("EXPIRE", K("none"), "abc", "GT", "LT"), Is.EqualTo("-ERR GT and LT options at the same time are not compatible\r\n"));
+        Assert.That(Execute("TTL", a), Is.EqualTo(":-1\r\n"));
     }
 
     // ---- time argument errors and overflow ----------------------------------------------------------
@@ -203,12 +189,12 @@ public class ExpireCommandsTests
         string a = K("a");
         Db.StringSet(a, "v");
         const string notInteger = "-ERR value is not an integer or out of range\r\n";
-        Assert.That(Raw("EXPIRE", a, ""), Is.EqualTo(notInteger));
-        Assert.That(Raw("EXPIRE", a, "1.5"), Is.EqualTo(notInteger));
-        Assert.That(Raw("PEXPIRE", a, "abc"), Is.EqualTo(notInteger));
-        Assert.That(Raw("EXPIREAT", a, "9223372036854775808"), Is.EqualTo(notInteger));
-        Assert.That(Raw("EXPIRE", a), Is.EqualTo("-ERR wrong number of arguments for 'expire' command\r\n"));
-        Assert.That(Raw("TTL", a), Is.EqualTo(":-1\r\n"));
+        Assert.That(Execute("EXPIRE", a, ""), Is.EqualTo(notInteger));
+        Assert.That(Execute("EXPIRE", a, "1.5"), Is.EqualTo(notInteger));
+        Assert.That(Execute("PEXPIRE", a, "abc"), Is.EqualTo(notInteger));
+        Assert.That(Execute("EXPIREAT", a, "9223372036854775808"), Is.EqualTo(notInteger));
+        Assert.That(Execute("EXPIRE", a), Is.EqualTo("-ERR wrong number of arguments for 'expire' command\r\n"));
+        Assert.That(Execute("TTL", a), Is.EqualTo(":-1\r\n"));
     }
 
     [Test]
@@ -216,13 +202,13 @@ public class ExpireCommandsTests
     {
         string a = K("a");
         Db.StringSet(a, "v");
-        Assert.That(Raw("EXPIRE", a, "9223372036854775807"), Is.EqualTo("-ERR invalid expire time in 'expire' command\r\n"));
-        Assert.That(Raw("EXPIRE", a, "9223372036854775"), Is.EqualTo("-ERR invalid expire time in 'expire' command\r\n"));
-        Assert.That(Raw("EXPIREAT", a, "9223372036854776"), Is.EqualTo("-ERR invalid expire time in 'expireat' command\r\n"));
-        Assert.That(Raw("PEXPIRE", a, "9223372036854770000"), Is.EqualTo("-ERR invalid expire time in 'pexpire' command\r\n"));
-        Assert.That(Raw("EXPIRE", a, "-9223372036854775808"), Is.EqualTo("-ERR invalid expire time in 'expire' command\r\n"));
-        Assert.That(Raw("EXPIRE", a, "-9223372036854776"), Is.EqualTo("-ERR invalid expire time in 'expire' command\r\n"));
-        Assert.That(Raw("TTL", a), Is.EqualTo(":-1\r\n"));
+        Assert.That(Execute("EXPIRE", a, "9223372036854775807"), Is.EqualTo("-ERR invalid expire time in 'expire' command\r\n"));
+        Assert.That(Execute("EXPIRE", a, "9223372036854775"), Is.EqualTo("-ERR invalid expire time in 'expire' command\r\n"));
+        Assert.That(Execute("EXPIREAT", a, "9223372036854776"), Is.EqualTo("-ERR invalid expire time in 'expireat' command\r\n"));
+        Assert.That(Execute("PEXPIRE", a, "9223372036854770000"), Is.EqualTo("-ERR invalid expire time in 'pexpire' command\r\n"));
+        Assert.That(Execute("EXPIRE", a, "-9223372036854775808"), Is.EqualTo("-ERR invalid expire time in 'expire' command\r\n"));
+        Assert.That(Execute("EXPIRE", a, "-9223372036854776"), Is.EqualTo("-ERR invalid expire time in 'expire' command\r\n"));
+        Assert.That(Execute("TTL", a), Is.EqualTo(":-1\r\n"));
     }
 
     [Test]
@@ -230,16 +216,16 @@ public class ExpireCommandsTests
     {
         string a = K("a"), b = K("b");
         Db.StringSet(a, "v");
-        Assert.That(Raw("PEXPIREAT", a, "9223372036854770000"), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("PEXPIRETIME", a), Is.EqualTo(":9223372036854770000\r\n"));
-        Assert.That(Raw("EXPIREAT", a, "9223372036854775"), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("PEXPIRETIME", a), Is.EqualTo(":9223372036854775000\r\n"));
+        Assert.That(Execute("PEXPIREAT", a, "9223372036854770000"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("PEXPIRETIME", a), Is.EqualTo(":9223372036854770000\r\n"));
+        Assert.That(Execute("EXPIREAT", a, "9223372036854775"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("PEXPIRETIME", a), Is.EqualTo(":9223372036854775000\r\n"));
         Db.StringSet(b, "v");
-        Assert.That(Raw("PEXPIREAT", b, "-9223372036854770000"), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("EXISTS", b), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("PEXPIREAT", b, "-9223372036854770000"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("EXISTS", b), Is.EqualTo(":0\r\n"));
         Db.StringSet(b, "v");
-        Assert.That(Raw("EXPIRE", b, "-9223372036854775"), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("EXISTS", b), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("EXPIRE", b, "-9223372036854775"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("EXISTS", b), Is.EqualTo(":0\r\n"));
     }
 
     // ---- reading TTLs ----------------------------------------------------------------------------
@@ -251,8 +237,8 @@ public class ExpireCommandsTests
         Db.StringSet(a, "v");
         foreach (var cmd in new[] { "TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME" })
         {
-            Assert.That(Raw(cmd, a), Is.EqualTo(":-1\r\n"), cmd);
-            Assert.That(Raw(cmd, K("none")), Is.EqualTo(":-2\r\n"), cmd);
+            Assert.That(Execute(cmd, a), Is.EqualTo(":-1\r\n"), cmd);
+            Assert.That(Execute(cmd, K("none")), Is.EqualTo(":-2\r\n"), cmd);
         }
     }
 
@@ -262,9 +248,9 @@ public class ExpireCommandsTests
         string a = K("a");
         Db.StringSet(a, "v", TimeSpan.FromMilliseconds(5));
         Thread.Sleep(30);
-        Assert.That(Raw("TTL", a), Is.EqualTo(":-2\r\n"));
-        Assert.That(Raw("PTTL", a), Is.EqualTo(":-2\r\n"));
-        Assert.That(Raw("PEXPIRETIME", a), Is.EqualTo(":-2\r\n"));
+        Assert.That(Execute("TTL", a), Is.EqualTo(":-2\r\n"));
+        Assert.That(Execute("PTTL", a), Is.EqualTo(":-2\r\n"));
+        Assert.That(Execute("PEXPIRETIME", a), Is.EqualTo(":-2\r\n"));
     }
 
     [Test]
@@ -273,10 +259,10 @@ public class ExpireCommandsTests
         string a = K("a"), b = K("b");
         Db.StringSet(a, "v");
         Db.StringSet(b, "v");
-        Raw("PEXPIRE", a, "1400");
-        Raw("PEXPIRE", b, "2900");
-        Assert.That(Raw("TTL", a), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("TTL", b), Is.EqualTo(":3\r\n"));
+        Execute("PEXPIRE", a, "1400");
+        Execute("PEXPIRE", b, "2900");
+        Assert.That(Execute("TTL", a), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("TTL", b), Is.EqualTo(":3\r\n"));
     }
 
     [Test]
@@ -299,10 +285,10 @@ public class ExpireCommandsTests
     {
         string a = K("a");
         Db.StringSet(a, "v", TimeSpan.FromSeconds(100));
-        Assert.That(Raw("PERSIST", a), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("TTL", a), Is.EqualTo(":-1\r\n"));
-        Assert.That(Raw("PERSIST", a), Is.EqualTo(":0\r\n"));
-        Assert.That(Raw("PERSIST", K("none")), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("PERSIST", a), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("TTL", a), Is.EqualTo(":-1\r\n"));
+        Assert.That(Execute("PERSIST", a), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("PERSIST", K("none")), Is.EqualTo(":0\r\n"));
         Assert.That(Db.KeyPersist(a), Is.False);
     }
 
@@ -311,7 +297,7 @@ public class ExpireCommandsTests
     {
         string a = K("a");
         Db.StringSet(a, "v", TimeSpan.FromMilliseconds(500));
-        Assert.That(Raw("PERSIST", a), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("PERSIST", a), Is.EqualTo(":1\r\n"));
         Thread.Sleep(700);
         Assert.That(Db.StringGet(a).ToString(), Is.EqualTo("v"));
     }
@@ -337,13 +323,7 @@ public class ExpireCommandsTests
 [NonParallelizable]
 public class ActiveExpiryTests
 {
-    private static long UsedMemory(IServer server)
-    {
-        string info = server.InfoRaw("memory");
-        var m = Regex.Match(info, @"^used_memory:(\d+)\r?$", RegexOptions.Multiline);
-        Assert.That(m.Success, Is.True, "INFO memory has no used_memory field: " + info);
-        return long.Parse(m.Groups[1].Value);
-    }
+    private static long UsedMemory(IServer server) => InfoParser.Field(server.InfoRaw("memory") ?? "", "used_memory");
 
     [Test]
     public void ActiveExpiryReclaimsKeysAndMemoryWithoutAccess()

@@ -2,6 +2,7 @@ using System.Text;
 using NUnit.Framework;
 using StackExchange.Redis;
 using Valkey.Native.Tests.Infrastructure;
+using static Valkey.Native.Tests.Infrastructure.Resp;
 
 namespace Valkey.Native.Tests.Integration;
 
@@ -12,33 +13,13 @@ namespace Valkey.Native.Tests.Integration;
 /// with its own name. Encoding conversions under small limits are in <see cref="HashEncodingTests"/>.
 /// </summary>
 [TestFixture]
-public class HashCommandsTests
+public class HashCommandsTests : SharedServerFixture
 {
-    private RawRespClient _raw = null!;
-
-    [SetUp]
-    public void Connect() => _raw = SharedServer.CreateRawClient();
-
-    [TearDown]
-    public void Disconnect() => _raw.Dispose();
-
-    private static IDatabase Db => SharedServer.Connection.GetDatabase();
-
     /// <summary>A key unique to the running test.</summary>
     private static string K(string name = "k") => $"{{hash}}:{TestContext.CurrentContext.Test.Name}:{name}";
 
-    private string Run(params string[] args) => _raw.Execute(args);
-
-    private static string Bulk(string s) => $"${Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
-
-    private static string Err(string message) => "-" + message + "\r\n";
-
-    private static string Int(long n) => $":{n}\r\n";
-
-    private const string Ok = "+OK\r\n";
     private const string Null2 = "$-1\r\n";
     private const string Null3 = "_\r\n";
-    private const string WrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
     private void Resp3() => Assert.That(Run("HELLO", "3"), Does.StartWith("%"));
 
@@ -349,21 +330,21 @@ public class HashCommandsTests
         byte[] crlf = "a\r\nb\r\n$3\r\n*1\r\n"u8.ToArray();
         byte[] nul = [0, 0, 0];
         byte[] key = Encoding.UTF8.GetBytes(K());
-        _raw.SendCommand("HSET"u8.ToArray(), key, low, crlf, crlf, high, nul, nul);
-        Assert.That(_raw.ReadReply(), Is.EqualTo(Int(3)));
+        Client.SendCommand("HSET"u8.ToArray(), key, low, crlf, crlf, high, nul, nul);
+        Assert.That(Client.ReadReply(), Is.EqualTo(Int(3)));
         Assert.That(Run("OBJECT", "ENCODING", K()), Is.EqualTo(Bulk("listpack")));
 
-        _raw.SendCommand("HGET"u8.ToArray(), key, low);
-        Assert.That(_raw.ReadReplyBytes(), Is.EqualTo(BulkBytes(crlf)));
-        _raw.SendCommand("HGET"u8.ToArray(), key, crlf);
-        Assert.That(_raw.ReadReplyBytes(), Is.EqualTo(BulkBytes(high)));
-        _raw.SendCommand("HGET"u8.ToArray(), key, new byte[] { 0, 0 });
-        Assert.That(_raw.ReadReply(), Is.EqualTo(Null2), "a prefix of a binary field is another field");
+        Client.SendCommand("HGET"u8.ToArray(), key, low);
+        Assert.That(Client.ReadReplyBytes(), Is.EqualTo(BulkBytes(crlf)));
+        Client.SendCommand("HGET"u8.ToArray(), key, crlf);
+        Assert.That(Client.ReadReplyBytes(), Is.EqualTo(BulkBytes(high)));
+        Client.SendCommand("HGET"u8.ToArray(), key, new byte[] { 0, 0 });
+        Assert.That(Client.ReadReply(), Is.EqualTo(Null2), "a prefix of a binary field is another field");
 
-        _raw.SendCommand("HGETALL"u8.ToArray(), key);
+        Client.SendCommand("HGETALL"u8.ToArray(), key);
         byte[] expected = [.. "*6\r\n"u8, .. BulkBytes(low), .. BulkBytes(crlf), .. BulkBytes(crlf), .. BulkBytes(high),
             .. BulkBytes(nul), .. BulkBytes(nul)];
-        Assert.That(_raw.ReadReplyBytes(), Is.EqualTo(expected));
+        Assert.That(Client.ReadReplyBytes(), Is.EqualTo(expected));
 
         var entries = Db.HashGetAll(K());
         Assert.That(entries.Select(e => (byte[])e.Name!), Is.EqualTo(new[] { low, crlf, nul }));
@@ -378,11 +359,11 @@ public class HashCommandsTests
         byte[] allBytes = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
         byte[] reversed = allBytes.Reverse().ToArray();
         byte[] key = Encoding.UTF8.GetBytes(K());
-        _raw.SendCommand("HSET"u8.ToArray(), key, allBytes, reversed, reversed, allBytes, "\r\n"u8.ToArray(), "\0"u8.ToArray());
-        Assert.That(_raw.ReadReply(), Is.EqualTo(Int(3)));
+        Client.SendCommand("HSET"u8.ToArray(), key, allBytes, reversed, reversed, allBytes, "\r\n"u8.ToArray(), "\0"u8.ToArray());
+        Assert.That(Client.ReadReply(), Is.EqualTo(Int(3)));
         Assert.That(Run("OBJECT", "ENCODING", K()), Is.EqualTo(Bulk("hashtable")));
-        _raw.SendCommand("HMGET"u8.ToArray(), key, allBytes, reversed, "\r\n"u8.ToArray(), allBytes[..255]);
-        Assert.That(_raw.ReadReplyBytes(),
+        Client.SendCommand("HMGET"u8.ToArray(), key, allBytes, reversed, "\r\n"u8.ToArray(), allBytes[..255]);
+        Assert.That(Client.ReadReplyBytes(),
             Is.EqualTo((byte[])[.. "*4\r\n"u8, .. BulkBytes(reversed), .. BulkBytes(allBytes), .. BulkBytes("\0"u8.ToArray()), .. "$-1\r\n"u8]));
         var all = Db.HashGetAll(K()).ToDictionary(e => Convert.ToHexString((byte[])e.Name!), e => (byte[])e.Value!);
         Assert.That(all, Has.Count.EqualTo(3));
@@ -405,8 +386,8 @@ public class HashCommandsTests
         Assert.That(Run("OBJECT", "ENCODING", K()), Is.EqualTo(Bulk("hashtable")));
         Assert.That(Run("HLEN", K()), Is.EqualTo(Int(2)));
 
-        _raw.SendCommand("HGET", K(), "big");
-        byte[] reply = _raw.ReadReplyBytes();
+        Client.SendCommand("HGET", K(), "big");
+        byte[] reply = Client.ReadReplyBytes();
         Assert.That(reply, Is.EqualTo(BulkBytes(big)));
 
         // Replace it with something smaller and bigger again.
@@ -615,8 +596,8 @@ public class HashCommandsTests
         for (int i = 0; i < 200; i++) request.AddRange(RawRespClient.EncodeCommand("HSET", K(), $"f{i % 50}", $"v{i}"));
         request.AddRange(RawRespClient.EncodeCommand("HLEN", K()));
         request.AddRange(RawRespClient.EncodeCommand("HGET", K(), "f49"));
-        _raw.Send(request.ToArray());
-        var replies = _raw.ReadReplies(202);
+        Client.Send(request.ToArray());
+        var replies = Client.ReadReplies(202);
         Assert.That(replies.Take(50), Is.All.EqualTo(Int(1)));
         Assert.That(replies.Skip(50).Take(150), Is.All.EqualTo(Int(0)));
         Assert.That(replies[200], Is.EqualTo(Int(50)));
@@ -667,21 +648,14 @@ public class HashCommandsTests
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public class HashEncodingTests
+public class HashEncodingTests : OwnServerFixture
 {
-    private ServerProcess _server = null!;
     private RawRespClient _raw = null!;
-
-    [OneTimeSetUp]
-    public void StartServer() => _server = ServerProcess.Start();
-
-    [OneTimeTearDown]
-    public void StopServer() => _server.Dispose();
 
     [SetUp]
     public void SetUp()
     {
-        _raw = _server.CreateRawClient();
+        _raw = Server.CreateRawClient();
         Assert.That(Run("FLUSHALL"), Is.EqualTo("+OK\r\n"));
         Assert.That(Run("CONFIG", "SET", "hash-max-listpack-entries", "4", "hash-max-listpack-value", "8"), Is.EqualTo("+OK\r\n"));
     }
@@ -690,8 +664,6 @@ public class HashEncodingTests
     public void TearDown() => _raw.Dispose();
 
     private string Run(params string[] args) => _raw.Execute(args);
-
-    private static string Bulk(string s) => $"${Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
 
     private string EncodingOf(string key) => Run("OBJECT", "ENCODING", key);
 
@@ -833,7 +805,7 @@ public class HashEncodingTests
     [Test]
     public void RandomOperationsMatchADictionaryUnderSmallLimits()
     {
-        using var connection = _server.Connect();
+        using var connection = Server.Connect();
         var db = connection.GetDatabase();
         var rng = new Random(99);
         for (int round = 0; round < 20; round++)

@@ -9,18 +9,10 @@ namespace Valkey.Native.Tests.Integration;
 /// server. Every test uses its own key names, so they can share it.
 /// </summary>
 [TestFixture]
-public class KeyCommandsTests
+public class KeyCommandsTests : SharedServerFixture
 {
-    private static IDatabase Db => SharedServer.Connection.GetDatabase();
-
     /// <summary>A key name unique to the running test.</summary>
     private static string K(string name) => $"keys:{TestContext.CurrentContext.Test.Name}:{name}";
-
-    private static string Raw(params string[] args)
-    {
-        using var raw = SharedServer.CreateRawClient();
-        return raw.Execute(args);
-    }
 
     // ---- DEL / UNLINK ----------------------------------------------------------------------
 
@@ -43,7 +35,7 @@ public class KeyCommandsTests
     {
         string a = K("a");
         Db.StringSet(a, "1");
-        Assert.That(Raw("DEL", a, a, a), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("DEL", a, a, a), Is.EqualTo(":1\r\n"));
     }
 
     [Test]
@@ -52,7 +44,7 @@ public class KeyCommandsTests
         string a = K("a"), b = K("b");
         Db.StringSet(a, "1");
         Db.StringSet(b, new string('x', 1000));
-        Assert.That(Raw("UNLINK", a, b, K("none")), Is.EqualTo(":2\r\n"));
+        Assert.That(Execute("UNLINK", a, b, K("none")), Is.EqualTo(":2\r\n"));
         Assert.That(Db.KeyExists(a) || Db.KeyExists(b), Is.False);
     }
 
@@ -62,14 +54,14 @@ public class KeyCommandsTests
         string a = K("a");
         Db.StringSet(a, "v", TimeSpan.FromMilliseconds(5));
         Thread.Sleep(30);
-        Assert.That(Raw("DEL", a), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("DEL", a), Is.EqualTo(":0\r\n"));
     }
 
     [Test]
     public void DelWithoutKeysIsAnArityError()
     {
-        Assert.That(Raw("DEL"), Is.EqualTo("-ERR wrong number of arguments for 'del' command\r\n"));
-        Assert.That(Raw("UNLINK"), Is.EqualTo("-ERR wrong number of arguments for 'unlink' command\r\n"));
+        Assert.That(Execute("DEL"), Is.EqualTo("-ERR wrong number of arguments for 'del' command\r\n"));
+        Assert.That(Execute("UNLINK"), Is.EqualTo("-ERR wrong number of arguments for 'unlink' command\r\n"));
     }
 
     [Test]
@@ -96,7 +88,7 @@ public class KeyCommandsTests
         string a = K("a"), b = K("b");
         Db.StringSet(a, "1");
         Db.StringSet(b, "");
-        Assert.That(Raw("EXISTS", a, a, b, K("none")), Is.EqualTo(":3\r\n"));
+        Assert.That(Execute("EXISTS", a, a, b, K("none")), Is.EqualTo(":3\r\n"));
         Assert.That(Db.KeyExists(K("none")), Is.False);
     }
 
@@ -106,10 +98,10 @@ public class KeyCommandsTests
         string a = K("a");
         Db.StringSet(a, "v", TimeSpan.FromMilliseconds(5));
         Thread.Sleep(30);
-        Assert.That(Raw("EXISTS", a), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("EXISTS", a), Is.EqualTo(":0\r\n"));
         Db.StringSet(a, "v", TimeSpan.FromMilliseconds(5));
         Thread.Sleep(30);
-        Assert.That(Raw("TYPE", a), Is.EqualTo("+none\r\n"));
+        Assert.That(Execute("TYPE", a), Is.EqualTo("+none\r\n"));
     }
 
     [Test]
@@ -118,9 +110,9 @@ public class KeyCommandsTests
         string s = K("s"), h = K("h");
         Db.StringSet(s, "12");
         Db.HashSet(h, "f", "v");
-        Assert.That(Raw("TYPE", s), Is.EqualTo("+string\r\n"));
-        Assert.That(Raw("TYPE", h), Is.EqualTo("+hash\r\n"));
-        Assert.That(Raw("TYPE", K("none")), Is.EqualTo("+none\r\n"));
+        Assert.That(Execute("TYPE", s), Is.EqualTo("+string\r\n"));
+        Assert.That(Execute("TYPE", h), Is.EqualTo("+hash\r\n"));
+        Assert.That(Execute("TYPE", K("none")), Is.EqualTo("+none\r\n"));
         Assert.That(Db.KeyType(h), Is.EqualTo(RedisType.Hash));
         Assert.That(Db.KeyType(s), Is.EqualTo(RedisType.String));
     }
@@ -131,7 +123,7 @@ public class KeyCommandsTests
         string a = K("a"), b = K("b");
         Db.StringSet(a, "1");
         Db.StringSet(b, "2");
-        Assert.That(Raw("TOUCH", a, b, K("c"), a), Is.EqualTo(":3\r\n"));
+        Assert.That(Execute("TOUCH", a, b, K("c"), a), Is.EqualTo(":3\r\n"));
     }
 
     // ---- RENAME / RENAMENX -------------------------------------------------------------------
@@ -152,8 +144,8 @@ public class KeyCommandsTests
         string a = K("a"), b = K("b");
         Db.StringSet(a, "foo");
         Db.HashSet(b, "f", "v");
-        Assert.That(Raw("RENAME", a, b), Is.EqualTo("+OK\r\n"));
-        Assert.That(Raw("TYPE", b), Is.EqualTo("+string\r\n"));
+        Assert.That(Execute("RENAME", a, b), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("TYPE", b), Is.EqualTo("+string\r\n"));
         Assert.That(Db.StringGet(b).ToString(), Is.EqualTo("foo"));
         Assert.That(Db.KeyExists(a), Is.False);
     }
@@ -176,14 +168,14 @@ public class KeyCommandsTests
         Db.StringSet(a, "v");
         Db.StringSet(b, "old", TimeSpan.FromSeconds(100));
         Db.KeyRename(a, b);
-        Assert.That(Raw("TTL", b), Is.EqualTo(":-1\r\n"));
+        Assert.That(Execute("TTL", b), Is.EqualTo(":-1\r\n"));
     }
 
     [Test]
     public void RenameOfAMissingKeyIsAnError()
     {
-        Assert.That(Raw("RENAME", K("none"), K("x")), Is.EqualTo("-ERR no such key\r\n"));
-        Assert.That(Raw("RENAMENX", K("none"), K("x")), Is.EqualTo("-ERR no such key\r\n"));
+        Assert.That(Execute("RENAME", K("none"), K("x")), Is.EqualTo("-ERR no such key\r\n"));
+        Assert.That(Execute("RENAMENX", K("none"), K("x")), Is.EqualTo("-ERR no such key\r\n"));
     }
 
     [Test]
@@ -191,10 +183,10 @@ public class KeyCommandsTests
     {
         string a = K("a");
         Db.StringSet(a, "v");
-        Assert.That(Raw("RENAME", a, a), Is.EqualTo("+OK\r\n"));
-        Assert.That(Raw("RENAMENX", a, a), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("RENAME", a, a), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("RENAMENX", a, a), Is.EqualTo(":0\r\n"));
         Assert.That(Db.StringGet(a).ToString(), Is.EqualTo("v"));
-        Assert.That(Raw("RENAME", K("none"), K("none")), Is.EqualTo("-ERR no such key\r\n"));
+        Assert.That(Execute("RENAME", K("none"), K("none")), Is.EqualTo("-ERR no such key\r\n"));
     }
 
     [Test]
@@ -203,10 +195,10 @@ public class KeyCommandsTests
         string a = K("a"), b = K("b"), c = K("c");
         Db.StringSet(a, "foo");
         Db.StringSet(b, "bar");
-        Assert.That(Raw("RENAMENX", a, b), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("RENAMENX", a, b), Is.EqualTo(":0\r\n"));
         Assert.That(Db.StringGet(a).ToString(), Is.EqualTo("foo"));
         Assert.That(Db.StringGet(b).ToString(), Is.EqualTo("bar"));
-        Assert.That(Raw("RENAMENX", a, c), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("RENAMENX", a, c), Is.EqualTo(":1\r\n"));
         Assert.That(Db.StringGet(c).ToString(), Is.EqualTo("foo"));
         Assert.That(Db.KeyExists(a), Is.False);
     }
@@ -218,9 +210,9 @@ public class KeyCommandsTests
         Db.StringSet(a, "new");
         Db.StringSet(b, "old", TimeSpan.FromMilliseconds(5));
         Thread.Sleep(30);
-        Assert.That(Raw("RENAMENX", a, b), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("RENAMENX", a, b), Is.EqualTo(":1\r\n"));
         Assert.That(Db.StringGet(b).ToString(), Is.EqualTo("new"));
-        Assert.That(Raw("TTL", b), Is.EqualTo(":-1\r\n"));
+        Assert.That(Execute("TTL", b), Is.EqualTo(":-1\r\n"));
     }
 
     [Test]
@@ -247,7 +239,7 @@ public class KeyCommandsTests
     {
         string a = K("a"), b = K("b");
         Db.StringSet(a, "foobar");
-        Assert.That(Raw("COPY", a, b), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("COPY", a, b), Is.EqualTo(":1\r\n"));
         Assert.That(Db.StringGet(a).ToString(), Is.EqualTo("foobar"));
         Assert.That(Db.StringGet(b).ToString(), Is.EqualTo("foobar"));
     }
@@ -258,9 +250,9 @@ public class KeyCommandsTests
         string a = K("a"), b = K("b");
         Db.StringSet(a, "new");
         Db.StringSet(b, "old");
-        Assert.That(Raw("COPY", a, b), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("COPY", a, b), Is.EqualTo(":0\r\n"));
         Assert.That(Db.StringGet(b).ToString(), Is.EqualTo("old"));
-        Assert.That(Raw("COPY", a, b, "REPLACE"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("COPY", a, b, "REPLACE"), Is.EqualTo(":1\r\n"));
         Assert.That(Db.StringGet(b).ToString(), Is.EqualTo("new"));
     }
 
@@ -270,7 +262,7 @@ public class KeyCommandsTests
         string a = K("a"), b = K("b");
         string big = new string('x', 100);
         Db.StringSet(a, big);
-        Raw("COPY", a, b);
+        Execute("COPY", a, b);
         Db.StringAppend(b, "tail");
         Assert.That(Db.StringGet(a).ToString(), Is.EqualTo(big));
         Assert.That(Db.StringGet(b).ToString(), Is.EqualTo(big + "tail"));
@@ -283,13 +275,13 @@ public class KeyCommandsTests
     {
         string a = K("a"), b = K("b");
         Db.HashSet(a, new[] { new HashEntry("f1", "v1"), new HashEntry("f2", "v2") });
-        Assert.That(Raw("COPY", a, b), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("COPY", a, b), Is.EqualTo(":1\r\n"));
         Db.HashSet(b, "f3", "v3");
         Db.HashDelete(a, "f1");
         Assert.That(Db.HashLength(a), Is.EqualTo(1));
         Assert.That(Db.HashLength(b), Is.EqualTo(3));
         Assert.That(Db.HashGet(b, "f1").ToString(), Is.EqualTo("v1"));
-        Assert.That(Raw("OBJECT", "ENCODING", b), Is.EqualTo(Raw("OBJECT", "ENCODING", a)));
+        Assert.That(Execute("OBJECT", "ENCODING", b), Is.EqualTo(Execute("OBJECT", "ENCODING", a)));
     }
 
     [Test]
@@ -297,11 +289,11 @@ public class KeyCommandsTests
     {
         string a = K("a"), b = K("b"), c = K("c"), d = K("d");
         Db.StringSet(a, "v", TimeSpan.FromSeconds(100));
-        Raw("COPY", a, b);
+        Execute("COPY", a, b);
         Assert.That(Db.KeyTimeToLive(b)!.Value.TotalSeconds, Is.InRange(90, 100));
         Db.StringSet(c, "v");
-        Raw("COPY", c, d);
-        Assert.That(Raw("TTL", d), Is.EqualTo(":-1\r\n"));
+        Execute("COPY", c, d);
+        Assert.That(Execute("TTL", d), Is.EqualTo(":-1\r\n"));
     }
 
     [Test]
@@ -311,10 +303,10 @@ public class KeyCommandsTests
         Db.StringSet(a, "v");
         var db9 = SharedServer.Connection.GetDatabase(9);
         db9.KeyDelete(a);
-        Assert.That(Raw("COPY", a, a, "DB", "9"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("COPY", a, a, "DB", "9"), Is.EqualTo(":1\r\n"));
         Assert.That(db9.StringGet(a).ToString(), Is.EqualTo("v"));
-        Assert.That(Raw("COPY", a, a, "DB", "9"), Is.EqualTo(":0\r\n"));
-        Assert.That(Raw("COPY", a, a, "db", "9", "replace"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("COPY", a, a, "DB", "9"), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("COPY", a, a, "db", "9", "replace"), Is.EqualTo(":1\r\n"));
         db9.KeyDelete(a);
     }
 
@@ -323,17 +315,17 @@ public class KeyCommandsTests
     {
         string a = K("a");
         Db.StringSet(a, "v");
-        Assert.That(Raw("COPY", a, a), Is.EqualTo("-ERR source and destination objects are the same\r\n"));
-        Assert.That(Raw("COPY", K("none"), K("none")), Is.EqualTo("-ERR source and destination objects are the same\r\n"));
-        Assert.That(Raw("COPY", a, K("b"), "DB", "notanumber"), Is.EqualTo("-ERR value is not an integer or out of range\r\n"));
-        Assert.That(Raw("COPY", a, K("b"), "DB", "16"), Is.EqualTo("-ERR DB index is out of range\r\n"));
-        Assert.That(Raw("COPY", a, K("b"), "DB", "-1"), Is.EqualTo("-ERR DB index is out of range\r\n"));
-        Assert.That(Raw("COPY", a, K("b"), "DB", "4294967296"),
+        Assert.That(Execute("COPY", a, a), Is.EqualTo("-ERR source and destination objects are the same\r\n"));
+        Assert.That(Execute("COPY", K("none"), K("none")), Is.EqualTo("-ERR source and destination objects are the same\r\n"));
+        Assert.That(Execute("COPY", a, K("b"), "DB", "notanumber"), Is.EqualTo("-ERR value is not an integer or out of range\r\n"));
+        Assert.That(Execute("COPY", a, K("b"), "DB", "16"), Is.EqualTo("-ERR DB index is out of range\r\n"));
+        Assert.That(Execute("COPY", a, K("b"), "DB", "-1"), Is.EqualTo("-ERR DB index is out of range\r\n"));
+        Assert.That(Execute("COPY", a, K("b"), "DB", "4294967296"),
             Is.EqualTo("-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"));
-        Assert.That(Raw("COPY", a, K("b"), "DB"), Is.EqualTo("-ERR syntax error\r\n"));
-        Assert.That(Raw("COPY", a, K("b"), "FOO"), Is.EqualTo("-ERR syntax error\r\n"));
-        Assert.That(Raw("COPY", a), Is.EqualTo("-ERR wrong number of arguments for 'copy' command\r\n"));
-        Assert.That(Raw("COPY", K("none"), K("b")), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("COPY", a, K("b"), "DB"), Is.EqualTo("-ERR syntax error\r\n"));
+        Assert.That(Execute("COPY", a, K("b"), "FOO"), Is.EqualTo("-ERR syntax error\r\n"));
+        Assert.That(Execute("COPY", a), Is.EqualTo("-ERR wrong number of arguments for 'copy' command\r\n"));
+        Assert.That(Execute("COPY", K("none"), K("b")), Is.EqualTo(":0\r\n"));
         Assert.That(Db.KeyExists(K("b")), Is.False);
     }
 
@@ -342,10 +334,10 @@ public class KeyCommandsTests
     {
         string a = K("a");
         Db.StringSet(a, "v");
-        Assert.That(Raw("COPY", a, a, "DB", "0"), Is.EqualTo("-ERR source and destination objects are the same\r\n"));
+        Assert.That(Execute("COPY", a, a, "DB", "0"), Is.EqualTo("-ERR source and destination objects are the same\r\n"));
         var db8 = SharedServer.Connection.GetDatabase(8);
         db8.KeyDelete(a);
-        Assert.That(Raw("COPY", a, a, "DB", "8"), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("COPY", a, a, "DB", "8"), Is.EqualTo(":1\r\n"));
         db8.KeyDelete(a);
     }
 
@@ -358,10 +350,10 @@ public class KeyCommandsTests
         Db.StringSet(i, "12345");
         Db.StringSet(e, "hello");
         Db.StringSet(r, new string('x', 100));
-        Assert.That(Raw("OBJECT", "ENCODING", i), Is.EqualTo("$3\r\nint\r\n"));
-        Assert.That(Raw("OBJECT", "ENCODING", e), Is.EqualTo("$6\r\nembstr\r\n"));
-        Assert.That(Raw("OBJECT", "ENCODING", r), Is.EqualTo("$3\r\nraw\r\n"));
-        Assert.That(Raw("OBJECT", "ENCODING", K("none")), Is.EqualTo("$-1\r\n"));
+        Assert.That(Execute("OBJECT", "ENCODING", i), Is.EqualTo("$3\r\nint\r\n"));
+        Assert.That(Execute("OBJECT", "ENCODING", e), Is.EqualTo("$6\r\nembstr\r\n"));
+        Assert.That(Execute("OBJECT", "ENCODING", r), Is.EqualTo("$3\r\nraw\r\n"));
+        Assert.That(Execute("OBJECT", "ENCODING", K("none")), Is.EqualTo("$-1\r\n"));
     }
 
     [Test]
@@ -372,11 +364,11 @@ public class KeyCommandsTests
         Db.StringSet(big, "10000");
         Db.StringSet(negative, "-1");
         Db.StringSet(text, "abc");
-        Assert.That(Raw("OBJECT", "REFCOUNT", small), Is.EqualTo(":2147483647\r\n"));
-        Assert.That(Raw("OBJECT", "REFCOUNT", big), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("OBJECT", "REFCOUNT", negative), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("OBJECT", "REFCOUNT", text), Is.EqualTo(":1\r\n"));
-        Assert.That(Raw("OBJECT", "REFCOUNT", K("none")), Is.EqualTo("$-1\r\n"));
+        Assert.That(Execute("OBJECT", "REFCOUNT", small), Is.EqualTo(":2147483647\r\n"));
+        Assert.That(Execute("OBJECT", "REFCOUNT", big), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("OBJECT", "REFCOUNT", negative), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("OBJECT", "REFCOUNT", text), Is.EqualTo(":1\r\n"));
+        Assert.That(Execute("OBJECT", "REFCOUNT", K("none")), Is.EqualTo("$-1\r\n"));
     }
 
     [Test]
@@ -384,9 +376,9 @@ public class KeyCommandsTests
     {
         string a = K("a");
         Db.StringSet(a, "v");
-        string reply = Raw("OBJECT", "IDLETIME", a);
+        string reply = Execute("OBJECT", "IDLETIME", a);
         Assert.That(reply, Is.EqualTo(":0\r\n").Or.EqualTo(":1\r\n"));
-        Assert.That(Raw("OBJECT", "IDLETIME", K("none")), Is.EqualTo("$-1\r\n"));
+        Assert.That(Execute("OBJECT", "IDLETIME", K("none")), Is.EqualTo("$-1\r\n"));
     }
 
     [Test]
@@ -394,9 +386,9 @@ public class KeyCommandsTests
     {
         string a = K("a");
         Db.StringSet(a, "v");
-        Assert.That(Raw("OBJECT", "FREQ", a), Is.EqualTo(
+        Assert.That(Execute("OBJECT", "FREQ", a), Is.EqualTo(
             "-ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n"));
-        Assert.That(Raw("OBJECT", "FREQ", K("none")), Is.EqualTo("$-1\r\n"));
+        Assert.That(Execute("OBJECT", "FREQ", K("none")), Is.EqualTo("$-1\r\n"));
     }
 
     [Test]
@@ -408,9 +400,9 @@ public class KeyCommandsTests
         Assert.That(help[1].ToString(), Is.EqualTo("ENCODING <key>"));
         Assert.That(help[^2].ToString(), Is.EqualTo("HELP"));
         Assert.That(help[^1].ToString(), Is.EqualTo("    Print this help."));
-        Assert.That(Raw("OBJECT", "NOPE", "x"), Is.EqualTo("-ERR unknown subcommand 'NOPE'. Try OBJECT HELP.\r\n"));
-        Assert.That(Raw("OBJECT", "ENCODING"), Is.EqualTo("-ERR wrong number of arguments for 'object|encoding' command\r\n"));
-        Assert.That(Raw("OBJECT"), Is.EqualTo("-ERR wrong number of arguments for 'object' command\r\n"));
+        Assert.That(Execute("OBJECT", "NOPE", "x"), Is.EqualTo("-ERR unknown subcommand 'NOPE'. Try OBJECT HELP.\r\n"));
+        Assert.That(Execute("OBJECT", "ENCODING"), Is.EqualTo("-ERR wrong number of arguments for 'object|encoding' command\r\n"));
+        Assert.That(Execute("OBJECT"), Is.EqualTo("-ERR wrong number of arguments for 'object' command\r\n"));
     }
 
     [Test]
@@ -419,7 +411,7 @@ public class KeyCommandsTests
         string a = K("a");
         Db.StringSet(a, "v", TimeSpan.FromMilliseconds(5));
         Thread.Sleep(30);
-        Assert.That(Raw("OBJECT", "ENCODING", a), Is.EqualTo("$-1\r\n"));
-        Assert.That(Raw("EXISTS", a), Is.EqualTo(":0\r\n"));
+        Assert.That(Execute("OBJECT", "ENCODING", a), Is.EqualTo("$-1\r\n"));
+        Assert.That(Execute("EXISTS", a), Is.EqualTo(":0\r\n"));
     }
 }

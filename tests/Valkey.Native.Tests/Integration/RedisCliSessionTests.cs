@@ -10,7 +10,7 @@ namespace Valkey.Native.Tests.Integration;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public class RedisCliSessionTests
+public class RedisCliSessionTests : OwnServerFixture
 {
     private const string Session =
         "SET mykey \"hello valkey\"\n" +
@@ -21,25 +21,19 @@ public class RedisCliSessionTests
         "HGETALL user:1\n" +
         "QUIT\n";
 
-    private ServerProcess _server = null!;
-
     [OneTimeSetUp]
-    public void Start()
+    public void RequireRedisCli()
     {
         if (!RedisCli.IsAvailable) Assert.Ignore("redis-cli is not installed");
-        _server = ServerProcess.Start();
     }
 
-    [OneTimeTearDown]
-    public void Stop() => _server?.Dispose();
-
     [SetUp]
-    public void Flush() => Assert.That(_server.Cli("FLUSHALL").StdOut.Trim(), Is.EqualTo("OK"));
+    public void Flush() => Assert.That(Server.Cli("FLUSHALL").StdOut.Trim(), Is.EqualTo("OK"));
 
     [Test]
     public void SessionInInteractiveFormat()
     {
-        var result = RedisCli.RunScript(_server.Port, Session, "--no-raw");
+        var result = RedisCli.RunScript(Server.Port, Session, "--no-raw");
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         Assert.That(result.StdErr, Is.Empty, result.ToString());
         Assert.That(result.StdOut, Is.EqualTo(
@@ -57,7 +51,7 @@ public class RedisCliSessionTests
     [Test]
     public void SessionInRawFormat()
     {
-        var result = RedisCli.RunScript(_server.Port, Session);
+        var result = RedisCli.RunScript(Server.Port, Session);
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         Assert.That(result.StdOut, Is.EqualTo("OK\nhello valkey\n1\n2\n2\nname\nAlice\nage\n30\n"), result.ToString());
     }
@@ -65,20 +59,20 @@ public class RedisCliSessionTests
     [Test]
     public void OneShotCommandsAndQuit()
     {
-        Assert.That(_server.Cli("SET", "mykey", "hello valkey").StdOut, Is.EqualTo("OK\n"));
-        Assert.That(_server.Cli("GET", "mykey").StdOut, Is.EqualTo("hello valkey\n"));
-        Assert.That(_server.Cli("QUIT").ExitCode, Is.EqualTo(0));
-        Assert.That(_server.Cli("PING").StdOut, Is.EqualTo("PONG\n"), "the server is still up after a client quit");
+        Assert.That(Server.Cli("SET", "mykey", "hello valkey").StdOut, Is.EqualTo("OK\n"));
+        Assert.That(Server.Cli("GET", "mykey").StdOut, Is.EqualTo("hello valkey\n"));
+        Assert.That(Server.Cli("QUIT").ExitCode, Is.EqualTo(0));
+        Assert.That(Server.Cli("PING").StdOut, Is.EqualTo("PONG\n"), "the server is still up after a client quit");
     }
 
     [Test]
     public void InfoAndClientListThroughRedisCli()
     {
-        var info = _server.Cli("INFO", "server");
+        var info = Server.Cli("INFO", "server");
         Assert.That(info.StdOut, Does.Contain("valkey_version:8.0.1"), info.ToString());
-        var list = _server.Cli("CLIENT", "LIST");
+        var list = Server.Cli("CLIENT", "LIST");
         Assert.That(list.StdOut, Does.Match(@"^id=\d+ addr=127\.0\.0\.1:\d+ .* cmd=client\|list .*\n$"), list.ToString());
-        var hello = _server.Cli("-3", "HELLO", "3");
+        var hello = Server.Cli("-3", "HELLO", "3");
         Assert.That(hello.StdOut, Does.Contain("valkey").And.Contain("8.0.1"), hello.ToString());
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using NUnit.Framework;
 using Valkey.Native.Tests.Infrastructure;
+using static Valkey.Native.Tests.Infrastructure.Resp;
 
 namespace Valkey.Native.Tests.Integration;
 
@@ -11,47 +12,16 @@ namespace Valkey.Native.Tests.Integration;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public class ServerCommandsTests
+public class ServerCommandsTests : OwnServerFixture
 {
-    private ServerProcess _server = null!;
-
-    [OneTimeSetUp]
-    public void Start() => _server = ServerProcess.Start();
-
-    [OneTimeTearDown]
-    public void Stop() => _server.Dispose();
-
-    private RawRespClient Raw() => _server.CreateRawClient();
-
     /// <summary>The text of an INFO reply (RESP2 bulk).</summary>
     private static string InfoText(RawRespClient raw, params string[] sections)
-    {
-        string reply = raw.Execute(["INFO", .. sections]);
-        Assert.That(reply, Does.StartWith("$"));
-        string body = reply[(reply.IndexOf("\r\n", StringComparison.Ordinal) + 2)..^2];
-        return body;
-    }
-
-    private static List<string> SectionTitles(string info) =>
-        info.Split("\r\n").Where(l => l.StartsWith("# ", StringComparison.Ordinal)).Select(l => l[2..]).ToList();
-
-    private static Dictionary<string, string> Fields(string info)
-    {
-        var map = new Dictionary<string, string>();
-        foreach (var line in info.Split("\r\n"))
-        {
-            if (line.Length == 0 || line.StartsWith('#')) continue;
-            int colon = line.IndexOf(':');
-            Assert.That(colon, Is.GreaterThan(0), $"line \"{line}\" is name:value");
-            Assert.That(map.TryAdd(line[..colon], line[(colon + 1)..]), Is.True, $"{line[..colon]} appears once");
-        }
-        return map;
-    }
+        => BulkText(raw.Execute(["INFO", .. sections]));
 
     private Dictionary<string, string> Info(params string[] sections)
     {
         using var raw = Raw();
-        return Fields(InfoText(raw, sections));
+        return InfoParser.Fields(InfoText(raw, sections));
     }
 
     // ---- sections ------------------------------------------------------------------------
@@ -66,8 +36,8 @@ public class ServerCommandsTests
     public void DefaultInfoHasTheDefaultSectionsInValkeyOrder()
     {
         using var raw = Raw();
-        Assert.That(SectionTitles(InfoText(raw)), Is.EqualTo(DefaultTitles));
-        Assert.That(SectionTitles(InfoText(raw, "default")), Is.EqualTo(DefaultTitles));
+        Assert.That(InfoParser.SectionTitles(InfoText(raw)), Is.EqualTo(DefaultTitles));
+        Assert.That(InfoParser.SectionTitles(InfoText(raw, "default")), Is.EqualTo(DefaultTitles));
         Assert.That(InfoText(raw), Does.Not.Contain("rejected_calls"), "commandstats is not a default section");
     }
 
@@ -79,7 +49,7 @@ public class ServerCommandsTests
         using var raw = Raw();
         raw.Execute("PING");
         string info = InfoText(raw, arg);
-        Assert.That(SectionTitles(info), Is.EqualTo(AllTitles));
+        Assert.That(InfoParser.SectionTitles(info), Is.EqualTo(AllTitles));
         Assert.That(info, Does.Contain("rejected_calls"));
     }
 
@@ -87,8 +57,8 @@ public class ServerCommandsTests
     public void OneSectionOnlyAndNamesAreCaseInsensitive()
     {
         using var raw = Raw();
-        Assert.That(SectionTitles(InfoText(raw, "cpu")), Is.EqualTo(new[] { "CPU" }));
-        Assert.That(SectionTitles(InfoText(raw, "commandSTATS")), Is.EqualTo(new[] { "Commandstats" }));
+        Assert.That(InfoParser.SectionTitles(InfoText(raw, "cpu")), Is.EqualTo(new[] { "CPU" }));
+        Assert.That(InfoParser.SectionTitles(InfoText(raw, "commandSTATS")), Is.EqualTo(new[] { "Commandstats" }));
         Assert.That(InfoText(raw, "cpu"), Does.Contain("used_cpu_user:").And.Not.Contain("used_memory"));
     }
 
@@ -96,10 +66,10 @@ public class ServerCommandsTests
     public void SeveralSectionsComeInValkeyOrderOnceEach()
     {
         using var raw = Raw();
-        Assert.That(SectionTitles(InfoText(raw, "keyspace", "cpu", "server", "cpu")), Is.EqualTo(new[] { "Server", "CPU", "Keyspace" }));
+        Assert.That(InfoParser.SectionTitles(InfoText(raw, "keyspace", "cpu", "server", "cpu")), Is.EqualTo(new[] { "Server", "CPU", "Keyspace" }));
         string cpuAll = InfoText(raw, "cpu", "all");
         Assert.That(Regex.Matches(cpuAll, "used_cpu_user_children").Count, Is.EqualTo(1));
-        Assert.That(SectionTitles(InfoText(raw, "cpu", "default")), Is.EqualTo(DefaultTitles));
+        Assert.That(InfoParser.SectionTitles(InfoText(raw, "cpu", "default")), Is.EqualTo(DefaultTitles));
     }
 
     [Test]
@@ -139,13 +109,13 @@ public class ServerCommandsTests
         Assert.That(f["server_name"], Is.EqualTo("valkey"));
         Assert.That(f["valkey_version"], Is.EqualTo("8.0.1"));
         Assert.That(f["server_mode"], Is.EqualTo("standalone"));
-        Assert.That(f["tcp_port"], Is.EqualTo(_server.Port.ToString()));
-        Assert.That(f["process_id"], Is.EqualTo(_server.ProcessId.ToString()));
+        Assert.That(f["tcp_port"], Is.EqualTo(Server.Port.ToString()));
+        Assert.That(f["process_id"], Is.EqualTo(Server.ProcessId.ToString()));
         Assert.That(f["run_id"], Does.Match("^[0-9a-f]{40}$"));
         Assert.That(f["arch_bits"], Is.EqualTo("64"));
         Assert.That(f["hz"], Is.EqualTo("10"));
         Assert.That(long.Parse(f["uptime_in_seconds"]), Is.GreaterThanOrEqualTo(0));
-        Assert.That(f["listener0"], Is.EqualTo($"name=tcp,bind=127.0.0.1,port={_server.Port}"));
+        Assert.That(f["listener0"], Is.EqualTo($"name=tcp,bind=127.0.0.1,port={Server.Port}"));
         Assert.That(long.Parse(f["server_time_usec"]) / 1_000_000, Is.EqualTo(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).Within(5));
     }
 
@@ -181,9 +151,9 @@ public class ServerCommandsTests
     public void CommandsProcessedAndConnectionsCount()
     {
         using var raw = Raw();
-        long before = long.Parse(Fields(InfoText(raw, "stats"))["total_commands_processed"]);
+        long before = long.Parse(InfoParser.Fields(InfoText(raw, "stats"))["total_commands_processed"]);
         for (int i = 0; i < 5; i++) raw.Execute("PING");
-        long after = long.Parse(Fields(InfoText(raw, "stats"))["total_commands_processed"]);
+        long after = long.Parse(InfoParser.Fields(InfoText(raw, "stats"))["total_commands_processed"]);
         Assert.That(after - before, Is.EqualTo(6), "five PINGs and the first INFO");
     }
 
@@ -218,7 +188,7 @@ public class ServerCommandsTests
 
     private static (long Calls, long Rejected, long Failed) CommandStat(RawRespClient raw, string name)
     {
-        var f = Fields(InfoText(raw, "commandstats"));
+        var f = InfoParser.Fields(InfoText(raw, "commandstats"));
         if (!f.TryGetValue("cmdstat_" + name, out var v)) return (0, 0, 0);
         var m = Regex.Match(v, @"^calls=(\d+),usec=\d+,usec_per_call=[\d.]+,rejected_calls=(\d+),failed_calls=(\d+)$");
         Assert.That(m.Success, Is.True, v);
@@ -229,11 +199,11 @@ public class ServerCommandsTests
     public void ErrorstatsAndTotalErrorRepliesCount()
     {
         using var raw = Raw();
-        var before = Fields(InfoText(raw, "everything"));
+        var before = InfoParser.Fields(InfoText(raw, "everything"));
         raw.Execute("NOSUCHCOMMAND");
         raw.Execute("HSET", "errstats:h", "f", "v");
         raw.Execute("GET", "errstats:h");
-        var after = Fields(InfoText(raw, "everything"));
+        var after = InfoParser.Fields(InfoText(raw, "everything"));
         Assert.That(long.Parse(after["total_error_replies"]) - long.Parse(before["total_error_replies"]), Is.EqualTo(2));
         Assert.That(ErrorCount(after, "ERR") - ErrorCount(before, "ERR"), Is.EqualTo(1));
         Assert.That(ErrorCount(after, "WRONGTYPE") - ErrorCount(before, "WRONGTYPE"), Is.EqualTo(1));
@@ -262,12 +232,12 @@ public class ServerCommandsTests
     {
         using var raw = Raw();
         raw.Execute("SET", "hm:k", "v");
-        var before = Fields(InfoText(raw, "stats", "persistence"));
+        var before = InfoParser.Fields(InfoText(raw, "stats", "persistence"));
         raw.Execute("GET", "hm:k");
         raw.Execute("GET", "hm:k");
         raw.Execute("GET", "hm:missing");
         raw.Execute("SET", "hm:k2", "v");
-        var after = Fields(InfoText(raw, "stats", "persistence"));
+        var after = InfoParser.Fields(InfoText(raw, "stats", "persistence"));
         Assert.That(long.Parse(after["keyspace_hits"]) - long.Parse(before["keyspace_hits"]), Is.EqualTo(2));
         Assert.That(long.Parse(after["keyspace_misses"]) - long.Parse(before["keyspace_misses"]), Is.EqualTo(1));
         Assert.That(long.Parse(after["rdb_changes_since_last_save"]) - long.Parse(before["rdb_changes_since_last_save"]), Is.EqualTo(1));

@@ -1,5 +1,6 @@
 using NUnit.Framework;
 using Valkey.Native.Tests.Infrastructure;
+using static Valkey.Native.Tests.Infrastructure.Resp;
 
 namespace Valkey.Native.Tests.Integration;
 
@@ -9,27 +10,11 @@ namespace Valkey.Native.Tests.Integration;
 /// Encoding checks (OBJECT ENCODING) are tagged "needs-object".
 /// </summary>
 [TestFixture]
-public class StringCommandsRawTests
+public class StringCommandsRawTests : SharedServerFixture
 {
-    private RawRespClient _raw = null!;
-
-    [SetUp]
-    public void Connect() => _raw = SharedServer.CreateRawClient();
-
-    [TearDown]
-    public void Disconnect() => _raw.Dispose();
-
     private static string K(string name = "k") => $"{{rawstr}}:{TestContext.CurrentContext.Test.Name}:{name}";
 
-    private string Run(params string[] args) => _raw.Execute(args);
-
-    private static string Err(string message) => "-" + message + "\r\n";
-
-    private static string Bulk(string s) => $"${System.Text.Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
-
-    private const string Ok = "+OK\r\n";
     private const string Null = "$-1\r\n";
-    private const string WrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
     private const string NotInteger = "-ERR value is not an integer or out of range\r\n";
     private const string NotFloat = "-ERR value is not a valid float\r\n";
     private const string Syntax = "-ERR syntax error\r\n";
@@ -505,8 +490,8 @@ public class StringCommandsRawTests
     /// <summary>Switches the raw client to RESP3, or ignores the test while HELLO does not exist yet.</summary>
     private void UseResp3()
     {
-        _raw.SendCommand("HELLO", "3");
-        string reply = _raw.ReadReply();
+        Client.SendCommand("HELLO", "3");
+        string reply = Client.ReadReply();
         if (reply.StartsWith("-ERR unknown command", StringComparison.Ordinal))
             Assert.Ignore("HELLO is not implemented yet");
         Assert.That(reply, Does.StartWith("%"), "HELLO 3 answers with a map");
@@ -541,8 +526,6 @@ public class StringCommandsRawTests
 
     private string Encoding(string key) => Run("OBJECT", "ENCODING", key);
 
-    private static string Enc(string name) => $"${name.Length}\r\n{name}\r\n";
-
     [Test]
     [Category("needs-object")]
     public void SetChoosesIntEmbstrOrRaw()
@@ -555,7 +538,7 @@ public class StringCommandsRawTests
         for (int i = 0; i < cases.Length; i += 2)
         {
             Run("SET", K(), cases[i]);
-            Assert.That(Encoding(K()), Is.EqualTo(Enc(cases[i + 1])), cases[i]);
+            Assert.That(Encoding(K()), Is.EqualTo(Bulk(cases[i + 1])), cases[i]);
         }
     }
 
@@ -565,24 +548,24 @@ public class StringCommandsRawTests
     {
         Run("SET", K(), "1");
         Run("APPEND", K(), "2");
-        Assert.That(Encoding(K()), Is.EqualTo(Enc("raw")));
+        Assert.That(Encoding(K()), Is.EqualTo(Bulk("raw")));
         Assert.That(Run("GET", K()), Is.EqualTo(Bulk("12")));
 
         Run("SET", K(), "abc");
         Run("APPEND", K(), "");
-        Assert.That(Encoding(K()), Is.EqualTo(Enc("raw")), "APPEND of nothing still unshares the value");
+        Assert.That(Encoding(K()), Is.EqualTo(Bulk("raw")), "APPEND of nothing still unshares the value");
 
         Run("SET", K(), "1234");
         Run("SETRANGE", K(), "0", "");
-        Assert.That(Encoding(K()), Is.EqualTo(Enc("int")), "SETRANGE of nothing changes nothing");
+        Assert.That(Encoding(K()), Is.EqualTo(Bulk("int")), "SETRANGE of nothing changes nothing");
         Run("SETRANGE", K(), "0", "2");
-        Assert.That(Encoding(K()), Is.EqualTo(Enc("raw")));
+        Assert.That(Encoding(K()), Is.EqualTo(Bulk("raw")));
 
         Run("SETRANGE", K("new"), "0", "5");
-        Assert.That(Encoding(K("new")), Is.EqualTo(Enc("raw")));
+        Assert.That(Encoding(K("new")), Is.EqualTo(Bulk("raw")));
 
         Run("APPEND", K("fresh"), "77");
-        Assert.That(Encoding(K("fresh")), Is.EqualTo(Enc("int")), "APPEND to a missing key stores like SET");
+        Assert.That(Encoding(K("fresh")), Is.EqualTo(Bulk("int")), "APPEND to a missing key stores like SET");
     }
 
     [TestCase("INCR")]
@@ -594,9 +577,9 @@ public class StringCommandsRawTests
     {
         Run("SET", K(), "1");
         Run("APPEND", K(), "2");
-        Assert.That(Encoding(K()), Is.EqualTo(Enc("raw")));
+        Assert.That(Encoding(K()), Is.EqualTo(Bulk("raw")));
         Run([command, K(), .. rest]);
-        Assert.That(Encoding(K()), Is.EqualTo(Enc("int")));
+        Assert.That(Encoding(K()), Is.EqualTo(Bulk("int")));
     }
 
     [Test]
@@ -605,7 +588,7 @@ public class StringCommandsRawTests
     {
         Run("INCRBYFLOAT", K(), "3");
         Assert.That(Run("GET", K()), Is.EqualTo(Bulk("3")));
-        Assert.That(Encoding(K()), Is.EqualTo(Enc("embstr")));
+        Assert.That(Encoding(K()), Is.EqualTo(Bulk("embstr")));
     }
 }
 
@@ -643,14 +626,9 @@ public class StringCommandsAllocationTests
     public void SteadyStateCommandAllocatesNothing(params string[] command)
     {
         using var server = new Valkey.Native.Tests.Shared.InProcessServer();
-        server.Run(RawRespClient.EncodeCommand("SET", "s:key", "v"));
-        server.Run(RawRespClient.EncodeCommand("SET", "s:int", "10"));
-        byte[] request = RawRespClient.EncodeCommand(command);
-        for (int i = 0; i < 1000; i++) server.Run(request);
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++) server.Run(request);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        server.Execute("SET", "s:key", "v");
+        server.Execute("SET", "s:int", "10");
+        long allocated = server.AllocatedBytes(warmup: 1000, runs: 10_000, RawRespClient.EncodeCommand(command));
 
         Assert.That(allocated, Is.EqualTo(0), $"{string.Join(' ', command)} allocated {allocated} bytes over 10,000 runs");
     }

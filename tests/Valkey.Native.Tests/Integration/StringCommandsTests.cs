@@ -10,10 +10,8 @@ namespace Valkey.Native.Tests.Integration;
 /// Byte-exact replies and error texts are in <see cref="StringCommandsRawTests"/>.
 /// </summary>
 [TestFixture]
-public class StringCommandsTests
+public class StringCommandsTests : SharedServerFixture
 {
-    private static IDatabase Db => SharedServer.Connection.GetDatabase();
-
     /// <summary>A key unique to the running test (hash-tagged so multi-key commands stay in one slot).</summary>
     private static RedisKey K(string name = "k") => $"{{str}}:{TestContext.CurrentContext.Test.Name}:{name}";
 

@@ -1,5 +1,7 @@
 using Valkey.Native.Networking;
+using System.Text;
 using Valkey.Native.Server;
+using Valkey.Native.Tests.Infrastructure;
 
 namespace Valkey.Native.Tests.Shared;
 
@@ -24,6 +26,27 @@ public sealed class InProcessServer : IDisposable
     {
         Client.InjectInput(request);
         Client.Reply.ReleaseBuffers();
+    }
+
+    /// <summary>Runs one command and returns its reply.</summary>
+    public string Execute(params string[] command)
+    {
+        Client.InjectInput(RawRespClient.EncodeCommand(command));
+        string reply = Encoding.UTF8.GetString(Client.Reply.PeekPending());
+        Client.Reply.ReleaseBuffers();
+        return reply;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="requests"/> in turn <paramref name="warmup"/> times, then <paramref name="runs"/> times more,
+    /// and returns the bytes this thread allocated on the GC heap during the latter.
+    /// </summary>
+    public long AllocatedBytes(int warmup, int runs, params byte[][] requests)
+    {
+        for (int i = 0; i < warmup; i++) foreach (var r in requests) Run(r);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < runs; i++) foreach (var r in requests) Run(r);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     public void Dispose() => Server.Dispose();

@@ -530,13 +530,7 @@ public sealed unsafe class HashValueTests
 
     // ---- through the command path, in process ----------------------------------------------
 
-    private static string Run(InProcessServer server, params string[] command)
-    {
-        server.Client.InjectInput(RawRespClient.EncodeCommand(command));
-        string reply = Encoding.UTF8.GetString(server.Client.Reply.PeekPending());
-        server.Client.Reply.ReleaseBuffers();
-        return reply;
-    }
+    private static string Run(InProcessServer server, params string[] command) => server.Execute(command);
 
     [Test]
     public void DelAndFlushallReturnEveryArenaByteOfHashes()
@@ -599,12 +593,7 @@ public sealed unsafe class HashValueTests
         for (int i = 0; i < 600; i++) { args.Add($"f{i}"); args.Add($"v{i}"); }
         Run(server, args.ToArray());
         Assert.That(Run(server, "OBJECT", "ENCODING", "ht"), Is.EqualTo("$9\r\nhashtable\r\n"));
-        byte[] request = RawRespClient.EncodeCommand(command);
-        for (int i = 0; i < 500; i++) server.Run(request);
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5_000; i++) server.Run(request);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = server.AllocatedBytes(warmup: 500, runs: 5_000, RawRespClient.EncodeCommand(command));
         Assert.That(allocated, Is.EqualTo(0), $"{string.Join(' ', command)} allocated {allocated} bytes over 5,000 runs");
     }
 
@@ -618,10 +607,7 @@ public sealed unsafe class HashValueTests
         Run(server, "SET", "resident", "x");
         byte[] create = RawRespClient.EncodeCommand("HSET", "h", "f", "v", "g", "w");
         byte[] delete = RawRespClient.EncodeCommand("HDEL", "h", "f", "g");
-        for (int i = 0; i < 500; i++) { server.Run(create); server.Run(delete); }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5_000; i++) { server.Run(create); server.Run(delete); }
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0));
+        Assert.That(server.AllocatedBytes(warmup: 500, runs: 5_000, create, delete), Is.EqualTo(0));
         Assert.That(Run(server, "EXISTS", "h"), Is.EqualTo(":0\r\n"));
     }
 

@@ -19,14 +19,9 @@ public class HotPathAllocationTests
     public void SteadyStateCommandAllocatesNothing(params string[] command)
     {
         using var server = new InProcessServer();
-        server.Run(RawRespClient.EncodeCommand("SET", "alloc:key", "v"));
-        server.Run(RawRespClient.EncodeCommand("HSET", "alloc:hash", "field", "v"));
-        byte[] request = RawRespClient.EncodeCommand(command);
-        for (int i = 0; i < 1000; i++) server.Run(request);
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++) server.Run(request);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        server.Execute("SET", "alloc:key", "v");
+        server.Execute("HSET", "alloc:hash", "field", "v");
+        long allocated = server.AllocatedBytes(warmup: 1000, runs: 10_000, RawRespClient.EncodeCommand(command));
 
         Assert.That(allocated, Is.EqualTo(0), $"{string.Join(' ', command)} allocated {allocated} bytes over 10,000 runs");
     }
