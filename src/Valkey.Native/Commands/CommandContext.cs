@@ -51,6 +51,16 @@ public sealed unsafe class CommandContext
     /// <summary>The argument decoded as text (allocates: for rare paths and messages only).</summary>
     public string ArgString(int index) => Encoding.UTF8.GetString(Arg(index));
 
+    /// <summary>
+    /// At most <paramref name="maxBytes"/> leading bytes of an argument as text, for error
+    /// messages that quote user input (never decodes a huge argument whole).
+    /// </summary>
+    public string ArgPrefix(int index, int maxBytes)
+    {
+        var arg = Arg(index);
+        return Encoding.UTF8.GetString(arg.Length > maxBytes ? arg[..maxBytes] : arg);
+    }
+
     /// <summary>ASCII case-insensitive comparison of an argument with a lowercase keyword.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool ArgIs(int index, ReadOnlySpan<byte> lowercaseKeyword) => AsciiEqualsIgnoreCase(Arg(index), lowercaseKeyword);

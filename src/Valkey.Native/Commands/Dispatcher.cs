@@ -23,7 +23,23 @@ public sealed class Dispatcher
 
     public void Execute(Client client)
     {
+        try
+        {
+            ExecuteChecked(client);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug in one command must not take down every other client: report it, keep serving.
+            string name = client.Context.Command?.FullName ?? "?";
+            _server.Log.Warning($"Command '{name}' failed with an internal error: {e}");
+            client.Reply.AddError("ERR internal error while executing '" + name + "'");
+        }
+    }
+
+    private void ExecuteChecked(Client client)
+    {
         CommandContext ctx = client.Context;
+        ctx.Command = null!;
         var reply = client.Reply;
         CommandSpec? cmd = Table.Find(ctx.Arg(0));
         if (cmd == null)
@@ -37,7 +53,7 @@ public sealed class Dispatcher
             if (sub == null)
             {
                 cmd.RejectedCalls++;
-                reply.AddError(ErrorMessages.UnknownSubcommand(ctx.ArgString(1), ctx.ArgString(0)));
+                reply.AddError(ErrorMessages.UnknownSubcommand(ctx.ArgPrefix(1, 128), ctx.ArgPrefix(0, 128)));
                 return;
             }
             cmd = sub;
@@ -60,16 +76,7 @@ public sealed class Dispatcher
         _server.Keyspace.SuppressTouch = client.NoTouch && cmd.Name != "touch";
         long errorsBefore = reply.ErrorCount;
         long start = Stopwatch.GetTimestamp();
-        try
-        {
-            cmd.Handler!(ctx);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // A bug in one handler must not take down every other client: report it, keep serving.
-            _server.Log.Warning($"Command '{cmd.FullName}' failed with an internal error: {e}");
-            reply.AddError("ERR internal error while executing '" + cmd.FullName + "'");
-        }
+        cmd.Handler!(ctx);
         long elapsedUs = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         cmd.Calls++;
         cmd.Microseconds += elapsedUs;
@@ -84,10 +91,10 @@ public sealed class Dispatcher
         var args = new StringBuilder();
         for (int i = 1; i < ctx.ArgCount && args.Length < 128; i++)
         {
-            string a = ctx.ArgString(i);
+            string a = ctx.ArgPrefix(i, 128);
             int room = 128 - args.Length;
             args.Append('\'').Append(a.Length > room ? a[..room] : a).Append("' ");
         }
-        return $"ERR unknown command '{ErrorMessages.Truncate(ctx.ArgString(0), 128)}', with args beginning with: {args}";
+        return $"ERR unknown command '{ctx.ArgPrefix(0, 128)}', with args beginning with: {args}";
     }
 }

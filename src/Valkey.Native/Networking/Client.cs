@@ -230,6 +230,8 @@ public sealed unsafe class Client : IFileEventHandler
         var result = Reply.FlushTo(Fd, out long written);
         NetOutputBytes += written;
         _server.Stats.NetOutputBytes += written;
+        // A client still receiving a long reply is not idle (the timeout must not cut it off).
+        if (written > 0) LastInteractionMs = Environment.TickCount64;
         if (result == ReplyWriter.FlushResult.Failed)
         {
             _server.CloseClient(this);

@@ -26,6 +26,8 @@ internal static unsafe partial class LibC
     public const int TCP_KEEPCNT = 6;
     public const int SOL_SOCKET = 1;
     public const int SO_KEEPALIVE = 9;
+    public const int SO_REUSEADDR = 2;
+    public const int RLIMIT_NOFILE = 7;
     public const int AF_UNIX = 1;
     public const int AF_INET = 2;
     public const int AF_INET6 = 10;
@@ -109,6 +111,19 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, EntryPoint = "epoll_wait", SetLastError = true)]
     public static partial int EpollWait(int epfd, void* events, int maxEvents, int timeoutMs);
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct RLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
+
+    [LibraryImport(Lib, EntryPoint = "getrlimit", SetLastError = true)]
+    public static partial int GetRLimit(int resource, RLimit* limit);
+
+    [LibraryImport(Lib, EntryPoint = "setrlimit", SetLastError = true)]
+    public static partial int SetRLimit(int resource, RLimit* limit);
 
     public static int LastError => Marshal.GetLastPInvokeError();
 

@@ -13,6 +13,10 @@ public sealed unsafe class Listener : IFileEventHandler, IDisposable
     private const int MaxAcceptsPerCall = 1000;
     private readonly Socket _socket;
     private readonly Action<int, ConnectionKind> _onAccepted;
+    private Action<Listener>? _onExhausted;
+
+    /// <summary>Called when accept fails for lack of file descriptors.</summary>
+    public void OnDescriptorsExhausted(Action<Listener> handler) => _onExhausted = handler;
 
     private Listener(Socket socket, ConnectionKind kind, string description, Action<int, ConnectionKind> onAccepted)
     {
@@ -32,7 +36,9 @@ public sealed unsafe class Listener : IFileEventHandler, IDisposable
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // Only SO_REUSEADDR: .NET's ReuseAddress also sets SO_REUSEPORT on Linux, which would let
+            // a second server bind the same port and share its connections instead of failing.
+            LibC.SetIntOption((int)socket.Handle, LibC.SOL_SOCKET, LibC.SO_REUSEADDR, 1);
             if (address.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
             socket.Bind(new IPEndPoint(address, port));
             socket.Listen(backlog);
@@ -75,7 +81,10 @@ public sealed unsafe class Listener : IFileEventHandler, IDisposable
             {
                 int errno = LibC.LastError;
                 if (errno == LibC.EINTR || errno == LibC.ECONNABORTED) continue;
-                return; // EAGAIN: drained; EMFILE etc.: try again on the next wakeup
+                // Out of descriptors: the pending connection keeps the socket readable, so stop
+                // watching it until the cron (level-triggered polling would spin otherwise).
+                if (errno == LibC.EMFILE || errno == LibC.ENFILE) _onExhausted?.Invoke(this);
+                return; // EAGAIN: drained
             }
             _onAccepted(fd, Kind);
         }

@@ -10,6 +10,7 @@ public sealed unsafe class PollBackend : IEventBackend
 {
     private LibC.PollFd* _fds;
     private int _count;
+    private int _nextStart;
     private int _capacity;
     // fd -> index in _fds, or -1
     private int[] _slotOfFd = new int[1024];
@@ -68,8 +69,12 @@ public sealed unsafe class PollBackend : IEventBackend
         int n = LibC.Poll(_fds, (nuint)_count, timeoutMs);
         if (n <= 0) return 0;
         int produced = 0;
-        for (int i = 0; i < _count && produced < ready.Length; i++)
+        // Start where the last full batch stopped, so with more ready descriptors than fit in
+        // one batch every one of them is served in turn.
+        int start = _nextStart < _count ? _nextStart : 0;
+        for (int k = 0; k < _count && produced < ready.Length; k++)
         {
+            int i = (start + k) % _count;
             short re = _fds[i].Revents;
             if (re == 0) continue;
             IoEvents ev = IoEvents.None;
@@ -77,6 +82,7 @@ public sealed unsafe class PollBackend : IEventBackend
             if ((re & LibC.POLLOUT) != 0) ev |= IoEvents.Writable;
             if ((re & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) ev |= IoEvents.Error | IoEvents.Readable;
             ready[produced++] = new ReadyEvent { Fd = _fds[i].Fd, Events = ev };
+            _nextStart = i + 1;
         }
         return produced;
     }

@@ -86,17 +86,20 @@ public sealed unsafe class ReplyWriter : IDisposable
 
     private void AppendSegment(Segment s)
     {
-        if (_tail == _segments.Length)
-        {
-            if (_head > 0)
-            {
-                Array.Copy(_segments, _head, _segments, 0, _tail - _head);
-                _tail -= _head;
-                _head = 0;
-            }
-            if (_tail == _segments.Length) Array.Resize(ref _segments, _segments.Length * 2);
-        }
+        // Never slide segments here: a deferred-length handle is a segment index and must stay
+        // valid until it is set. Sent segments are compacted away in Consume instead.
+        if (_tail == _segments.Length) Array.Resize(ref _segments, _segments.Length * 2);
         _segments[_tail++] = s;
+    }
+
+    /// <summary>Drops sent segments from the front of the array (only between commands, from Consume).</summary>
+    private void CompactSentSegments()
+    {
+        if (_head == 0) return;
+        Array.Copy(_segments, _head, _segments, 0, _tail - _head);
+        Array.Clear(_segments, _tail - _head, _head);
+        _tail -= _head;
+        _head = 0;
     }
 
     /// <summary>Appends bytes verbatim (already valid RESP).</summary>
@@ -383,6 +386,13 @@ public sealed unsafe class ReplyWriter : IDisposable
                 batch += len;
                 count++;
             }
+            if (count == 0)
+            {
+                // Nothing left to hand to writev: the pending count must be zero; never spin on it.
+                System.Diagnostics.Debug.Fail($"reply accounting drift: {PendingBytes} bytes pending, no segment to send");
+                ReleaseBuffers();
+                return FlushResult.Done;
+            }
             nint written = LibC.WriteV(fd, iov, count);
             if (written < 0)
             {
@@ -411,13 +421,14 @@ public sealed unsafe class ReplyWriter : IDisposable
         {
             ref Segment s = ref _segments[_head];
             long left = s.Length - _headSent;
-            if (bytes < left) { _headSent += (int)bytes; return; }
+            if (bytes < left) { _headSent += (int)bytes; break; }
             bytes -= left;
             if (s.Owned != null) _pool.Release(s.Owned, s.OwnedSize);
             s = default;
             _head++;
             _headSent = 0;
         }
+        if (_head > 32 && _head * 2 > _tail) CompactSentSegments();
     }
 
     /// <summary>Returns all buffers to the pool (connection closed, or idle with nothing pending).</summary>

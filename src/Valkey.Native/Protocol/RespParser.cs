@@ -28,6 +28,8 @@ public sealed class RespParser
     public const int MaxLineSearchLength = 64 * 1024;
 
     public const int UnauthenticatedMaxArgs = 10;
+    /// <summary>Largest single command (all its bulks) the query buffer can hold.</summary>
+    public const long MaxCommandBytes = int.MaxValue - 4096;
 
     public const long UnauthenticatedMaxBulkLength = 16384;
 
@@ -211,7 +213,10 @@ public sealed class RespParser
                     if (first != (byte)'$') return Fail(ExpectedDollar(first));
                     if (!RespScanner.TryParseLength(data[(pos + 1)..cr], out bulkLength)) return Fail(InvalidBulkLength);
                 }
-                if (bulkLength < 0 || bulkLength > MaxBulkLength) return Fail(InvalidBulkLength);
+                // One command is held in one buffer addressed with int offsets: past 2 GB in total it
+                // cannot be buffered, whatever proto-max-bulk-len allows, so it is refused like an invalid length.
+                if (bulkLength < 0 || bulkLength > MaxBulkLength || bulkLength > MaxCommandBytes - cr - 4)
+                    return Fail(InvalidBulkLength);
                 if (bulkLength > UnauthenticatedMaxBulkLength && !authenticated) return Fail(UnauthenticatedBulkLength);
 
                 pos = cr + 2;

@@ -38,6 +38,14 @@ public static class Program
         else
             log.Notice("Configuration loaded");
 
+        try
+        {
+            ServerContext.AdjustOpenFilesLimit(config, log);
+        }
+        catch (InvalidOperationException)
+        {
+            return 1;
+        }
         using var server = new ServerContext(config, log) { ConfigRegistry = registry };
         registry.Server = server;
         try

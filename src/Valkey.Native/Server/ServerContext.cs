@@ -83,6 +83,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         if (Config.UnixSocket.Length > 0)
         {
             var l = Listener.OpenUnix(Config.UnixSocket, Config.UnixSocketPerm, Config.TcpBacklog, OnAccepted);
+            l.OnDescriptorsExhausted(PauseListener);
             Loop.Register(l.Fd, l, IoEvents.Readable);
             _listeners.Add(l);
         }
@@ -107,6 +108,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
                 try
                 {
                     var l = Listener.OpenTcp(ip, Config.Port, Config.TcpBacklog, OnAccepted);
+                    l.OnDescriptorsExhausted(PauseListener);
                     Loop.Register(l.Fd, l, IoEvents.Readable);
                     _listeners.Add(l);
                 }
@@ -180,6 +182,61 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         Loop.Register(fd, client, IoEvents.Readable);
     }
 
+    private readonly List<Listener> _pausedListeners = new();
+
+    private void PauseListener(Listener listener)
+    {
+        if (_pausedListeners.Contains(listener)) return;
+        Log.Warning("Accepting client connection: Too many open files");
+        Loop.Update(listener.Fd, IoEvents.None);
+        _pausedListeners.Add(listener);
+    }
+
+    private void ResumePausedListeners()
+    {
+        foreach (var l in _pausedListeners)
+        {
+            if (_listeners.Contains(l)) Loop.Update(l.Fd, IoEvents.Readable);
+        }
+        _pausedListeners.Clear();
+    }
+
+    /// <summary>
+    /// Raises the open-files limit to what maxclients needs (plus 32 for listeners, logs and
+    /// files), or lowers maxclients to fit the limit, as Valkey's adjustOpenFilesLimit does.
+    /// </summary>
+    public static unsafe void AdjustOpenFilesLimit(ServerConfig config, Log log)
+    {
+        const int Reserved = 32;
+        ulong wanted = (ulong)config.MaxClients + Reserved;
+        LibC.RLimit limit;
+        if (LibC.GetRLimit(LibC.RLIMIT_NOFILE, &limit) != 0)
+        {
+            log.Warning("Unable to obtain the current NOFILE limit, assuming 1024 and setting the max clients configuration accordingly.");
+            config.MaxClients = 1024 - Reserved;
+            return;
+        }
+        if (limit.Current >= wanted) return;
+        ulong original = limit.Current;
+        ulong target = Math.Min(wanted, limit.Maximum);
+        var raised = new LibC.RLimit { Current = target, Maximum = limit.Maximum };
+        if (target > original && LibC.SetRLimit(LibC.RLIMIT_NOFILE, &raised) == 0 && target == wanted)
+        {
+            log.Notice($"Increased maximum number of open files to {wanted} (it was originally set to {original}).");
+            return;
+        }
+        ulong have = target > original && LibC.GetRLimit(LibC.RLIMIT_NOFILE, &limit) == 0 ? limit.Current : original;
+        if (have <= Reserved)
+        {
+            log.Warning($"Your current 'ulimit -n' of {have} is not enough for the server to start. Please increase your open file limit to at least {wanted}. Exiting.");
+            throw new InvalidOperationException("open file limit too low");
+        }
+        int old = config.MaxClients;
+        config.MaxClients = (int)(have - Reserved);
+        log.Warning($"You requested maxclients of {old} requiring at least {wanted} max file descriptors.");
+        log.Warning($"Current maximum open files is {have}. maxclients has been reduced to {config.MaxClients} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.");
+    }
+
     private bool AllBindsExplicit() => Config.Bind.All(b => b.TrimStart('-') is not ("*" or "::*"));
 
     private static unsafe void RejectConnection(int fd, ReadOnlySpan<byte> message)
@@ -248,6 +305,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         _cronLoops++;
         Keyspace.RefreshClock();
         InfoState.SampleMetrics(Stats);
+        if (_pausedListeners.Count > 0) ResumePausedListeners();
         if (Config.Timeout > 0) CloseIdleClients();
         if (ActiveExpireEnabled) ActiveExpireCycle(fast: false);
         // Incremental rehashing gets 1 ms per database per cron, as Valkey's activerehashing.

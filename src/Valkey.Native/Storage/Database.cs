@@ -193,7 +193,8 @@ public sealed unsafe class Database : IDisposable
                 if ((nuint)minLength > Arena.UsableSize(block))
                 {
                     long grown = minLength < 1024 * 1024 ? minLength * 2L : minLength + 1024L * 1024;
-                    block = Arena.Realloc(block, (nuint)Math.Min(grown, StringValue.MaxLength + 1024 * 1024));
+                    // Greedy growth is capped, but never below what the caller needs (proto-max-bulk-len may exceed 512 MB).
+                    block = Arena.Realloc(block, (nuint)Math.Max(minLength, Math.Min(grown, StringValue.MaxLength + 1024 * 1024)));
                     ValueHeader.SetPointer(h, block);
                 }
                 new Span<byte>(block + length, minLength - length).Clear();
@@ -301,8 +302,10 @@ public sealed unsafe class Database : IDisposable
         if (h->VolatileIndex >= 0) return;
         if (_volatileCount == _volatileCapacity)
         {
+            // From the arena, so used_memory counts it (it grows with the number of keys with a TTL).
             _volatileCapacity = Math.Max(16, _volatileCapacity * 2);
-            _volatile = (byte**)NativeMemory.Realloc(_volatile, (nuint)(_volatileCapacity * sizeof(byte*)));
+            nuint bytes = (nuint)(_volatileCapacity * sizeof(byte*));
+            _volatile = (byte**)(_volatile == null ? Arena.Alloc(bytes) : Arena.Realloc((byte*)_volatile, bytes));
         }
         h->VolatileIndex = _volatileCount;
         _volatile[_volatileCount++] = entry;
@@ -429,7 +432,7 @@ public sealed unsafe class Database : IDisposable
     {
         Clear();
         _table.Dispose();
-        NativeMemory.Free(_volatile);
+        if (_volatile != null) Arena.Free((byte*)_volatile);
         _volatile = null;
     }
 }
