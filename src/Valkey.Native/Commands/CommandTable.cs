@@ -30,6 +30,8 @@ public sealed class CommandTable
             .Concat(ExpireCommands.Commands)
             .Concat(DatabaseCommands.Commands)
             .Concat(HashCommands.Commands)
+            .Concat(ListCommands.Commands)
+            .Concat(SetCommands.Commands)
             .Concat(ServerCommands.Commands)
             .Concat(ConfigCommands.Commands)
             .Concat(ClientCommands.Commands)

@@ -17,6 +17,12 @@ public static unsafe class ValueMemory
             case DataType.Hash:
                 HashValue.Free(keyspace, header);
                 break;
+            case DataType.List:
+                ListValue.Free(keyspace, header);
+                break;
+            case DataType.Set:
+                SetValue.Free(keyspace, header);
+                break;
         }
     }
 
@@ -39,6 +45,12 @@ public static unsafe class ValueMemory
             case DataType.Hash:
                 HashValue.CloneInto(keyspace, source, target);
                 break;
+            case DataType.List:
+                ListValue.CloneInto(keyspace, source, target);
+                break;
+            case DataType.Set:
+                SetValue.CloneInto(keyspace, source, target);
+                break;
         }
     }
 
@@ -52,6 +64,8 @@ public static unsafe class ValueMemory
     {
         DataType.String when header->Encoding == ValueEncoding.Raw => (long)keyspace.Arena.UsableSize(ValueHeader.PointerAt(header)),
         DataType.Hash => HashValue.MemoryBytes(keyspace, header),
+        DataType.List => ListValue.MemoryBytes(keyspace, header),
+        DataType.Set => SetValue.MemoryBytes(keyspace, header),
         _ => 0,
     };
 }

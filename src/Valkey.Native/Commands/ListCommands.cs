@@ -1,0 +1,7 @@
+namespace Valkey.Native.Commands;
+
+// Placeholder: replaced by the family's implementation.
+public static class ListCommands
+{
+    public static readonly CommandSpec[] Commands = [];
+}
