@@ -30,4 +30,17 @@ public static class ErrorMessages
     public static string UnknownSubcommand(string sub, string container) => $"ERR unknown subcommand '{Truncate(sub, 128)}'. Try {container.ToUpperInvariant()} HELP.";
     public static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
     public static ReadOnlySpan<byte> NoConfigFile => "ERR The server is running without a config file"u8;
+    // Set commands (t_set.c; the numkeys/LIMIT texts are shared with the sorted-set *INTERCARD).
+    public static ReadOnlySpan<byte> OutOfRangeMustBePositive => "ERR value is out of range, must be positive"u8;
+    public static ReadOnlySpan<byte> OutOfRangeSignedLong => "ERR value is out of range, must be between -9223372036854775807 and 9223372036854775807"u8;
+    public static ReadOnlySpan<byte> NumKeysMustBePositive => "ERR numkeys should be greater than 0"u8;
+    public static ReadOnlySpan<byte> NumKeysGreaterThanArgs => "ERR Number of keys can't be greater than number of args"u8;
+    public static ReadOnlySpan<byte> LimitCantBeNegative => "ERR LIMIT can't be negative"u8;
+    // Hash commands (t_hash.c).
+    public static ReadOnlySpan<byte> HashValueNotInteger => "ERR hash value is not an integer"u8;
+    public static ReadOnlySpan<byte> HashValueNotFloat => "ERR hash value is not a float"u8;
+    public static ReadOnlySpan<byte> ValueNanOrInfinity => "ERR value is NaN or Infinity"u8;
+    public static ReadOnlySpan<byte> ValueOutOfRange => "ERR value is out of range"u8;
+    /// <summary>getRangeLongFromObjectOrReply's own text for the range -LONG_MAX..LONG_MAX (HRANDFIELD, SRANDMEMBER...).</summary>
+    public static ReadOnlySpan<byte> ValueMustBetweenSignedLong => "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"u8;
 }

@@ -1,10 +1,13 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Valkey.Native.Storage;
+using Valkey.Native.Util;
 
 namespace Valkey.Native.Commands;
 
 /// <summary>
-/// Hash commands (Valkey's t_hash.c). This issue carries the basics the product session
-/// needs; the rest of the family (HINCRBY, HSCAN, field TTLs...) comes with the collections issue.
+/// Hash commands (Valkey's t_hash.c): the whole family except field expiration (HEXPIRE...).
 /// </summary>
 public static unsafe class HashCommands
 {
@@ -56,6 +59,50 @@ public static unsafe class HashCommands
             {
                 Group = "hash", Since = "2.0.0", Summary = "Determines whether a field exists in a hash.",
                 KeySpecs = [KeySpec.Index(1, KeySpecFlags.RO)],
+            },
+        new("hsetnx", 4, WriteFast, AclCategories.Hash, HSetNx)
+            {
+                Group = "hash", Since = "2.0.0", Summary = "Sets the value of a field in a hash only when the field doesn't exist.",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RW | KeySpecFlags.Insert)],
+            },
+        new("hstrlen", 3, ReadFast, AclCategories.Hash, HStrLen)
+            {
+                Group = "hash", Since = "3.2.0", Summary = "Returns the length of the value of a field.",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RO)],
+            },
+        new("hkeys", 2, CommandFlags.ReadOnly, AclCategories.Hash, HKeys)
+            {
+                Group = "hash", Since = "2.0.0", Summary = "Returns all fields in a hash.", Complexity = "O(N) where N is the size of the hash.",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RO | KeySpecFlags.Access)],
+                Tips = ["nondeterministic_output_order"],
+            },
+        new("hvals", 2, CommandFlags.ReadOnly, AclCategories.Hash, HVals)
+            {
+                Group = "hash", Since = "2.0.0", Summary = "Returns all values in a hash.", Complexity = "O(N) where N is the size of the hash.",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RO | KeySpecFlags.Access)],
+                Tips = ["nondeterministic_output_order"],
+            },
+        new("hincrby", 4, WriteFast, AclCategories.Hash, HIncrBy)
+            {
+                Group = "hash", Since = "2.0.0", Summary = "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update)],
+            },
+        new("hincrbyfloat", 4, WriteFast, AclCategories.Hash, HIncrByFloat)
+            {
+                Group = "hash", Since = "2.6.0", Summary = "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update)],
+            },
+        new("hrandfield", -2, CommandFlags.ReadOnly, AclCategories.Hash, HRandField)
+            {
+                Group = "hash", Since = "6.2.0", Summary = "Returns one or more random fields from a hash.", Complexity = "O(N) where N is the number of fields returned",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RO | KeySpecFlags.Access)],
+                Tips = ["nondeterministic_output"],
+            },
+        new("hscan", -3, CommandFlags.ReadOnly, AclCategories.Hash, HScan)
+            {
+                Group = "hash", Since = "2.8.0", Summary = "Iterates over fields and values of a hash.", Complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+                KeySpecs = [KeySpec.Index(1, KeySpecFlags.RO | KeySpecFlags.Access)],
+                Tips = ["nondeterministic_output"],
             },
     ];
 
@@ -189,5 +236,406 @@ public static unsafe class HashCommands
         byte* entry = ctx.LookupReadOfType(ctx.Arg(1), DataType.Hash, out bool wrongType);
         if (wrongType) return;
         ctx.Reply.AddInteger(entry != null && HashValue.Exists(ctx.Keyspace, Database.Header(entry), ctx.Arg(2)) ? 1 : 0);
+    }
+
+    // ---- the rest of the family ----------------------------------------------------------
+
+    /// <summary>Adds an empty listpack hash under <paramref name="key"/> (hashTypeLookupWriteOrCreate).</summary>
+    private static ValueHeader* CreateHash(CommandContext ctx, ReadOnlySpan<byte> key)
+    {
+        byte* entry = ctx.Db.Add(key, DataType.Hash, ValueEncoding.ListPack, 8);
+        ValueHeader* header = Database.Header(entry);
+        HashValue.InitEmpty(ctx.Keyspace, header);
+        return header;
+    }
+
+    private static void HSetNx(CommandContext ctx)
+    {
+        var key = ctx.Arg(1);
+        byte* entry = ctx.LookupWriteOfType(key, DataType.Hash, out bool wrongType);
+        if (wrongType) return;
+        if (entry != null && HashValue.Exists(ctx.Keyspace, Database.Header(entry), ctx.Arg(2)))
+        {
+            ctx.Reply.AddInteger(0);
+            return;
+        }
+        ValueHeader* header = entry != null ? Database.Header(entry) : CreateHash(ctx, key);
+        var config = ctx.Server.Config;
+        HashValue.Set(ctx.Keyspace, header, ctx.Arg(2), ctx.Arg(3), config.HashMaxListpackEntries, config.HashMaxListpackValue);
+        ctx.Reply.AddInteger(1);
+        ctx.KeyChanged(NotifyClass.Hash, "hset", key);
+        ctx.MarkDirty();
+    }
+
+    private static void HStrLen(CommandContext ctx)
+    {
+        byte* entry = ctx.LookupReadOfType(ctx.Arg(1), DataType.Hash, out bool wrongType);
+        if (wrongType) return;
+        ctx.Reply.AddInteger(entry == null ? 0 : HashValue.ValueLength(ctx.Keyspace, Database.Header(entry), ctx.Arg(2)));
+    }
+
+    private static void HKeys(CommandContext ctx) => FieldsOrValues(ctx, fields: true);
+
+    private static void HVals(CommandContext ctx) => FieldsOrValues(ctx, fields: false);
+
+    /// <summary>HKEYS and HVALS: a flat array in both protocols (an empty one for a missing key).</summary>
+    private static void FieldsOrValues(CommandContext ctx, bool fields)
+    {
+        byte* entry = ctx.LookupReadOfType(ctx.Arg(1), DataType.Hash, out bool wrongType);
+        if (wrongType) return;
+        if (entry == null)
+        {
+            ctx.Reply.AddEmptyArray();
+            return;
+        }
+        ValueHeader* header = Database.Header(entry);
+        ctx.Reply.AddArrayLength(HashValue.Count(ctx.Keyspace, header));
+        var writer = new HalfWriter(ctx.Reply, fields);
+        HashValue.ForEach(ctx.Keyspace, header, ref writer);
+    }
+
+    private readonly struct HalfWriter(Protocol.ReplyWriter reply, bool fields) : IHashVisitor
+    {
+        public void Visit(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value) => reply.AddBulk(fields ? field : value);
+    }
+
+    private static void HIncrBy(CommandContext ctx)
+    {
+        if (!ctx.TryGetInt64OrReply(3, out long increment)) return;
+        var key = ctx.Arg(1);
+        byte* entry = ctx.LookupWriteOfType(key, DataType.Hash, out bool wrongType);
+        if (wrongType) return;
+        ValueHeader* header = entry != null ? Database.Header(entry) : null;
+        long value = 0;
+        if (header != null && HashValue.TryGet(ctx.Keyspace, header, ctx.Arg(2), out var current)
+            && !NumberParser.TryParseInt64(current, out value))
+        {
+            ctx.Reply.AddError(ErrorMessages.HashValueNotInteger);
+            return;
+        }
+        if ((increment < 0 && value < 0 && increment < long.MinValue - value)
+            || (increment > 0 && value > 0 && increment > long.MaxValue - value))
+        {
+            ctx.Reply.AddError(ErrorMessages.Overflow);
+            return;
+        }
+        value += increment;
+        Span<byte> text = stackalloc byte[24];
+        text = text[..NumberFormatter.FormatInt64(value, text)];
+        if (header == null) header = CreateHash(ctx, key);
+        var config = ctx.Server.Config;
+        HashValue.Set(ctx.Keyspace, header, ctx.Arg(2), text, config.HashMaxListpackEntries, config.HashMaxListpackValue);
+        ctx.Reply.AddInteger(value);
+        ctx.KeyChanged(NotifyClass.Hash, "hincrby", key);
+        ctx.MarkDirty();
+    }
+
+    /// <summary>
+    /// HINCRBYFLOAT in x87 80-bit long double arithmetic with ld2string's human format, as
+    /// INCRBYFLOAT. A NaN/infinite increment is refused before the key is looked at.
+    /// </summary>
+    private static void HIncrByFloat(CommandContext ctx)
+    {
+        if (!LongDouble.TryParse(ctx.Arg(3), out LongDouble increment))
+        {
+            ctx.Reply.AddError(ErrorMessages.NotFloat);
+            return;
+        }
+        if (increment.IsNaN || increment.IsInfinity)
+        {
+            ctx.Reply.AddError(ErrorMessages.ValueNanOrInfinity);
+            return;
+        }
+        var key = ctx.Arg(1);
+        byte* entry = ctx.LookupWriteOfType(key, DataType.Hash, out bool wrongType);
+        if (wrongType) return;
+        ValueHeader* header = entry != null ? Database.Header(entry) : null;
+        LongDouble value = LongDouble.Zero;
+        if (header != null && HashValue.TryGet(ctx.Keyspace, header, ctx.Arg(2), out var current)
+            && !LongDouble.TryParse(current, out value))
+        {
+            ctx.Reply.AddError(ErrorMessages.HashValueNotFloat);
+            return;
+        }
+        value += increment;
+        if (value.IsNaN || value.IsInfinity)
+        {
+            ctx.Reply.AddError(ErrorMessages.NanOrInfinity);
+            return;
+        }
+        Span<byte> text = stackalloc byte[LongDouble.MaxHumanLength];
+        text = text[..value.FormatHuman(text)];
+        if (header == null) header = CreateHash(ctx, key);
+        var config = ctx.Server.Config;
+        HashValue.Set(ctx.Keyspace, header, ctx.Arg(2), text, config.HashMaxListpackEntries, config.HashMaxListpackValue);
+        ctx.Reply.AddBulk(text);
+        ctx.KeyChanged(NotifyClass.Hash, "hincrbyfloat", key);
+        ctx.MarkDirty();
+    }
+
+    // ---- HRANDFIELD ----------------------------------------------------------------------
+
+    private static void HRandField(CommandContext ctx)
+    {
+        if (ctx.ArgCount >= 3)
+        {
+            if (!ctx.TryGetInt64OrReply(2, out long l)) return;
+            if (l == long.MinValue)
+            {
+                ctx.Reply.AddError(ErrorMessages.ValueMustBetweenSignedLong);
+                return;
+            }
+            if (ctx.ArgCount > 4 || (ctx.ArgCount == 4 && !ctx.ArgIs(3, "withvalues"u8)))
+            {
+                ctx.Reply.AddError(ErrorMessages.Syntax);
+                return;
+            }
+            bool withValues = ctx.ArgCount == 4;
+            if (withValues && (l < -long.MaxValue / 2 || l > long.MaxValue / 2))
+            {
+                ctx.Reply.AddError(ErrorMessages.ValueOutOfRange);
+                return;
+            }
+            HRandFieldWithCount(ctx, l, withValues);
+            return;
+        }
+
+        byte* entry = ctx.LookupReadOfType(ctx.Arg(1), DataType.Hash, out bool wrongType);
+        if (wrongType) return;
+        if (entry == null)
+        {
+            ctx.Reply.AddNull();
+            return;
+        }
+        HashValue.RandomPair(ctx.Keyspace, Database.Header(entry), out var field, out _);
+        ctx.Reply.AddBulk(field);
+    }
+
+    /// <summary>Identities of the pairs already returned by a unique HRANDFIELD (reused; command thread only).</summary>
+    private static readonly HashSet<nint> RandomPicked = new();
+
+    /// <summary>
+    /// HRANDFIELD key count [WITHVALUES], Valkey's cases: a negative count repeats picks (random
+    /// order); a count covering the hash returns all of it; a smaller count returns distinct
+    /// fields. RESP3 nests each field/value pair in a 2-element array, RESP2 flattens.
+    /// </summary>
+    private static void HRandFieldWithCount(CommandContext ctx, long l, bool withValues)
+    {
+        byte* entry = ctx.LookupReadOfType(ctx.Arg(1), DataType.Hash, out bool wrongType);
+        if (wrongType) return;
+        if (entry == null)
+        {
+            ctx.Reply.AddEmptyArray();
+            return;
+        }
+        ValueHeader* header = Database.Header(entry);
+        long size = HashValue.Count(ctx.Keyspace, header);
+        bool unique = l >= 0;
+        long count = unique ? l : -l;
+        if (count == 0)
+        {
+            ctx.Reply.AddEmptyArray();
+            return;
+        }
+        var reply = ctx.Reply;
+        var writer = new RandomPairWriter(reply, withValues);
+
+        // CASE 1: repeated picks (negative count, or a single one).
+        if (!unique || count == 1)
+        {
+            reply.AddArrayLength(withValues && reply.Protocol == 2 ? count * 2 : count);
+            if (header->Encoding == ValueEncoding.ListPack)
+            {
+                int[]? rented = null;
+                Span<int> offsets = size <= 512 ? stackalloc int[512] : (rented = ArrayPool<int>.Shared.Rent((int)size));
+                int n = HashValue.ListpackPairOffsets(header, offsets);
+                for (long i = 0; i < count && !ctx.Client.CloseAsap; i++)
+                {
+                    HashValue.ListpackPairAt(header, offsets[(int)HashValue.NextRandom((ulong)n)], out var f, out var v);
+                    writer.Visit(f, v);
+                }
+                if (rented != null) ArrayPool<int>.Shared.Return(rented);
+            }
+            else
+            {
+                for (long i = 0; i < count && !ctx.Client.CloseAsap; i++)
+                {
+                    HashValue.RandomPair(ctx.Keyspace, header, out var f, out var v);
+                    writer.Visit(f, v);
+                }
+            }
+            return;
+        }
+
+        long replySize = Math.Min(count, size);
+        reply.AddArrayLength(withValues && reply.Protocol == 2 ? replySize * 2 : replySize);
+
+        // CASE 2: the count covers the whole hash.
+        if (count >= size)
+        {
+            HashValue.ForEach(ctx.Keyspace, header, ref writer);
+            return;
+        }
+
+        // CASE 2.5/3: listpack, or a count close to the size: one pass of selection sampling
+        // (every subset of the requested size equally likely), in the hash's order.
+        if (header->Encoding == ValueEncoding.ListPack || count * 3 > size)
+        {
+            var selector = new SelectionSampler(writer, count, size);
+            HashValue.ForEach(ctx.Keyspace, header, ref selector);
+            return;
+        }
+
+        // CASE 4: a big hash: random picks, skipping the ones already returned.
+        var picked = RandomPicked;
+        picked.Clear();
+        while (picked.Count < count)
+        {
+            nint id = HashValue.RandomPair(ctx.Keyspace, header, out var f, out var v);
+            if (picked.Add(id)) writer.Visit(f, v);
+        }
+        picked.Clear();
+        if (count > 4096) picked.TrimExcess();
+    }
+
+    private readonly struct RandomPairWriter(Protocol.ReplyWriter reply, bool withValues) : IHashVisitor
+    {
+        public void Visit(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+        {
+            if (withValues && reply.Protocol >= 3) reply.AddArrayLength(2);
+            reply.AddBulk(field);
+            if (withValues) reply.AddBulk(value);
+        }
+    }
+
+    /// <summary>Knuth's selection sampling: keeps each pair with probability needed/remaining.</summary>
+    private struct SelectionSampler(RandomPairWriter writer, long needed, long remaining) : IHashVisitor
+    {
+        private long _needed = needed, _remaining = remaining;
+
+        public void Visit(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+        {
+            if (_needed > 0 && (long)HashValue.NextRandom((ulong)_remaining) < _needed)
+            {
+                writer.Visit(field, value);
+                _needed--;
+            }
+            _remaining--;
+        }
+    }
+
+    // ---- HSCAN -------------------------------------------------------------------------------
+
+    /// <summary>A field (and value) found by HSCAN: arena pointers, valid until the hash changes.</summary>
+    private readonly record struct ScannedPair(nint Field, int FieldLength, nint Value, int ValueLength);
+
+    /// <summary>Pairs found by the current HSCAN step; reused, the command thread is the only user.</summary>
+    private static readonly List<ScannedPair> ScanFound = new();
+
+    /// <summary>
+    /// HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES] (Valkey's scanGenericCommand for a
+    /// hash): a listpack hash comes back whole with cursor 0; a hashtable is walked with the
+    /// reverse-binary cursor, at most COUNT*10 buckets per call.
+    /// </summary>
+    private static void HScan(CommandContext ctx)
+    {
+        if (!KeyCommands.TryParseCursorOrReply(ctx, 2, out ulong cursor)) return;
+        byte* entry = ctx.LookupReadOfType(ctx.Arg(1), DataType.Hash, out bool wrongType);
+        if (wrongType) return;
+        if (entry == null)
+        {
+            ctx.Reply.AddArrayLength(2);
+            ctx.Reply.AddBulk("0"u8);
+            ctx.Reply.AddEmptyArray();
+            return;
+        }
+
+        long count = 10;
+        int patternIndex = -1;
+        bool onlyFields = false;
+        for (int i = 3; i < ctx.ArgCount;)
+        {
+            int remaining = ctx.ArgCount - i;
+            if (ctx.ArgIs(i, "count"u8) && remaining >= 2)
+            {
+                if (!ctx.TryGetInt64OrReply(i + 1, out count)) return;
+                if (count < 1)
+                {
+                    ctx.Reply.AddError(ErrorMessages.Syntax);
+                    return;
+                }
+                i += 2;
+            }
+            else if (ctx.ArgIs(i, "match"u8) && remaining >= 2)
+            {
+                patternIndex = i + 1;
+                i += 2;
+            }
+            else if (ctx.ArgIs(i, "novalues"u8))
+            {
+                onlyFields = true;
+                i++;
+            }
+            else if (ctx.ArgIs(i, "noscores"u8))
+            {
+                ctx.Reply.AddError("ERR NOSCORES option can only be used in ZSCAN"u8);
+                return;
+            }
+            else
+            {
+                ctx.Reply.AddError(ErrorMessages.Syntax);
+                return;
+            }
+        }
+
+        ReadOnlySpan<byte> pattern = patternIndex >= 0 ? ctx.Arg(patternIndex) : default;
+        bool usePattern = patternIndex >= 0 && !(pattern.Length == 1 && pattern[0] == (byte)'*');
+        ValueHeader* header = Database.Header(entry);
+        var reply = ctx.Reply;
+        var found = ScanFound;
+        found.Clear();
+        fixed (byte* p = pattern)
+        {
+            var collector = new ScanCollector(found, usePattern ? p : null, pattern.Length);
+            if (header->Encoding == ValueEncoding.ListPack)
+            {
+                HashValue.ForEach(ctx.Keyspace, header, ref collector);
+                cursor = 0;
+            }
+            else
+            {
+                long maxIterations = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
+                do
+                {
+                    cursor = HashValue.ScanTable(ctx.Keyspace, header, cursor, ref collector);
+                } while (cursor != 0 && maxIterations-- > 0 && collector.Sampled < count);
+            }
+        }
+
+        reply.AddArrayLength(2);
+        reply.AddBulk((long)cursor);
+        reply.AddArrayLength(onlyFields ? found.Count : found.Count * 2L);
+        foreach (var pair in found)
+        {
+            reply.AddBulk(new ReadOnlySpan<byte>((byte*)pair.Field, pair.FieldLength));
+            if (!onlyFields) reply.AddBulk(new ReadOnlySpan<byte>((byte*)pair.Value, pair.ValueLength));
+        }
+        found.Clear();
+        if (found.Capacity > 64 * 1024) found.Capacity = 1024;
+    }
+
+    /// <summary>Collects the pairs of the visited buckets whose field matches the pattern (if any).</summary>
+    private struct ScanCollector(List<ScannedPair> found, byte* pattern, int patternLength) : IHashVisitor
+    {
+        public long Sampled;
+
+        public void Visit(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+        {
+            Sampled++;
+            if (pattern != null && !GlobMatcher.IsMatch(new ReadOnlySpan<byte>(pattern, patternLength), field)) return;
+            found.Add(new ScannedPair(AddressOf(field), field.Length, AddressOf(value), value.Length));
+        }
+
+        private static nint AddressOf(ReadOnlySpan<byte> span) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
     }
 }

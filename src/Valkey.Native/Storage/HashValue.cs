@@ -143,6 +143,90 @@ public static unsafe class HashValue
         public void Visit(byte* entry) => Inner.Visit(KeyTable.KeyOf(entry), TableValue(entry));
     }
 
+    // ---- random access and scan (HSTRLEN, HRANDFIELD, HSCAN) ------------------------------
+
+    /// <summary>Length of a field's value, 0 if the field is missing (Valkey's hashTypeGetValueLength).</summary>
+    public static int ValueLength(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> field) =>
+        TryGet(keyspace, header, field, out var value) ? value.Length : 0;
+
+    /// <summary>State of the generator behind the random picks (command thread only).</summary>
+    private static ulong s_rngState = (ulong)Environment.TickCount64 * 0x9E3779B97F4A7C15UL ^ 0xD1B54A32D192ED03UL;
+
+    /// <summary>A uniform random number in [0, bound) (bound &gt; 0); SplitMix64 mapped by multiply-high.</summary>
+    public static ulong NextRandom(ulong bound)
+    {
+        ulong z = s_rngState += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return Math.BigMul(z, bound, out _);
+    }
+
+    /// <summary>
+    /// A random field and its value of a non-empty hash (listpack: uniform; hashtable: the
+    /// table's fair random entry). Returns an identity of the pair (stable until the hash
+    /// changes) so that callers can tell repeated picks apart.
+    /// </summary>
+    public static nint RandomPair(Keyspace keyspace, ValueHeader* header, out ReadOnlySpan<byte> field, out ReadOnlySpan<byte> value)
+    {
+        if (header->Encoding == ValueEncoding.ListPack)
+        {
+            byte* block = ValueHeader.PointerAt(header);
+            int pairs = *(int*)(block + 4);
+            long skip = (long)NextRandom((ulong)pairs);
+            int pos = BlockHeader;
+            while (skip-- > 0)
+            {
+                ReadItem(block, pos, out pos);
+                ReadItem(block, pos, out pos);
+            }
+            return ListpackPairAt(header, pos, out field, out value);
+        }
+        byte* entry = Table(keyspace, header).RandomEntry(ref s_rngState);
+        field = KeyTable.KeyOf(entry);
+        value = TableValue(entry);
+        return (nint)entry;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="offsets"/> (at least <see cref="Count"/> long) with the position of
+    /// every pair of a listpack hash, for repeated O(1) picks with <see cref="ListpackPairAt"/>.
+    /// </summary>
+    public static int ListpackPairOffsets(ValueHeader* header, Span<int> offsets)
+    {
+        byte* block = ValueHeader.PointerAt(header);
+        int used = *(int*)block;
+        int pos = BlockHeader, n = 0;
+        while (pos < used)
+        {
+            offsets[n++] = pos;
+            ReadItem(block, pos, out pos);
+            ReadItem(block, pos, out pos);
+        }
+        return n;
+    }
+
+    /// <summary>The pair at a position given by <see cref="ListpackPairOffsets"/>; returns the position.</summary>
+    public static nint ListpackPairAt(ValueHeader* header, int offset, out ReadOnlySpan<byte> field, out ReadOnlySpan<byte> value)
+    {
+        byte* block = ValueHeader.PointerAt(header);
+        field = ReadItem(block, offset, out int next);
+        value = ReadItem(block, next, out _);
+        return offset;
+    }
+
+    /// <summary>
+    /// One step of HSCAN over a hashtable-encoded hash (Valkey's reverse-binary cursor); returns the
+    /// next cursor, 0 when done. The spans handed to the visitor stay valid until the hash changes.
+    /// </summary>
+    public static ulong ScanTable<TVisitor>(Keyspace keyspace, ValueHeader* header, ulong cursor, ref TVisitor visitor) where TVisitor : IHashVisitor
+    {
+        var adapter = new TableVisitor<TVisitor>(visitor);
+        cursor = Table(keyspace, header).Scan(cursor, ref adapter);
+        visitor = adapter.Inner;
+        return cursor;
+    }
+
     // ---- memory ------------------------------------------------------------------------
 
     public static void Free(Keyspace keyspace, ValueHeader* header)

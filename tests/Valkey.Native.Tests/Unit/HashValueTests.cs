@@ -585,6 +585,24 @@ public sealed unsafe class HashValueTests
     [TestCase("HEXISTS", "lp", "f3")]
     [TestCase("HDEL", "lp", "missing")]
     [TestCase("HGET", "missing-key", "f")]
+    [TestCase("HSETNX", "lp", "f1", "x")]
+    [TestCase("HSETNX", "ht", "f1", "x")]
+    [TestCase("HSTRLEN", "lp", "f2")]
+    [TestCase("HSTRLEN", "ht", "f300")]
+    [TestCase("HKEYS", "lp")]
+    [TestCase("HVALS", "ht")]
+    [TestCase("HINCRBY", "lp", "n", "3")]
+    [TestCase("HINCRBY", "ht", "n", "-3")]
+    [TestCase("HRANDFIELD", "lp")]
+    [TestCase("HRANDFIELD", "ht")]
+    [TestCase("HRANDFIELD", "lp", "-5", "WITHVALUES")]
+    [TestCase("HRANDFIELD", "ht", "-5", "WITHVALUES")]
+    [TestCase("HRANDFIELD", "lp", "2")]
+    [TestCase("HRANDFIELD", "ht", "10", "WITHVALUES")]
+    [TestCase("HRANDFIELD", "ht", "400")]
+    [TestCase("HSCAN", "lp", "0", "MATCH", "f*")]
+    [TestCase("HSCAN", "ht", "0", "COUNT", "50")]
+    [TestCase("HSCAN", "ht", "0", "NOVALUES", "MATCH", "f1*")]
     public void SteadyStateHashCommandsAllocateNothing(params string[] command)
     {
         using var server = new InProcessServer();
@@ -623,5 +641,152 @@ public sealed unsafe class HashValueTests
         Assert.That(Run(server, "OBJECT", "ENCODING", "h"), Is.EqualTo("$9\r\nhashtable\r\n"));
         Assert.That(Run(server, "HSET", "g", "f", "1", "f", "2", "f", "3", "f", "4"), Is.EqualTo(":1\r\n"));
         Assert.That(Run(server, "OBJECT", "ENCODING", "g"), Is.EqualTo("$8\r\nlistpack\r\n"));
+    }
+
+    // ---- accessors of the rest of the family (HSTRLEN, HRANDFIELD, HSCAN) ----------------------
+
+    /// <summary>A hash f0..f(n-1) = v0..v(n-1)-x (values of varying length), listpack or converted to a table.</summary>
+    private ValueHeader* Filled(string key, int n, bool table)
+    {
+        ValueHeader* h = Create(key);
+        for (int i = 0; i < n; i++) Set(h, $"f{i}", $"v{i}-" + new string('x', i % 7));
+        if (table) HashValue.ConvertToTable(_keyspace, h);
+        Assert.That(h->Encoding, Is.EqualTo(table ? ValueEncoding.HashTable : ValueEncoding.ListPack));
+        return h;
+    }
+
+    private static string Expected(int i) => $"v{i}-" + new string('x', i % 7);
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void ValueLengthIsTheByteLengthOrZero(bool table)
+    {
+        ValueHeader* h = Filled("h", 30, table);
+        for (int i = 0; i < 30; i++) Assert.That(HashValue.ValueLength(_keyspace, h, B($"f{i}")), Is.EqualTo(Expected(i).Length));
+        Assert.That(HashValue.ValueLength(_keyspace, h, B("missing")), Is.EqualTo(0));
+        Set(h, "empty", "");
+        Assert.That(HashValue.ValueLength(_keyspace, h, B("empty")), Is.EqualTo(0));
+        Set(h, "long", new string('y', 300));
+        Assert.That(HashValue.ValueLength(_keyspace, h, B("long")), Is.EqualTo(300));
+    }
+
+    [TestCase(false, 1)]
+    [TestCase(false, 20)]
+    [TestCase(true, 1)]
+    [TestCase(true, 700)]
+    public void RandomPairCoversEveryFieldWithItsValue(bool table, int size)
+    {
+        ValueHeader* h = Filled("h", size, table);
+        var idOf = new Dictionary<string, nint>();
+        for (int round = 0; round < size * 30 + 10; round++)
+        {
+            nint id = HashValue.RandomPair(_keyspace, h, out var field, out var value);
+            string f = Encoding.UTF8.GetString(field);
+            int i = int.Parse(f[1..]);
+            Assert.That(Encoding.UTF8.GetString(value), Is.EqualTo(Expected(i)));
+            if (idOf.TryGetValue(f, out var known)) Assert.That(id, Is.EqualTo(known), "one identity per pair");
+            else idOf[f] = id;
+        }
+        Assert.That(idOf, Has.Count.EqualTo(size), "every field is picked eventually");
+        Assert.That(idOf.Values.Distinct().Count(), Is.EqualTo(size), "identities are distinct");
+    }
+
+    [Test]
+    public void ListpackPairOffsetsWalkEveryPairInOrder()
+    {
+        ValueHeader* h = Filled("h", 50, table: false);
+        HashValue.Delete(_keyspace, h, B("f10"));
+        Set(h, "late", "z");
+        var offsets = new int[60];
+        int n = HashValue.ListpackPairOffsets(h, offsets);
+        Assert.That(n, Is.EqualTo(50));
+        var order = FieldOrder(h);
+        for (int i = 0; i < n; i++)
+        {
+            nint id = HashValue.ListpackPairAt(h, offsets[i], out var field, out var value);
+            Assert.That(id, Is.EqualTo((nint)offsets[i]));
+            Assert.That(Encoding.UTF8.GetString(field), Is.EqualTo(order[i]));
+            Assert.That(Encoding.UTF8.GetString(value), Is.EqualTo(Get(h, order[i])));
+        }
+        Assert.That(offsets.Take(n), Is.Ordered.Ascending.And.Unique);
+    }
+
+    [Test]
+    public void NextRandomStaysBelowItsBoundAndCoversIt()
+    {
+        for (int i = 0; i < 100; i++) Assert.That(HashValue.NextRandom(1), Is.EqualTo(0UL));
+        var counts = new int[7];
+        for (int i = 0; i < 7000; i++) counts[HashValue.NextRandom(7)]++;
+        Assert.That(counts, Is.All.InRange(800, 1200));
+        Assert.That(HashValue.NextRandom(ulong.MaxValue), Is.LessThan(ulong.MaxValue));
+    }
+
+    private struct ScanRecorder : IHashVisitor
+    {
+        public List<(string Field, string Value)> Seen;
+        public void Visit(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value) =>
+            Seen.Add((Encoding.UTF8.GetString(field), Encoding.UTF8.GetString(value)));
+    }
+
+    [Test]
+    public void ScanTableVisitsEveryFieldAndEndsAtZero()
+    {
+        ValueHeader* h = Filled("h", 1000, table: true);
+        var recorder = new ScanRecorder { Seen = new() };
+        ulong cursor = 0;
+        int steps = 0;
+        do
+        {
+            cursor = HashValue.ScanTable(_keyspace, h, cursor, ref recorder);
+            steps++;
+            // Fields deleted or added between steps do not hide the others.
+            if (steps == 10) for (int i = 900; i < 1000; i++) HashValue.Delete(_keyspace, h, B($"f{i}"));
+            if (steps == 20) for (int i = 0; i < 500; i++) Set(h, $"new{i}", "n");
+        } while (cursor != 0);
+        Assert.That(steps, Is.GreaterThan(100), "one bucket per step");
+        var fields = recorder.Seen.Select(p => p.Field).ToHashSet();
+        for (int i = 0; i < 900; i++) Assert.That(fields, Does.Contain($"f{i}"));
+        foreach (var (field, value) in recorder.Seen)
+            if (field.StartsWith('f')) Assert.That(value, Is.EqualTo(Expected(int.Parse(field[1..]))));
+        Assert.That(recorder.Seen.Count(p => p.Field.StartsWith('f')), Is.LessThan(1100), "few repeats");
+    }
+
+    [Test]
+    public void NewCommandsRaiseValkeysEventsAndCountDirtyChanges()
+    {
+        using var server = new InProcessServer();
+        var events = new List<string>();
+        server.Server.NotifyHook = (NotifyClass type, string name, ReadOnlySpan<byte> key, int db) =>
+            events.Add($"{type}:{name}:{Encoding.UTF8.GetString(key)}");
+        long Dirty() => server.Server.Stats.Dirty;
+
+        long before = Dirty();
+        Assert.That(Run(server, "HSETNX", "h", "f", "1"), Is.EqualTo(":1\r\n"));
+        Assert.That(Run(server, "HSETNX", "h", "f", "2"), Is.EqualTo(":0\r\n"));
+        Assert.That(Run(server, "HINCRBY", "h", "f", "2"), Is.EqualTo(":3\r\n"));
+        Assert.That(Run(server, "HINCRBYFLOAT", "h", "f", "0.5"), Is.EqualTo("$3\r\n3.5\r\n"));
+        Assert.That(Run(server, "HINCRBY", "h", "f", "1"), Is.EqualTo("-ERR hash value is not an integer\r\n"));
+        Assert.That(Run(server, "HINCRBYFLOAT", "h", "f", "inf"), Is.EqualTo("-ERR value is NaN or Infinity\r\n"));
+        Assert.That(Run(server, "HSTRLEN", "h", "f"), Is.EqualTo(":3\r\n"));
+        Assert.That(Run(server, "HRANDFIELD", "h"), Is.EqualTo("$1\r\nf\r\n"));
+        Assert.That(Run(server, "HSCAN", "h", "0"), Is.EqualTo("*2\r\n$1\r\n0\r\n*2\r\n$1\r\nf\r\n$3\r\n3.5\r\n"));
+        Assert.That(events, Is.EqualTo(new[] { "New:new:h", "Hash:hset:h", "Hash:hincrby:h", "Hash:hincrbyfloat:h" }));
+        Assert.That(Dirty() - before, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void HincrbyKeepsTheListpackUntilTheValueLimit()
+    {
+        // hashTypeSet: a value longer than hash-max-listpack-value converts, as for HSET.
+        using var server = new InProcessServer();
+        server.Server.Config.HashMaxListpackValue = 4;
+        Assert.That(Run(server, "HINCRBY", "h", "n", "9999"), Is.EqualTo(":9999\r\n"));
+        Assert.That(Run(server, "OBJECT", "ENCODING", "h"), Is.EqualTo("$8\r\nlistpack\r\n"));
+        Assert.That(Run(server, "HINCRBY", "h", "n", "1"), Is.EqualTo(":10000\r\n"));
+        Assert.That(Run(server, "OBJECT", "ENCODING", "h"), Is.EqualTo("$9\r\nhashtable\r\n"));
+        Assert.That(Run(server, "HINCRBYFLOAT", "g", "x", "1.25"), Is.EqualTo("$4\r\n1.25\r\n"));
+        Assert.That(Run(server, "OBJECT", "ENCODING", "g"), Is.EqualTo("$8\r\nlistpack\r\n"));
+        Assert.That(Run(server, "HINCRBYFLOAT", "g", "x", "0.125"), Is.EqualTo("$5\r\n1.375\r\n"));
+        Assert.That(Run(server, "OBJECT", "ENCODING", "g"), Is.EqualTo("$9\r\nhashtable\r\n"));
     }
 }
