@@ -17,12 +17,6 @@ public unsafe interface IHashVisitor
 /// </summary>
 public static unsafe class HashValue
 {
-    // Listpack block: [int usedBytes][int pairCount] then entries: varint length + bytes.
-    private const int BlockHeader = 8;
-
-    /// <summary>A listpack never grows past this (Valkey's LISTPACK_MAX_SAFETY_SIZE, 1 GB); the hash converts instead.</summary>
-    private const long ListpackMaxSafeBytes = 1L << 30;
-
     // ---- creation ----------------------------------------------------------------------
 
     /// <summary>Turns a freshly added entry (8 data bytes) into an empty listpack hash.</summary>
@@ -30,14 +24,11 @@ public static unsafe class HashValue
     {
         header->Type = DataType.Hash;
         header->Encoding = ValueEncoding.ListPack;
-        byte* block = keyspace.Arena.Alloc(64);
-        *(int*)block = BlockHeader;
-        *(int*)(block + 4) = 0;
-        ValueHeader.SetPointer(header, block);
+        ValueHeader.SetPointer(header, Listpack.Create(keyspace.Arena));
     }
 
     public static long Count(Keyspace keyspace, ValueHeader* header) => header->Encoding == ValueEncoding.ListPack
-        ? *(int*)(ValueHeader.PointerAt(header) + 4)
+        ? Listpack.Count(ValueHeader.PointerAt(header))
         : Table(keyspace, header).Count;
 
     private static KeyTable Table(Keyspace keyspace, ValueHeader* header) =>
@@ -76,7 +67,7 @@ public static unsafe class HashValue
             int pairs = *(int*)(block + 4);
             int fieldPos = FindInListpack(block, field, out int valuePos);
             bool fits = field.Length <= maxListpackValue && value.Length <= maxListpackValue
-                && *(int*)block + 10L + field.Length + value.Length <= ListpackMaxSafeBytes;
+                && *(int*)block + 10L + field.Length + value.Length <= Listpack.MaxSafeBytes;
             // An update keeps the listpack only while it is within the entry limit (the limit
             // may have been lowered by CONFIG SET since): Valkey checks the length after every set.
             if (fieldPos >= 0 && fits && pairs <= maxListpackEntries)
@@ -103,10 +94,7 @@ public static unsafe class HashValue
             int fieldPos = FindInListpack(block, field, out int valuePos);
             if (fieldPos < 0) return false;
             ReadItem(block, valuePos, out int end);
-            int used = *(int*)block;
-            Buffer.MemoryCopy(block + end, block + fieldPos, used - fieldPos, used - end);
-            *(int*)block = used - (end - fieldPos);
-            *(int*)(block + 4) -= 1;
+            Listpack.RemoveRange(block, fieldPos, end, entries: 1);
             return true;
         }
         var table = Table(keyspace, header);
@@ -123,7 +111,7 @@ public static unsafe class HashValue
         {
             byte* block = ValueHeader.PointerAt(header);
             int used = *(int*)block;
-            int pos = BlockHeader;
+            int pos = Listpack.HeaderSize;
             while (pos < used)
             {
                 var f = ReadItem(block, pos, out pos);
@@ -174,7 +162,7 @@ public static unsafe class HashValue
             byte* block = ValueHeader.PointerAt(header);
             int pairs = *(int*)(block + 4);
             long skip = (long)NextRandom((ulong)pairs);
-            int pos = BlockHeader;
+            int pos = Listpack.HeaderSize;
             while (skip-- > 0)
             {
                 ReadItem(block, pos, out pos);
@@ -196,7 +184,7 @@ public static unsafe class HashValue
     {
         byte* block = ValueHeader.PointerAt(header);
         int used = *(int*)block;
-        int pos = BlockHeader, n = 0;
+        int pos = Listpack.HeaderSize, n = 0;
         while (pos < used)
         {
             offsets[n++] = pos;
@@ -309,7 +297,7 @@ public static unsafe class HashValue
         byte* block = ValueHeader.PointerAt(header);
         var table = new KeyTable(keyspace.Arena, keyspace.HashSeed);
         int used = *(int*)block;
-        int pos = BlockHeader;
+        int pos = Listpack.HeaderSize;
         while (pos < used)
         {
             var f = ReadItem(block, pos, out pos);
@@ -321,94 +309,23 @@ public static unsafe class HashValue
         header->Encoding = ValueEncoding.HashTable;
     }
 
-    // ---- listpack helpers --------------------------------------------------------------
+    // ---- listpack helpers (the encoding itself is Listpack) ---------------------------------
 
     /// <summary>Offset of the field's item (or -1) and, through <paramref name="valuePos"/>, of its value item.</summary>
     private static int FindInListpack(byte* block, ReadOnlySpan<byte> field, out int valuePos)
     {
-        int used = *(int*)block;
-        int pos = BlockHeader;
-        while (pos < used)
-        {
-            int itemStart = pos;
-            var f = ReadItem(block, pos, out pos);
-            if (f.SequenceEqual(field))
-            {
-                valuePos = pos;
-                return itemStart;
-            }
-            ReadItem(block, pos, out pos);
-        }
+        int pos = Listpack.Find(block, field, itemsPerEntry: 2);
         valuePos = -1;
-        return -1;
+        if (pos >= 0) Listpack.ReadItem(block, pos, out valuePos);
+        return pos;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ReadOnlySpan<byte> ReadItem(byte* block, int pos, out int next)
-    {
-        int length = 0, shift = 0;
-        byte b;
-        do
-        {
-            b = block[pos++];
-            length |= (b & 0x7F) << shift;
-            shift += 7;
-        } while ((b & 0x80) != 0);
-        next = pos + length;
-        return new ReadOnlySpan<byte>(block + pos, length);
-    }
+    private static ReadOnlySpan<byte> ReadItem(byte* block, int pos, out int next) => Listpack.ReadItem(block, pos, out next);
 
-    private static int VarintSize(int value)
-    {
-        int n = 1;
-        while (value >= 0x80) { value >>= 7; n++; }
-        return n;
-    }
+    private static void AppendListpackPair(Arena arena, ValueHeader* header, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value) =>
+        ValueHeader.SetPointer(header, Listpack.Append(arena, ValueHeader.PointerAt(header), field, value));
 
-    private static int WriteItem(byte* dest, ReadOnlySpan<byte> item)
-    {
-        int pos = 0;
-        uint v = (uint)item.Length;
-        while (v >= 0x80) { dest[pos++] = (byte)(v | 0x80); v >>= 7; }
-        dest[pos++] = (byte)v;
-        item.CopyTo(new Span<byte>(dest + pos, item.Length));
-        return pos + item.Length;
-    }
-
-    private static byte* EnsureCapacity(Arena arena, ValueHeader* header, int needed)
-    {
-        byte* block = ValueHeader.PointerAt(header);
-        if ((nuint)needed > arena.UsableSize(block))
-        {
-            block = arena.Realloc(block, (nuint)(needed + needed / 4));
-            ValueHeader.SetPointer(header, block);
-        }
-        return block;
-    }
-
-    private static void AppendListpackPair(Arena arena, ValueHeader* header, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
-    {
-        int used = *(int*)ValueHeader.PointerAt(header);
-        int extra = VarintSize(field.Length) + field.Length + VarintSize(value.Length) + value.Length;
-        byte* block = EnsureCapacity(arena, header, used + extra);
-        int pos = used;
-        pos += WriteItem(block + pos, field);
-        pos += WriteItem(block + pos, value);
-        *(int*)block = pos;
-        *(int*)(block + 4) += 1;
-    }
-
-    private static void ReplaceListpackValue(Arena arena, ValueHeader* header, int valuePos, ReadOnlySpan<byte> value)
-    {
-        byte* block = ValueHeader.PointerAt(header);
-        ReadItem(block, valuePos, out int oldEnd);
-        int used = *(int*)block;
-        int newItemSize = VarintSize(value.Length) + value.Length;
-        int delta = newItemSize - (oldEnd - valuePos);
-        if (delta > 0) block = EnsureCapacity(arena, header, used + delta);
-        int tail = used - oldEnd;
-        Buffer.MemoryCopy(block + oldEnd, block + oldEnd + delta, tail, tail);
-        WriteItem(block + valuePos, value);
-        *(int*)block = used + delta;
-    }
+    private static void ReplaceListpackValue(Arena arena, ValueHeader* header, int valuePos, ReadOnlySpan<byte> value) =>
+        ValueHeader.SetPointer(header, Listpack.ReplaceItem(arena, ValueHeader.PointerAt(header), valuePos, value));
 }
