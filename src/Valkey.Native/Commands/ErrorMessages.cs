@@ -32,7 +32,6 @@ public static class ErrorMessages
     public static ReadOnlySpan<byte> NoConfigFile => "ERR The server is running without a config file"u8;
     // Set commands (t_set.c; the numkeys/LIMIT texts are shared with the sorted-set *INTERCARD).
     public static ReadOnlySpan<byte> OutOfRangeMustBePositive => "ERR value is out of range, must be positive"u8;
-    public static ReadOnlySpan<byte> OutOfRangeSignedLong => "ERR value is out of range, must be between -9223372036854775807 and 9223372036854775807"u8;
     public static ReadOnlySpan<byte> NumKeysMustBePositive => "ERR numkeys should be greater than 0"u8;
     public static ReadOnlySpan<byte> NumKeysGreaterThanArgs => "ERR Number of keys can't be greater than number of args"u8;
     public static ReadOnlySpan<byte> LimitCantBeNegative => "ERR LIMIT can't be negative"u8;

@@ -400,7 +400,7 @@ public static unsafe class SetCommands
         if (!ctx.TryGetInt64OrReply(2, out long l)) return;
         if (l == long.MinValue)
         {
-            ctx.Reply.AddError(ErrorMessages.OutOfRangeSignedLong);
+            ctx.Reply.AddError(ErrorMessages.ValueMustBetweenSignedLong);
             return;
         }
         bool unique = l >= 0;

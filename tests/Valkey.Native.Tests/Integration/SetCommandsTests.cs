@@ -177,7 +177,7 @@ public class SetCommandsTests : SharedServerFixture
         Assert.That(Run("SPOP", K(), "x"), Is.EqualTo(Err("ERR value is not an integer or out of range")));
         Assert.That(Run("SRANDMEMBER", K(), "x"), Is.EqualTo(Err("ERR value is not an integer or out of range")));
         Assert.That(Run("SRANDMEMBER", K(), "-9223372036854775808"),
-            Is.EqualTo(Err("ERR value is out of range, must be between -9223372036854775807 and 9223372036854775807")));
+            Is.EqualTo(Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")));
         Assert.That(Run("SPOP", K("nosuch"), "-1"), Is.EqualTo(Err("ERR value is out of range, must be positive")), "the count is checked first");
     }
 
