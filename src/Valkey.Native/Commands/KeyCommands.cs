@@ -400,61 +400,12 @@ public static unsafe class KeyCommands
     {
         if (!TryParseCursorOrReply(ctx, 1, out ulong cursor)) return;
 
-        long count = 10;
-        int patternIndex = -1;
-        bool filterType = false;
-        DataType type = DataType.String;
-        for (int i = 2; i < ctx.ArgCount;)
-        {
-            int remaining = ctx.ArgCount - i;
-            if (ctx.ArgIs(i, "count"u8) && remaining >= 2)
-            {
-                if (!ctx.TryGetInt64OrReply(i + 1, out count)) return;
-                if (count < 1)
-                {
-                    ctx.Reply.AddError(ErrorMessages.Syntax);
-                    return;
-                }
-                i += 2;
-            }
-            else if (ctx.ArgIs(i, "match"u8) && remaining >= 2)
-            {
-                patternIndex = i + 1;
-                i += 2;
-            }
-            else if (ctx.ArgIs(i, "type"u8) && remaining >= 2)
-            {
-                // Checked before any key is looked at, so a bad name reclaims no expired key.
-                if (!ValueNames.TryParseType(ctx.Arg(i + 1), out type))
-                {
-                    string name = ctx.ArgString(i + 1);
-                    int nul = name.IndexOf('\0');
-                    ctx.Reply.AddError($"ERR unknown type name '{(nul >= 0 ? name[..nul] : name)}'");
-                    return;
-                }
-                filterType = true;
-                i += 2;
-            }
-            else if (ctx.ArgIs(i, "novalues"u8))
-            {
-                ctx.Reply.AddError("ERR NOVALUES option can only be used in HSCAN"u8);
-                return;
-            }
-            else if (ctx.ArgIs(i, "noscores"u8))
-            {
-                ctx.Reply.AddError("ERR NOSCORES option can only be used in ZSCAN"u8);
-                return;
-            }
-            else
-            {
-                ctx.Reply.AddError(ErrorMessages.Syntax);
-                return;
-            }
-        }
-
-        ReadOnlySpan<byte> pattern = patternIndex >= 0 ? ctx.Arg(patternIndex) : default;
-        // "*" matches everything, so it is the same as no pattern.
-        bool usePattern = patternIndex >= 0 && !(pattern.Length == 1 && pattern[0] == (byte)'*');
+        if (!ScanOptions.TryParseOrReply(ctx, 2, ScanKind.Keys, out var options)) return;
+        long count = options.Count;
+        bool filterType = options.FilterType;
+        DataType type = options.Type;
+        ReadOnlySpan<byte> pattern = options.Pattern;
+        bool usePattern = options.UsePattern;
 
         Database db = ctx.Db;
         var found = ScanFound;

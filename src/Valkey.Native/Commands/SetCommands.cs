@@ -482,44 +482,10 @@ public static unsafe class SetCommands
             ctx.Reply.AddArrayLength(0);
             return;
         }
-        long count = 10;
-        int patternIndex = -1;
-        for (int i = 3; i < ctx.ArgCount;)
-        {
-            int remaining = ctx.ArgCount - i;
-            if (ctx.ArgIs(i, "count"u8) && remaining >= 2)
-            {
-                if (!ctx.TryGetInt64OrReply(i + 1, out count)) return;
-                if (count < 1)
-                {
-                    ctx.Reply.AddError(ErrorMessages.Syntax);
-                    return;
-                }
-                i += 2;
-            }
-            else if (ctx.ArgIs(i, "match"u8) && remaining >= 2)
-            {
-                patternIndex = i + 1;
-                i += 2;
-            }
-            else if (ctx.ArgIs(i, "novalues"u8))
-            {
-                ctx.Reply.AddError("ERR NOVALUES option can only be used in HSCAN"u8);
-                return;
-            }
-            else if (ctx.ArgIs(i, "noscores"u8))
-            {
-                ctx.Reply.AddError("ERR NOSCORES option can only be used in ZSCAN"u8);
-                return;
-            }
-            else
-            {
-                ctx.Reply.AddError(ErrorMessages.Syntax);
-                return;
-            }
-        }
-        ReadOnlySpan<byte> pattern = patternIndex >= 0 ? ctx.Arg(patternIndex) : default;
-        bool usePattern = patternIndex >= 0 && !(pattern.Length == 1 && pattern[0] == (byte)'*');
+        if (!ScanOptions.TryParseOrReply(ctx, 3, ScanKind.Set, out var options)) return;
+        long count = options.Count;
+        ReadOnlySpan<byte> pattern = options.Pattern;
+        bool usePattern = options.UsePattern;
         ValueHeader* header = Database.Header(entry);
         var found = new List<byte[]>();
         if (header->Encoding != ValueEncoding.HashTable)
