@@ -394,6 +394,12 @@ public static unsafe class DebugCommands
             var visitor = new HashDigestVisitor(digest);
             HashValue.ForEach(keyspace, h, ref visitor);
         }
+        else if (h->Type == DataType.Set)
+        {
+            // Each member (integers as their text) is XORed in, so order does not matter.
+            var visitor = new SetDigestVisitor(digest);
+            SetValue.ForEach(keyspace, h, ref visitor);
+        }
         if (h->HasExpire) XorDigest(digest, "!!expire!!"u8);
     }
 
@@ -406,6 +412,11 @@ public static unsafe class DebugCommands
             MixDigest(element, value);
             for (int i = 0; i < 20; i++) digest[i] ^= element[i];
         }
+    }
+
+    private readonly struct SetDigestVisitor(byte[] digest) : ISetVisitor
+    {
+        public void Visit(ReadOnlySpan<byte> member) => XorDigest(digest, member);
     }
 
     /// <summary>digest ^= SHA1(data): order-independent accumulation.</summary>

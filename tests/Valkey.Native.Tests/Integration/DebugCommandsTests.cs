@@ -191,6 +191,23 @@ public class DebugCommandsTests : OwnServerFixture
         raw.Execute("DEL", "dv:a", "dv:b", "dv:c");
     }
 
+    [Test]
+    public void SetDigestDependsOnMembersNotOnOrderOrEncoding()
+    {
+        using var raw = Raw();
+        raw.Execute("SADD", "dvs:intset", "3", "1", "2");
+        raw.Execute("SADD", "dvs:other-order", "2", "3", "1");
+        raw.Execute("SADD", "dvs:different", "1", "2", "4");
+        raw.Execute("COPY", "dvs:intset", "dvs:copy");
+        var lines = raw.Execute("DEBUG", "DIGEST-VALUE", "dvs:intset", "dvs:other-order", "dvs:copy", "dvs:different").Split("\r\n");
+        Assert.That(lines[1], Does.Match("^\\+[0-9a-f]{40}$"));
+        Assert.That(lines[1], Is.Not.EqualTo("+" + new string('0', 40)));
+        Assert.That(lines[2], Is.EqualTo(lines[1]), "insertion order does not change the digest");
+        Assert.That(lines[3], Is.EqualTo(lines[1]), "a copy has the same digest");
+        Assert.That(lines[4], Is.Not.EqualTo(lines[1]), "different members, different digest");
+        raw.Execute("DEL", "dvs:intset", "dvs:other-order", "dvs:different", "dvs:copy");
+    }
+
     // ---- PROTOCOL / ERROR / LOG ------------------------------------------------------------------------
 
     [TestCase("string", "$11\r\nHello World\r\n", "$11\r\nHello World\r\n")]
