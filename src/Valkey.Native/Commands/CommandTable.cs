@@ -38,7 +38,8 @@ public sealed class CommandTable
             .Concat(CommandCommands.Commands)
             .Concat(ObjectCommands.Commands)
             .Concat(DebugCommands.Commands)
-            .Concat(FunctionCommands.Commands);
+            .Concat(FunctionCommands.Commands)
+            .Concat(MemoryCommands.Commands);
 
     public IEnumerable<CommandSpec> All => _byName.Values;
     public int Count => _byName.Count;

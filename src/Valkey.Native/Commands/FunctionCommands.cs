@@ -32,16 +32,13 @@ public static class FunctionCommands
         ctx.Reply.AddOk();
     }
 
-    private static void Help(CommandContext ctx) => ctx.Reply.AddHelp(
+    private static void Help(CommandContext ctx) => ctx.ReplyHelpWithHeader(
     [
-        "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "FLUSH [ASYNC|SYNC]",
         "    Delete all the libraries.",
         "    When called without the optional mode argument, the behavior is determined by the",
         "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
         "    * ASYNC: Asynchronously flush the libraries.",
         "    * SYNC: Synchronously flush the libraries.",
-        "HELP",
-        "    Print this help.",
     ]);
 }
