@@ -400,6 +400,12 @@ public static unsafe class DebugCommands
             var visitor = new SetDigestVisitor(digest);
             SetValue.ForEach(keyspace, h, ref visitor);
         }
+        else if (h->Type == DataType.List)
+        {
+            // Elements are mixed in order: a list's digest depends on its order.
+            var visitor = new ListDigestVisitor(digest);
+            ListValue.ForEach(h, ref visitor);
+        }
         if (h->HasExpire) XorDigest(digest, "!!expire!!"u8);
     }
 
@@ -417,6 +423,11 @@ public static unsafe class DebugCommands
     private readonly struct SetDigestVisitor(byte[] digest) : ISetVisitor
     {
         public void Visit(ReadOnlySpan<byte> member) => XorDigest(digest, member);
+    }
+
+    private readonly struct ListDigestVisitor(byte[] digest) : IListVisitor
+    {
+        public void Visit(ReadOnlySpan<byte> element) => MixDigest(digest, element);
     }
 
     /// <summary>digest ^= SHA1(data): order-independent accumulation.</summary>

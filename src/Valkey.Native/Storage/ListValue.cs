@@ -1,9 +1,629 @@
+using System.Runtime.CompilerServices;
+using Valkey.Native.Util;
+
 namespace Valkey.Native.Storage;
 
-// Placeholder: replaced by the value implementation.
+/// <summary>Receives list elements in iteration order (LRANGE, pops with a count).</summary>
+public interface IListVisitor
+{
+    void Visit(ReadOnlySpan<byte> element);
+}
+
+/// <summary>
+/// List values in Valkey's two encodings, all in arena memory.
+/// <para>A <b>node</b> is one arena block: <c>[prev 8][next 8][used 4][count 4][sz 4][pad 4]</c> then the
+/// elements, each <c>[varint length][bytes][backward varint length]</c> so a node can be walked both
+/// ways. <c>sz</c> is the size Valkey's listpack would need for the same elements (its
+/// entry encodings), so node limits and conversions happen at the same points as in Valkey.</para>
+/// <para>"listpack": the value's 8 data bytes point at a single node (prev/next null).
+/// "quicklist": they point at a 32-byte header <c>[head 8][tail 8][count 8][nodes 8]</c> over a doubly
+/// linked chain of nodes, each bounded by list-max-listpack-size (negative: 4..64 KB of
+/// listpack bytes; positive: an entry count, with an 8 KB safety limit). A listpack converts
+/// when an insertion would exceed one node's limit; a quicklist converts back when it has a
+/// single node at most half the limit (Valkey 8's shrinking rule).</para>
+/// Not implemented: compression (list-compress-depth is stored only) and plain nodes (an
+/// oversized element simply gets a node of its own).
+/// </summary>
 public static unsafe class ListValue
 {
-    public static void Free(Keyspace keyspace, ValueHeader* header) { }
-    public static void CloneInto(Keyspace keyspace, ValueHeader* source, ValueHeader* target) { }
-    public static long MemoryBytes(Keyspace keyspace, ValueHeader* header) => 0;
+    private const int NodeHeader = 32;
+    private const int QlHeaderSize = 32;
+    private const int ListpackOverhead = 7;       // listpack header (6) + end byte (1)
+    private const int SizeEstimateOverhead = 8;   // Valkey's SIZE_ESTIMATE_OVERHEAD
+    private const int SizeSafetyLimit = 8192;     // Valkey's SIZE_SAFETY_LIMIT
+    private static ReadOnlySpan<int> OptimizationLevel => [4096, 8192, 16384, 32768, 65536];
+
+    // ---- node fields -------------------------------------------------------------------
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref byte* Prev(byte* n) => ref *(byte**)n;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref byte* Next(byte* n) => ref *(byte**)(n + 8);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref int Used(byte* n) => ref *(int*)(n + 16);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref int NCount(byte* n) => ref *(int*)(n + 20);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref int Sz(byte* n) => ref *(int*)(n + 24);
+
+    // ---- quicklist header fields -------------------------------------------------------
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref byte* QHead(byte* q) => ref *(byte**)q;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref byte* QTail(byte* q) => ref *(byte**)(q + 8);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref long QCount(byte* q) => ref *(long*)(q + 16);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref long QNodes(byte* q) => ref *(long*)(q + 24);
+
+    private static bool IsQuick(ValueHeader* h) => h->Encoding == ValueEncoding.QuickList;
+
+    private static byte* NewNode(Arena arena, int capacity)
+    {
+        byte* n = arena.Alloc((nuint)Math.Max(capacity, 64));
+        Prev(n) = null;
+        Next(n) = null;
+        Used(n) = NodeHeader;
+        NCount(n) = 0;
+        Sz(n) = ListpackOverhead;
+        *(int*)(n + 28) = 0;
+        return n;
+    }
+
+    // ---- creation and shape ------------------------------------------------------------
+
+    /// <summary>Turns a freshly added entry (8 data bytes) into an empty listpack list.</summary>
+    public static void InitEmpty(Keyspace keyspace, ValueHeader* header)
+    {
+        header->Type = DataType.List;
+        header->Encoding = ValueEncoding.ListPack;
+        ValueHeader.SetPointer(header, NewNode(keyspace.Arena, 64));
+    }
+
+    public static long Length(ValueHeader* h) => IsQuick(h) ? QCount(ValueHeader.PointerAt(h)) : NCount(ValueHeader.PointerAt(h));
+
+    /// <summary>Number of nodes (1 for a listpack), for tests and DEBUG.</summary>
+    public static long NodeCount(ValueHeader* h) => IsQuick(h) ? QNodes(ValueHeader.PointerAt(h)) : 1;
+
+    private static byte* Head(ValueHeader* h) => IsQuick(h) ? QHead(ValueHeader.PointerAt(h)) : ValueHeader.PointerAt(h);
+    private static byte* Tail(ValueHeader* h) => IsQuick(h) ? QTail(ValueHeader.PointerAt(h)) : ValueHeader.PointerAt(h);
+
+    private static void AdjustCount(ValueHeader* h, long delta)
+    {
+        if (IsQuick(h)) QCount(ValueHeader.PointerAt(h)) += delta;
+    }
+
+    // ---- limits (Valkey's quicklistNodeLimit / quicklistNodeExceedsLimit) ----------------
+
+    private static void Limits(int fill, out long size, out long count)
+    {
+        size = long.MaxValue;
+        count = long.MaxValue;
+        if (fill >= 0) count = fill == 0 ? 1 : fill;
+        else size = OptimizationLevel[Math.Min(-fill - 1, OptimizationLevel.Length - 1)];
+    }
+
+    private static bool Exceeds(int fill, long newSize, long newCount)
+    {
+        Limits(fill, out long size, out long count);
+        if (size != long.MaxValue) return newSize > size;
+        if (newSize > SizeSafetyLimit) return true;
+        return newCount > count;
+    }
+
+    /// <summary>
+    /// DEBUG QUICKLIST-PACKED-THRESHOLD (the list commands copy it here; 1 GB means "not set"):
+    /// when set, elements at least this big are "large" (a node of their own) instead of the fill rule.
+    /// </summary>
+    public static long PackedThreshold { get; set; } = 1L << 30;
+
+    private static bool IsLarge(long length, int fill)
+    {
+        if (PackedThreshold < 1L << 30) return length >= PackedThreshold;
+        return fill >= 0 ? length > SizeSafetyLimit : length > OptimizationLevel[Math.Min(-fill - 1, OptimizationLevel.Length - 1)];
+    }
+
+    /// <summary>Valkey's _quicklistNodeAllowInsert; a node holding one large element stands for a plain node and takes nothing more.</summary>
+    private static bool AllowInsert(byte* node, int fill, int length) =>
+        !IsLarge(length, fill) && !IsPlain(node, fill)
+        && !Exceeds(fill, Sz(node) + (long)length + SizeEstimateOverhead, NCount(node) + 1L);
+
+    private static bool IsPlain(byte* node, int fill) => NCount(node) == 1 && IsLarge(ReadItem(node, NodeHeader, out _).Length, fill);
+
+    /// <summary>Listpack bytes Valkey would use for this element (lpEncode + backlen).</summary>
+    private static int Estimate(ReadOnlySpan<byte> e)
+    {
+        if (e.Length <= 20 && e.Length > 0 && NumberParser.TryParseInt64(e, out long v))
+        {
+            if (v is >= 0 and <= 127) return 2;
+            if (v is >= -4096 and <= 4095) return 3;
+            if (v is >= short.MinValue and <= short.MaxValue) return 4;
+            if (v is >= -(1 << 23) and < (1 << 23)) return 5;
+            if (v is >= int.MinValue and <= int.MaxValue) return 6;
+            return 10;
+        }
+        long enc = e.Length < 64 ? 1 + e.Length : e.Length < 4096 ? 2 + e.Length : 5 + e.Length;
+        int back = enc < 128 ? 1 : enc < 16384 ? 2 : enc < 2097152 ? 3 : enc < 268435456 ? 4 : 5;
+        return (int)(enc + back);
+    }
+
+    /// <summary>
+    /// Valkey's LIST_CONV_GROWING before adding <paramref name="addCount"/> elements of
+    /// <paramref name="addBytes"/> bytes: a listpack that would exceed one node becomes a quicklist.
+    /// </summary>
+    public static void TryConvertForGrowth(Keyspace keyspace, ValueHeader* h, int fill, long addBytes, long addCount)
+    {
+        if (IsQuick(h)) return;
+        byte* node = ValueHeader.PointerAt(h);
+        if (!Exceeds(fill, Sz(node) + addBytes, NCount(node) + addCount)) return;
+        byte* q = keyspace.Arena.Alloc(QlHeaderSize);
+        if (NCount(node) > 0)
+        {
+            QHead(q) = QTail(q) = node;
+            QCount(q) = NCount(node);
+            QNodes(q) = 1;
+        }
+        else
+        {
+            keyspace.Arena.Free(node);
+            QHead(q) = QTail(q) = null;
+            QCount(q) = 0;
+            QNodes(q) = 0;
+        }
+        ValueHeader.SetPointer(h, q);
+        h->Encoding = ValueEncoding.QuickList;
+    }
+
+    /// <summary>Valkey's LIST_CONV_SHRINKING after removals: a single-node quicklist at most half the limit becomes a listpack.</summary>
+    public static void TryConvertAfterShrink(Keyspace keyspace, ValueHeader* h, int fill)
+    {
+        if (!IsQuick(h)) return;
+        byte* q = ValueHeader.PointerAt(h);
+        if (QNodes(q) != 1) return;
+        byte* node = QHead(q);
+        // A lone large element would be a plain node in Valkey, which never converts.
+        if (IsPlain(node, fill)) return;
+        Limits(fill, out long size, out long count);
+        if (size != long.MaxValue) size /= 2;
+        if (count != long.MaxValue) count /= 2;
+        if (Sz(node) > size || NCount(node) > count) return;
+        keyspace.Arena.Free(q);
+        ValueHeader.SetPointer(h, node);
+        h->Encoding = ValueEncoding.ListPack;
+    }
+
+    // ---- items -------------------------------------------------------------------------
+
+    private static int VarintSize(int value)
+    {
+        int n = 1;
+        while (value >= 0x80) { value >>= 7; n++; }
+        return n;
+    }
+
+    private static int ItemSize(int length) => 2 * VarintSize(length) + length;
+
+    private static int WriteItem(byte* dest, ReadOnlySpan<byte> item)
+    {
+        int pos = 0;
+        uint v = (uint)item.Length;
+        while (v >= 0x80) { dest[pos++] = (byte)(v | 0x80); v >>= 7; }
+        dest[pos++] = (byte)v;
+        item.CopyTo(new Span<byte>(dest + pos, item.Length));
+        pos += item.Length;
+        int n = VarintSize(item.Length);
+        v = (uint)item.Length;
+        for (int i = 0; i < n; i++)
+        {
+            dest[pos + n - 1 - i] = (byte)((v & 0x7F) | (i < n - 1 ? 0x80u : 0u));
+            v >>= 7;
+        }
+        return pos + n;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ReadOnlySpan<byte> ReadItem(byte* node, int off, out int next)
+    {
+        int length = 0, shift = 0;
+        byte b;
+        do
+        {
+            b = node[off++];
+            length |= (b & 0x7F) << shift;
+            shift += 7;
+        } while ((b & 0x80) != 0);
+        next = off + length + VarintSize(length);
+        return new ReadOnlySpan<byte>(node + off, length);
+    }
+
+    /// <summary>Offset of the item that ends at <paramref name="end"/>.</summary>
+    private static int PrevOffset(byte* node, int end)
+    {
+        int p = end - 1, length = 0, shift = 0;
+        while (true)
+        {
+            byte b = node[p];
+            length |= (b & 0x7F) << shift;
+            shift += 7;
+            if ((b & 0x80) == 0) break;
+            p--;
+        }
+        return p - length - VarintSize(length);
+    }
+
+    // ---- node surgery ------------------------------------------------------------------
+
+    /// <summary>Points whatever referenced <paramref name="old"/> at <paramref name="moved"/> after a realloc.</summary>
+    private static void Relink(ValueHeader* h, byte* old, byte* moved)
+    {
+        if (old == moved) return;
+        if (!IsQuick(h)) { ValueHeader.SetPointer(h, moved); return; }
+        byte* q = ValueHeader.PointerAt(h);
+        if (Prev(moved) != null) Next(Prev(moved)) = moved; else QHead(q) = moved;
+        if (Next(moved) != null) Prev(Next(moved)) = moved; else QTail(q) = moved;
+    }
+
+    /// <summary>Inserts an element at byte offset <paramref name="off"/> of the node; returns the (possibly moved) node.</summary>
+    private static byte* InsertInNode(Arena arena, ValueHeader* h, byte* node, int off, ReadOnlySpan<byte> item)
+    {
+        int size = ItemSize(item.Length);
+        int used = Used(node);
+        if ((nuint)(used + size) > arena.UsableSize(node))
+        {
+            byte* moved = arena.Realloc(node, (nuint)(used + size + (used + size) / 4));
+            Relink(h, node, moved);
+            node = moved;
+        }
+        Buffer.MemoryCopy(node + off, node + off + size, used - off, used - off);
+        WriteItem(node + off, item);
+        Used(node) = used + size;
+        NCount(node)++;
+        Sz(node) += Estimate(item);
+        AdjustCount(h, 1);
+        return node;
+    }
+
+    /// <summary>
+    /// Deletes <paramref name="n"/> items starting at byte offset <paramref name="off"/> (the node is kept,
+    /// even if emptied); a node left mostly empty is shrunk, so the (possibly moved) node is returned.
+    /// </summary>
+    private static byte* DeleteInNode(Arena arena, ValueHeader* h, byte* node, int off, int n, bool shrink = true)
+    {
+        int end = off, est = 0;
+        for (int i = 0; i < n; i++) est += Estimate(ReadItem(node, end, out end));
+        int used = Used(node);
+        Buffer.MemoryCopy(node + end, node + off, used - off, used - end);
+        Used(node) = used - (end - off);
+        NCount(node) -= n;
+        Sz(node) -= est;
+        AdjustCount(h, -n);
+        if (shrink && NCount(node) > 0)
+        {
+            nuint usable = arena.UsableSize(node);
+            int now = Used(node);
+            if (usable >= 1024 && (nuint)now * 2 < usable)
+            {
+                byte* moved = arena.Realloc(node, (nuint)Math.Max(now + now / 4, 64));
+                Relink(h, node, moved);
+                node = moved;
+            }
+        }
+        return node;
+    }
+
+    /// <summary>Frees an emptied node of a quicklist (a listpack keeps its only node).</summary>
+    private static void DropIfEmpty(Arena arena, ValueHeader* h, byte* node)
+    {
+        if (NCount(node) != 0 || !IsQuick(h)) return;
+        byte* q = ValueHeader.PointerAt(h);
+        if (Prev(node) != null) Next(Prev(node)) = Next(node); else QHead(q) = Next(node);
+        if (Next(node) != null) Prev(Next(node)) = Prev(node); else QTail(q) = Prev(node);
+        QNodes(q)--;
+        arena.Free(node);
+    }
+
+    /// <summary>Links a new empty node after <paramref name="after"/> (null: at the head). Quicklist only.</summary>
+    private static byte* LinkNewNode(Arena arena, ValueHeader* h, byte* after, int capacity)
+    {
+        byte* q = ValueHeader.PointerAt(h);
+        byte* n = NewNode(arena, capacity);
+        byte* next = after == null ? QHead(q) : Next(after);
+        Prev(n) = after;
+        Next(n) = next;
+        if (after != null) Next(after) = n; else QHead(q) = n;
+        if (next != null) Prev(next) = n; else QTail(q) = n;
+        QNodes(q)++;
+        return n;
+    }
+
+    // ---- push / pop --------------------------------------------------------------------
+
+    /// <summary>Adds an element at the head or the tail. Callers run <see cref="TryConvertForGrowth"/> first.</summary>
+    public static void Push(Keyspace keyspace, ValueHeader* h, ReadOnlySpan<byte> item, bool head, int fill)
+    {
+        var arena = keyspace.Arena;
+        byte* node = head ? Head(h) : Tail(h);
+        if (IsQuick(h) && (node == null || !AllowInsert(node, fill, item.Length)))
+            node = LinkNewNode(arena, h, head ? null : node, NodeHeader + ItemSize(item.Length));
+        InsertInNode(arena, h, node, head ? NodeHeader : Used(node), item);
+    }
+
+    /// <summary>The first or last element (the list must not be empty); valid until the list changes.</summary>
+    public static ReadOnlySpan<byte> Peek(ValueHeader* h, bool head)
+    {
+        byte* node = head ? Head(h) : Tail(h);
+        return ReadItem(node, head ? NodeHeader : PrevOffset(node, Used(node)), out _);
+    }
+
+    /// <summary>Removes the first or last element (the list must not be empty).</summary>
+    public static void RemoveEnd(Keyspace keyspace, ValueHeader* h, bool head)
+    {
+        byte* node = head ? Head(h) : Tail(h);
+        node = DeleteInNode(keyspace.Arena, h, node, head ? NodeHeader : PrevOffset(node, Used(node)), 1);
+        DropIfEmpty(keyspace.Arena, h, node);
+    }
+
+    // ---- positions ---------------------------------------------------------------------
+
+    /// <summary>A position in the list: a node and the byte offset of an element in it.</summary>
+    public struct Cursor
+    {
+        public byte* Node;
+        public int Offset;
+        public readonly bool Valid => Node != null;
+        public readonly ReadOnlySpan<byte> Value => ReadItem(Node, Offset, out _);
+    }
+
+    private static Cursor Advance(Cursor c, bool forward)
+    {
+        if (forward)
+        {
+            ReadItem(c.Node, c.Offset, out int next);
+            if (next < Used(c.Node)) return new Cursor { Node = c.Node, Offset = next };
+            byte* n = Next(c.Node);
+            while (n != null && NCount(n) == 0) n = Next(n);
+            return new Cursor { Node = n, Offset = NodeHeader };
+        }
+        if (c.Offset > NodeHeader) return new Cursor { Node = c.Node, Offset = PrevOffset(c.Node, c.Offset) };
+        byte* p = Prev(c.Node);
+        while (p != null && NCount(p) == 0) p = Prev(p);
+        return p == null ? default : new Cursor { Node = p, Offset = PrevOffset(p, Used(p)) };
+    }
+
+    /// <summary>Position of element <paramref name="index"/> (0-based from the head, must be in range).</summary>
+    public static Cursor Locate(ValueHeader* h, long index)
+    {
+        long length = Length(h);
+        byte* node;
+        long local;
+        if (index < length / 2)
+        {
+            node = Head(h);
+            while (index >= NCount(node)) { index -= NCount(node); node = Next(node); }
+            local = index;
+        }
+        else
+        {
+            long fromTail = length - 1 - index;
+            node = Tail(h);
+            while (fromTail >= NCount(node)) { fromTail -= NCount(node); node = Prev(node); }
+            local = NCount(node) - 1 - fromTail;
+        }
+        int off;
+        if (local < NCount(node) / 2)
+        {
+            off = NodeHeader;
+            for (long i = 0; i < local; i++) ReadItem(node, off, out off);
+        }
+        else
+        {
+            off = Used(node);
+            for (long i = NCount(node); i > local; i--) off = PrevOffset(node, off);
+        }
+        return new Cursor { Node = node, Offset = off };
+    }
+
+    /// <summary>Visits <paramref name="count"/> elements from index <paramref name="from"/>, forward or backward.</summary>
+    public static void VisitRange<TVisitor>(ValueHeader* h, long from, long count, bool reverse, ref TVisitor visitor) where TVisitor : IListVisitor
+    {
+        if (count <= 0) return;
+        var c = Locate(h, from);
+        for (long i = 0; i < count; i++)
+        {
+            visitor.Visit(c.Value);
+            if (i + 1 < count) c = Advance(c, !reverse);
+        }
+    }
+
+    /// <summary>Visits every element from head to tail (DEBUG DIGEST, persistence...).</summary>
+    public static void ForEach<TVisitor>(ValueHeader* h, ref TVisitor visitor) where TVisitor : IListVisitor =>
+        VisitRange(h, 0, Length(h), reverse: false, ref visitor);
+
+    /// <summary>First position from the head (forward) or the tail.</summary>
+    public static Cursor Start(ValueHeader* h, bool forward) =>
+        Length(h) == 0 ? default : Locate(h, forward ? 0 : Length(h) - 1);
+
+    public static Cursor Step(Cursor c, bool forward) => Advance(c, forward);
+
+    // ---- edits -------------------------------------------------------------------------
+
+    /// <summary>Deletes <paramref name="count"/> elements from index <paramref name="start"/> (in range).</summary>
+    public static void DeleteRange(Keyspace keyspace, ValueHeader* h, long start, long count)
+    {
+        if (count <= 0) return;
+        var arena = keyspace.Arena;
+        var c = Locate(h, start);
+        byte* node = c.Node;
+        int off = c.Offset;
+        while (count > 0 && node != null)
+        {
+            int local = 0;
+            for (int p = NodeHeader; p < off; ReadItem(node, p, out p)) local++;
+            int n = (int)Math.Min(count, NCount(node) - local);
+            node = DeleteInNode(arena, h, node, off, n);
+            count -= n;
+            byte* next = Next(node);
+            DropIfEmpty(arena, h, node);
+            node = next;
+            off = NodeHeader;
+        }
+    }
+
+    /// <summary>Keeps only elements [start, end] (already normalized, may be empty: start &gt; end).</summary>
+    public static void Trim(Keyspace keyspace, ValueHeader* h, long left, long right)
+    {
+        if (left > 0) DeleteRange(keyspace, h, 0, left);
+        if (right > 0) DeleteRange(keyspace, h, Length(h) - right, right);
+    }
+
+    /// <summary>Deletes the element at the cursor and returns the cursor of the next one in the given direction.</summary>
+    public static Cursor DeleteAt(Keyspace keyspace, ValueHeader* h, Cursor c, bool forward)
+    {
+        Cursor following;
+        if (forward)
+        {
+            ReadItem(c.Node, c.Offset, out int next);
+            if (next < Used(c.Node)) following = c; // the next element slides into this offset
+            else
+            {
+                byte* n = Next(c.Node);
+                while (n != null && NCount(n) == 0) n = Next(n);
+                following = new Cursor { Node = n, Offset = NodeHeader };
+            }
+        }
+        else following = Advance(c, false);
+        byte* moved = DeleteInNode(keyspace.Arena, h, c.Node, c.Offset, 1);
+        if (following.Node == c.Node) following.Node = moved;
+        DropIfEmpty(keyspace.Arena, h, moved);
+        return following;
+    }
+
+    /// <summary>Replaces the element at <paramref name="index"/> (in range).</summary>
+    public static void Set(Keyspace keyspace, ValueHeader* h, long index, ReadOnlySpan<byte> value, int fill)
+    {
+        var arena = keyspace.Arena;
+        var c = Locate(h, index);
+        byte* node = c.Node;
+        int off = c.Offset;
+        var old = ReadItem(node, off, out _);
+        bool fits = !IsQuick(h) || (!IsLarge(value.Length, fill)
+            && !Exceeds(fill, Sz(node) - Estimate(old) + (long)value.Length + SizeEstimateOverhead, NCount(node)));
+        if (fits)
+        {
+            node = DeleteInNode(arena, h, node, off, 1, shrink: false);
+            InsertInNode(arena, h, node, off, value);
+            return;
+        }
+        // Too big for its node: the element gets a node of its own between the halves.
+        byte* rest = SplitAt(arena, h, node, off);
+        rest = DeleteInNode(arena, h, rest, NodeHeader, 1);
+        byte* own = LinkNewNode(arena, h, node, NodeHeader + ItemSize(value.Length));
+        InsertInNode(arena, h, own, NodeHeader, value);
+        DropIfEmpty(arena, h, rest);
+        DropIfEmpty(arena, h, node);
+    }
+
+    /// <summary>Moves the elements from byte offset <paramref name="off"/> on into a new node after <paramref name="node"/>.</summary>
+    private static byte* SplitAt(Arena arena, ValueHeader* h, byte* node, int off)
+    {
+        int bytes = Used(node) - off;
+        byte* rest = LinkNewNode(arena, h, node, NodeHeader + bytes);
+        Buffer.MemoryCopy(node + off, rest + NodeHeader, bytes, bytes);
+        int n = 0, est = 0;
+        for (int p = NodeHeader; p < NodeHeader + bytes;) { est += Estimate(ReadItem(rest, p, out p)); n++; }
+        Used(rest) = NodeHeader + bytes;
+        NCount(rest) = n;
+        Sz(rest) = ListpackOverhead + est;
+        Used(node) = off;
+        NCount(node) -= n;
+        Sz(node) -= est;
+        return rest;
+    }
+
+    /// <summary>Inserts before or after the first element equal to <paramref name="pivot"/>; false if there is none.</summary>
+    public static bool Insert(Keyspace keyspace, ValueHeader* h, ReadOnlySpan<byte> pivot, bool after, ReadOnlySpan<byte> value, int fill)
+    {
+        var arena = keyspace.Arena;
+        for (var c = Start(h, true); c.Valid; c = Advance(c, true))
+        {
+            if (!c.Value.SequenceEqual(pivot)) continue;
+            byte* node = c.Node;
+            int off = c.Offset;
+            if (after) ReadItem(node, off, out off);
+            if (!IsQuick(h) || AllowInsert(node, fill, value.Length))
+            {
+                InsertInNode(arena, h, node, off, value);
+                return true;
+            }
+            bool atTail = off == Used(node), atHead = off == NodeHeader;
+            if (atTail && Next(node) != null && AllowInsert(Next(node), fill, value.Length))
+                InsertInNode(arena, h, Next(node), NodeHeader, value);
+            else if (atHead && Prev(node) != null && AllowInsert(Prev(node), fill, value.Length))
+                InsertInNode(arena, h, Prev(node), Used(Prev(node)), value);
+            else if (atTail)
+                InsertInNode(arena, h, LinkNewNode(arena, h, node, NodeHeader + ItemSize(value.Length)), NodeHeader, value);
+            else if (atHead)
+                InsertInNode(arena, h, LinkNewNode(arena, h, Prev(node), NodeHeader + ItemSize(value.Length)), NodeHeader, value);
+            else
+            {
+                byte* rest = SplitAt(arena, h, node, off);
+                if (AllowInsert(node, fill, value.Length)) InsertInNode(arena, h, node, Used(node), value);
+                else if (AllowInsert(rest, fill, value.Length)) InsertInNode(arena, h, rest, NodeHeader, value);
+                else InsertInNode(arena, h, LinkNewNode(arena, h, node, NodeHeader + ItemSize(value.Length)), NodeHeader, value);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    // ---- memory ------------------------------------------------------------------------
+
+    public static void Free(Keyspace keyspace, ValueHeader* header)
+    {
+        var arena = keyspace.Arena;
+        byte* p = ValueHeader.PointerAt(header);
+        if (p == null) return;
+        if (!IsQuick(header)) { arena.Free(p); return; }
+        for (byte* n = QHead(p); n != null;)
+        {
+            byte* next = Next(n);
+            arena.Free(n);
+            n = next;
+        }
+        arena.Free(p);
+    }
+
+    private static byte* CopyNode(Arena arena, byte* node)
+    {
+        int used = Used(node);
+        byte* copy = arena.Alloc((nuint)Math.Max(used, 64));
+        Buffer.MemoryCopy(node, copy, used, used);
+        Prev(copy) = null;
+        Next(copy) = null;
+        return copy;
+    }
+
+    public static void CloneInto(Keyspace keyspace, ValueHeader* source, ValueHeader* target)
+    {
+        var arena = keyspace.Arena;
+        byte* p = ValueHeader.PointerAt(source);
+        if (!IsQuick(source)) { ValueHeader.SetPointer(target, CopyNode(arena, p)); return; }
+        byte* q = arena.Alloc(QlHeaderSize);
+        QHead(q) = QTail(q) = null;
+        QCount(q) = QCount(p);
+        QNodes(q) = QNodes(p);
+        byte* last = null;
+        for (byte* n = QHead(p); n != null; n = Next(n))
+        {
+            byte* copy = CopyNode(arena, n);
+            Prev(copy) = last;
+            if (last != null) Next(last) = copy; else QHead(q) = copy;
+            last = copy;
+        }
+        QTail(q) = last;
+        ValueHeader.SetPointer(target, q);
+    }
+
+    public static long MemoryBytes(Keyspace keyspace, ValueHeader* header)
+    {
+        var arena = keyspace.Arena;
+        byte* p = ValueHeader.PointerAt(header);
+        if (p == null) return 0;
+        if (!IsQuick(header)) return (long)arena.UsableSize(p);
+        long total = (long)arena.UsableSize(p);
+        for (byte* n = QHead(p); n != null; n = Next(n)) total += (long)arena.UsableSize(n);
+        return total;
+    }
 }

@@ -208,6 +208,20 @@ public class DebugCommandsTests : OwnServerFixture
         raw.Execute("DEL", "dvs:intset", "dvs:other-order", "dvs:different", "dvs:copy");
     }
 
+    [Test]
+    public void ListDigestDependsOnElementsAndTheirOrder()
+    {
+        using var raw = Raw();
+        raw.Execute("RPUSH", "dvl:a", "x", "y", "z");
+        raw.Execute("RPUSH", "dvl:same", "x", "y", "z");
+        raw.Execute("RPUSH", "dvl:reversed", "z", "y", "x");
+        var lines = raw.Execute("DEBUG", "DIGEST-VALUE", "dvl:a", "dvl:same", "dvl:reversed").Split("\r\n");
+        Assert.That(lines[1], Is.Not.EqualTo("+" + new string('0', 40)));
+        Assert.That(lines[2], Is.EqualTo(lines[1]));
+        Assert.That(lines[3], Is.Not.EqualTo(lines[1]), "order is part of a list's digest");
+        raw.Execute("DEL", "dvl:a", "dvl:same", "dvl:reversed");
+    }
+
     // ---- PROTOCOL / ERROR / LOG ------------------------------------------------------------------------
 
     [TestCase("string", "$11\r\nHello World\r\n", "$11\r\nHello World\r\n")]

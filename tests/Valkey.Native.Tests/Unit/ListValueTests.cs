@@ -1,0 +1,275 @@
+using System.Text;
+using NUnit.Framework;
+using Valkey.Native.Storage;
+
+namespace Valkey.Native.Tests.Unit;
+
+/// <summary>
+/// <see cref="ListValue"/> driven directly over a real <see cref="Keyspace"/> and checked against a
+/// List&lt;byte[]&gt; model: random operations across node boundaries in both encodings, the
+/// conversions both ways, clones, and the return of every arena byte on free.
+/// </summary>
+[TestFixture]
+public sealed unsafe class ListValueTests
+{
+    private Keyspace _keyspace = null!;
+    private Database _db = null!;
+    private long _baseline;
+
+    private sealed class NullObserver : IKeyspaceObserver
+    {
+        public void KeyModified(Database db, ReadOnlySpan<byte> key) { }
+        public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbId) { }
+    }
+
+    [SetUp]
+    public void SetUp()
+    {
+        _keyspace = new Keyspace(2, new NullObserver(), hashSeed: 0xABCDEF_1234UL);
+        _db = _keyspace.Databases[0];
+        _db.SetString("sentinel"u8, "x"u8);
+        _baseline = _keyspace.Arena.UsedBytes;
+    }
+
+    [TearDown]
+    public void TearDown() => _keyspace.Dispose();
+
+    private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
+
+    private ValueHeader* Create(string key)
+    {
+        byte* entry = _db.Add(B(key), DataType.List, ValueEncoding.ListPack, 8);
+        ValueHeader* header = Database.Header(entry);
+        ListValue.InitEmpty(_keyspace, header);
+        return header;
+    }
+
+    private struct Collector : IListVisitor
+    {
+        public List<byte[]> Items;
+        public void Visit(ReadOnlySpan<byte> element) => Items.Add(element.ToArray());
+    }
+
+    private static List<byte[]> All(ValueHeader* h, bool reverse = false)
+    {
+        var c = new Collector { Items = [] };
+        long n = ListValue.Length(h);
+        if (n > 0) ListValue.VisitRange(h, reverse ? n - 1 : 0, n, reverse, ref c);
+        return c.Items;
+    }
+
+    private static void AssertSame(ValueHeader* h, List<byte[]> model, string context)
+    {
+        Assert.That(ListValue.Length(h), Is.EqualTo(model.Count), context);
+        var all = All(h);
+        Assert.That(all, Is.EqualTo(model), context);
+        var reversed = All(h, reverse: true);
+        reversed.Reverse();
+        Assert.That(reversed, Is.EqualTo(model), context + " (backward walk)");
+    }
+
+    private void Push(ValueHeader* h, byte[] v, bool head, int fill)
+    {
+        ListValue.TryConvertForGrowth(_keyspace, h, fill, v.Length, 1);
+        ListValue.Push(_keyspace, h, v, head, fill);
+    }
+
+    private static byte[] RandomElement(Random rng)
+    {
+        return rng.Next(6) switch
+        {
+            0 => B(rng.Next(-100000, 100000).ToString()),
+            1 => new byte[rng.Next(0, 3)],
+            2 => Enumerable.Range(0, rng.Next(100, 400)).Select(i => (byte)('a' + i % 26)).ToArray(),
+            3 => B("v" + rng.Next(10)),
+            _ => Enumerable.Range(0, rng.Next(1, 40)).Select(_ => (byte)rng.Next(256)).ToArray(),
+        };
+    }
+
+    [TestCase(-1, 1)]
+    [TestCase(-2, 2)]
+    [TestCase(4, 3)]
+    [TestCase(1, 4)]
+    [TestCase(-1, 5)]
+    [TestCase(128, 6)]
+    [TestCase(-2, 7)]
+    [TestCase(2, 8)]
+    [TestCase(0, 9)]
+    [TestCase(-1, 10)]
+    public void RandomOperationsMatchAListModel(int fill, int seed)
+    {
+        var rng = new Random(seed);
+        var model = new List<byte[]>();
+        ValueHeader* h = Create("l");
+        bool sawQuicklist = false, sawListpackAfterQuicklist = false;
+        for (int step = 0; step < 3000; step++)
+        {
+            // Alternate growing and shrinking phases so the list crosses the limits both ways.
+            int pushPercent = (step / 400) % 2 == 0 ? 70 : 15;
+            int op = rng.Next(100) < pushPercent ? 0 : 30 + rng.Next(70);
+            string ctx = $"fill {fill} step {step} op {op}";
+            if (op < 30 || model.Count == 0)
+            {
+                var v = RandomElement(rng);
+                bool head = rng.Next(2) == 0;
+                Push(h, v, head, fill);
+                if (head) model.Insert(0, v); else model.Add(v);
+            }
+            else if (op < 45)
+            {
+                bool head = rng.Next(2) == 0;
+                var peek = ListValue.Peek(h, head).ToArray();
+                Assert.That(peek, Is.EqualTo(head ? model[0] : model[^1]), ctx);
+                ListValue.RemoveEnd(_keyspace, h, head);
+                model.RemoveAt(head ? 0 : model.Count - 1);
+            }
+            else if (op < 55)
+            {
+                int i = rng.Next(model.Count);
+                var v = RandomElement(rng);
+                ListValue.TryConvertForGrowth(_keyspace, h, fill, v.Length, 1);
+                ListValue.Set(_keyspace, h, i, v, fill);
+                model[i] = v;
+            }
+            else if (op < 65)
+            {
+                int i = rng.Next(model.Count);
+                var pivot = model[i];
+                var v = RandomElement(rng);
+                bool after = rng.Next(2) == 0;
+                ListValue.TryConvertForGrowth(_keyspace, h, fill, v.Length, 1);
+                Assert.That(ListValue.Insert(_keyspace, h, pivot, after, v, fill), Is.True, ctx);
+                int first = model.FindIndex(x => x.AsSpan().SequenceEqual(pivot));
+                model.Insert(after ? first + 1 : first, v);
+            }
+            else if (op < 72)
+            {
+                int start = rng.Next(model.Count);
+                int n = rng.Next(1, Math.Min(20, model.Count - start) + 1);
+                ListValue.DeleteRange(_keyspace, h, start, n);
+                model.RemoveRange(start, n);
+            }
+            else if (op < 78)
+            {
+                // LREM-like: remove up to k matches of a value in a direction.
+                var target = model[rng.Next(model.Count)];
+                bool forward = rng.Next(2) == 0;
+                int k = rng.Next(0, 3);
+                int removed = 0;
+                var c = ListValue.Start(h, forward);
+                while (c.Valid)
+                {
+                    if (c.Value.SequenceEqual(target))
+                    {
+                        c = ListValue.DeleteAt(_keyspace, h, c, forward);
+                        removed++;
+                        if (k != 0 && removed == k) break;
+                    }
+                    else c = ListValue.Step(c, forward);
+                }
+                int mr = 0;
+                if (forward)
+                {
+                    for (int i = 0; i < model.Count && (k == 0 || mr < k);)
+                        if (model[i].AsSpan().SequenceEqual(target)) { model.RemoveAt(i); mr++; } else i++;
+                }
+                else
+                {
+                    for (int i = model.Count - 1; i >= 0 && (k == 0 || mr < k); i--)
+                        if (model[i].AsSpan().SequenceEqual(target)) { model.RemoveAt(i); mr++; }
+                }
+                Assert.That(removed, Is.EqualTo(mr), ctx);
+            }
+            else if (op < 80 && model.Count > 10)
+            {
+                int left = rng.Next(3), right = rng.Next(3);
+                ListValue.Trim(_keyspace, h, left, right);
+                model.RemoveRange(0, left);
+                model.RemoveRange(model.Count - right, right);
+            }
+            else
+            {
+                int i = rng.Next(model.Count);
+                Assert.That(ListValue.Locate(h, i).Value.ToArray(), Is.EqualTo(model[i]), ctx);
+            }
+            if (model.Count == 0)
+            {
+                // As the commands do: an emptied list is deleted, then recreated.
+                _db.Delete(B("l"));
+                Assert.That(_keyspace.Arena.UsedBytes, Is.EqualTo(_baseline), ctx + ": memory back after delete");
+                h = Create("l");
+                continue;
+            }
+            if (op >= 30 && op < 80) ListValue.TryConvertAfterShrink(_keyspace, h, fill);
+            bool quick = h->Encoding == ValueEncoding.QuickList;
+            if (quick) sawQuicklist = true;
+            else if (sawQuicklist) sawListpackAfterQuicklist = true;
+            if (step % 37 == 0) AssertSame(h, model, ctx);
+        }
+        AssertSame(h, model, "final");
+        Assert.That(sawQuicklist, Is.True, "the run crossed the listpack limit");
+        Assert.That(sawListpackAfterQuicklist, Is.True, "the run converted back at least once");
+
+        // A clone is deep and independent.
+        byte* copy = _db.CopyValueFrom(_db.Lookup(B("l"), LookupFlags.NoTouch | LookupFlags.NoStats), B("copy"));
+        ValueHeader* ch = Database.Header(copy);
+        AssertSame(ch, model, "clone");
+        while (ListValue.Length(ch) > 0) ListValue.RemoveEnd(_keyspace, ch, true);
+        AssertSame(h, model, "original after emptying the clone");
+        _db.Delete(B("copy"));
+        _db.Delete(B("l"));
+        Assert.That(_keyspace.Arena.UsedBytes, Is.EqualTo(_baseline), "every byte returned");
+    }
+
+    [Test]
+    public void ListpackConvertsPastTheEntryLimitAndBackAtHalf()
+    {
+        const int fill = 4;
+        ValueHeader* h = Create("l");
+        for (int i = 0; i < 4; i++) Push(h, B($"e{i}"), head: false, fill);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack));
+        Push(h, B("e4"), head: false, fill);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.QuickList));
+        Assert.That(ListValue.NodeCount(h), Is.EqualTo(2));
+        ListValue.RemoveEnd(_keyspace, h, head: false);   // [e0..e3]: one node of 4 > 2
+        ListValue.TryConvertAfterShrink(_keyspace, h, fill);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.QuickList));
+        ListValue.RemoveEnd(_keyspace, h, head: true);
+        ListValue.TryConvertAfterShrink(_keyspace, h, fill);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.QuickList), "3 > 4/2");
+        ListValue.RemoveEnd(_keyspace, h, head: true);
+        ListValue.TryConvertAfterShrink(_keyspace, h, fill);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack), "2 <= 4/2");
+        Assert.That(All(h), Is.EqualTo(new[] { B("e2"), B("e3") }));
+    }
+
+    [Test]
+    public void ByteLimitCountsListpackSizes()
+    {
+        const int fill = -1; // 4096 bytes
+        ValueHeader* h = Create("l");
+        var big = new byte[1000];
+        for (int i = 0; i < 4; i++) Push(h, big, head: true, fill);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack), "4 x ~1003 bytes fit in 4096");
+        Push(h, big, head: true, fill);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.QuickList));
+        Assert.That(ListValue.MemoryBytes(_keyspace, h), Is.GreaterThan(5000));
+    }
+
+    [Test]
+    public void NodesShrinkAfterDeletions()
+    {
+        const int fill = -5; // 64 KB
+        ValueHeader* h = Create("l");
+        var v = new byte[100];
+        for (int i = 0; i < 500; i++) Push(h, v, head: false, fill);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack));
+        Assert.That(ListValue.MemoryBytes(_keyspace, h), Is.GreaterThan(50_000));
+        for (int i = 0; i < 490; i++) ListValue.RemoveEnd(_keyspace, h, head: i % 2 == 0);
+        Assert.That(ListValue.Length(h), Is.EqualTo(10));
+        Assert.That(ListValue.MemoryBytes(_keyspace, h), Is.LessThan(4_000), "a mostly empty node gives memory back");
+        Assert.That(All(h), Has.Count.EqualTo(10));
+        _db.Delete(B("l"));
+        Assert.That(_keyspace.Arena.UsedBytes, Is.EqualTo(_baseline));
+    }
+}
