@@ -426,6 +426,10 @@ public sealed unsafe class KeyTable : IDisposable
     public byte* RandomEntry(ref ulong rngState)
     {
         if (Count == 0) return null;
+        // Small tables: pick exactly uniformly by position. Sampling consecutive buckets until
+        // RandomSampleSize entries are seen would wrap around a small table and count the
+        // entries met first twice (a measurable bias in HRANDFIELD/SRANDMEMBER distributions).
+        if (Count <= ExactRandomLimit) return NthEntry((long)NextRandomBelow(ref rngState, (ulong)Count));
         // Buckets are addressed in one virtual range: table 0 from the rehash index on, then table 1.
         long start0 = _rehashIndex >= 0 ? _rehashIndex : 0;
         long span0 = TableSize(_exponent0) - start0;
@@ -478,6 +482,25 @@ public sealed unsafe class KeyTable : IDisposable
             while (pick-- > 0) chosen = NextOf(chosen);
             return chosen;
         }
+    }
+
+    /// <summary>Up to this many entries RandomEntry walks to a uniformly chosen position.</summary>
+    private const long ExactRandomLimit = 64;
+
+    /// <summary>The entry at <paramref name="index"/> in bucket order (both tables while rehashing).</summary>
+    private byte* NthEntry(long index)
+    {
+        long start0 = _rehashIndex >= 0 ? _rehashIndex : 0;
+        long span0 = TableSize(_exponent0) - start0;
+        long total = span0 + TableSize(_exponent1);
+        for (long position = 0; position < total; position++)
+        {
+            for (byte* e = VirtualBucket(position, start0, span0); e != null; e = NextOf(e))
+            {
+                if (index-- == 0) return e;
+            }
+        }
+        return null;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -462,6 +462,22 @@ public sealed unsafe class KeyTableTests
         Assert.That(counts.Min(), Is.GreaterThan(samples / keys / 5));
     }
 
+    [TestCase(10)]
+    [TestCase(64)]
+    public void RandomEntryIsUniformOnSmallTables(int keys)
+    {
+        // HRANDFIELD/SRANDMEMBER tests in Valkey's suite apply a chi-square bound to this.
+        for (long id = 0; id < keys; id++) AddId(id);
+        var counts = new int[keys];
+        ulong rng = 99;
+        int samples = keys * 2_000;
+        for (int i = 0; i < samples; i++) counts[PayloadId(_table.RandomEntry(ref rng))]++;
+        double expected = (double)samples / keys;
+        double chiSquare = counts.Sum(c => (c - expected) * (c - expected) / expected);
+        // The 99.9th percentile of chi-square with 63 degrees of freedom is about 103.
+        Assert.That(chiSquare, Is.LessThan(keys <= 10 ? 30 : 110), $"chi-square {chiSquare:F1} over {keys} keys");
+    }
+
     [Test]
     public void RandomEntryCoversKeysDuringRehashAndInSparseTables()
     {
