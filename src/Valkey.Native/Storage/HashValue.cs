@@ -97,12 +97,7 @@ public static unsafe class HashValue
             Listpack.RemoveRange(block, fieldPos, end, entries: 1);
             return true;
         }
-        var table = Table(keyspace, header);
-        byte* entry = table.Find(field);
-        if (entry == null) return false;
-        table.Unlink(entry);
-        table.FreeEntry(entry);
-        return true;
+        return Table(keyspace, header).Remove(field);
     }
 
     public static void ForEach<TVisitor>(Keyspace keyspace, ValueHeader* header, ref TVisitor visitor) where TVisitor : IHashVisitor

@@ -230,6 +230,15 @@ public sealed unsafe class KeyTable : IDisposable
     /// <summary>Returns an unlinked entry's memory to the arena.</summary>
     public void FreeEntry(byte* entry) => _arena.Free(entry);
 
+    /// <summary>Unlinks and frees the entry of <paramref name="key"/>; false if absent. For payloads that own no memory.</summary>
+    public bool Remove(ReadOnlySpan<byte> key)
+    {
+        byte* entry = UnlinkKey(key);
+        if (entry == null) return false;
+        FreeEntry(entry);
+        return true;
+    }
+
     /// <summary>
     /// Resizes the payload keeping the key and the payload's first min(old, new) bytes.
     /// The entry may move; the table is relinked, and the returned pointer replaces the old one.

@@ -180,14 +180,7 @@ public static unsafe class SetValue
                 return true;
             }
             default:
-            {
-                var table = Table(keyspace, header);
-                byte* entry = table.Find(member);
-                if (entry == null) return false;
-                table.Unlink(entry);
-                table.FreeEntry(entry);
-                return true;
-            }
+                return Table(keyspace, header).Remove(member);
         }
     }
 
