@@ -191,37 +191,13 @@ public static unsafe class HashCommands
         }
     }
 
-    private static void HDel(CommandContext ctx)
+    private static void HDel(CommandContext ctx) =>
+        CollectionEdits.RemoveElements<FieldRemover>(ctx, DataType.Hash, NotifyClass.Hash, "hdel");
+
+    private readonly struct FieldRemover : IElementRemover
     {
-        var key = ctx.Arg(1);
-        byte* entry = ctx.LookupWriteOfType(key, DataType.Hash, out bool wrongType);
-        if (wrongType) return;
-        if (entry == null)
-        {
-            ctx.Reply.AddInteger(0);
-            return;
-        }
-        ValueHeader* header = Database.Header(entry);
-        long deleted = 0;
-        bool keyRemoved = false;
-        for (int i = 2; i < ctx.ArgCount; i++)
-        {
-            if (!HashValue.Delete(ctx.Keyspace, header, ctx.Arg(i))) continue;
-            deleted++;
-            if (HashValue.Count(ctx.Keyspace, header) == 0)
-            {
-                ctx.Db.DeleteEntry(entry);
-                keyRemoved = true;
-                break;
-            }
-        }
-        if (deleted > 0)
-        {
-            ctx.KeyChanged(NotifyClass.Hash, "hdel", key);
-            if (keyRemoved) ctx.Server.Notify(NotifyClass.Generic, "del", key, ctx.Db.Id);
-            ctx.MarkDirty(deleted);
-        }
-        ctx.Reply.AddInteger(deleted);
+        public static bool Remove(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> field) => HashValue.Delete(keyspace, header, field);
+        public static long Count(Keyspace keyspace, ValueHeader* header) => HashValue.Count(keyspace, header);
     }
 
     private static void HLen(CommandContext ctx)

@@ -166,37 +166,13 @@ public static unsafe class SetCommands
         ctx.Reply.AddInteger(added);
     }
 
-    private static void SRem(CommandContext ctx)
+    private static void SRem(CommandContext ctx) =>
+        CollectionEdits.RemoveElements<MemberRemover>(ctx, DataType.Set, NotifyClass.Set, "srem");
+
+    private readonly struct MemberRemover : IElementRemover
     {
-        var key = ctx.Arg(1);
-        byte* entry = ctx.LookupWriteOfType(key, DataType.Set, out bool wrongType);
-        if (wrongType) return;
-        if (entry == null)
-        {
-            ctx.Reply.AddInteger(0);
-            return;
-        }
-        ValueHeader* header = Database.Header(entry);
-        long deleted = 0;
-        bool keyRemoved = false;
-        for (int i = 2; i < ctx.ArgCount; i++)
-        {
-            if (!SetValue.Remove(ctx.Keyspace, header, ctx.Arg(i))) continue;
-            deleted++;
-            if (SetValue.Count(ctx.Keyspace, header) == 0)
-            {
-                ctx.Db.DeleteEntry(entry);
-                keyRemoved = true;
-                break;
-            }
-        }
-        if (deleted > 0)
-        {
-            ctx.KeyChanged(NotifyClass.Set, "srem", key);
-            if (keyRemoved) ctx.Server.Notify(NotifyClass.Generic, "del", key, ctx.Db.Id);
-            ctx.MarkDirty(deleted);
-        }
-        ctx.Reply.AddInteger(deleted);
+        public static bool Remove(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> member) => SetValue.Remove(keyspace, header, member);
+        public static long Count(Keyspace keyspace, ValueHeader* header) => SetValue.Count(keyspace, header);
     }
 
     private static void SMove(CommandContext ctx)
