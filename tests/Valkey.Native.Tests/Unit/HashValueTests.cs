@@ -12,61 +12,35 @@ namespace Valkey.Native.Tests.Unit;
 /// varint length boundaries, COPY/RENAME clones and the return of every arena byte on delete/flush.
 /// </summary>
 [TestFixture]
-public sealed unsafe class HashValueTests
+public sealed unsafe class HashValueTests : KeyspaceFixture
 {
     private const int NoLimit = int.MaxValue;
 
-    private Keyspace _keyspace = null!;
-    private Database _db = null!;
-    private long _baseline;
-
-    private sealed class NullObserver : IKeyspaceObserver
-    {
-        public void KeyModified(Database db, ReadOnlySpan<byte> key) { }
-        public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbId) { }
-    }
-
-    [SetUp]
-    public void SetUp()
-    {
-        _keyspace = new Keyspace(2, new NullObserver(), hashSeed: 0xC0FFEE_1234UL);
-        _db = _keyspace.Databases[0];
-        // A resident key gives the database table its bucket array, so the baseline below is
-        // what the arena holds with no hash at all.
-        _db.SetString("sentinel"u8, "x"u8);
-        _baseline = _keyspace.Arena.UsedBytes;
-    }
-
-    [TearDown]
-    public void TearDown() => _keyspace.Dispose();
-
     // ---- helpers -------------------------------------------------------------------------
-
-    private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
 
     private ValueHeader* Create(string key)
     {
-        byte* entry = _db.Add(B(key), DataType.Hash, ValueEncoding.ListPack, 8);
+        byte* entry = Db.Add(B(key), DataType.Hash, ValueEncoding.ListPack, 8);
         ValueHeader* header = Database.Header(entry);
-        HashValue.InitEmpty(_keyspace, header);
+        HashValue.InitEmpty(Keyspace, header);
         return header;
     }
 
     private ValueHeader* HeaderOf(string key)
     {
-        byte* entry = _db.Lookup(B(key), LookupFlags.NoTouch | LookupFlags.NoStats);
+        byte* entry = Db.Lookup(B(key), LookupFlags.NoTouch | LookupFlags.NoStats);
         Assert.That(entry != null, $"key {key} is missing");
         return Database.Header(entry);
     }
 
     private bool Set(ValueHeader* h, byte[] field, byte[] value, int maxEntries = NoLimit, int maxValue = NoLimit) =>
-        HashValue.Set(_keyspace, h, field, value, maxEntries, maxValue);
+        HashValue.Set(Keyspace, h, field, value, maxEntries, maxValue);
 
     private bool Set(ValueHeader* h, string field, string value, int maxEntries = NoLimit, int maxValue = NoLimit) =>
         Set(h, B(field), B(value), maxEntries, maxValue);
 
     private byte[]? Get(ValueHeader* h, byte[] field) =>
-        HashValue.TryGet(_keyspace, h, field, out var value) ? value.ToArray() : null;
+        HashValue.TryGet(Keyspace, h, field, out var value) ? value.ToArray() : null;
 
     private string? Get(ValueHeader* h, string field) => Get(h, B(field)) is { } v ? Encoding.UTF8.GetString(v) : null;
 
@@ -79,7 +53,7 @@ public sealed unsafe class HashValueTests
     private List<(byte[] Field, byte[] Value)> All(ValueHeader* h)
     {
         var collector = new Collector { Pairs = new() };
-        HashValue.ForEach(_keyspace, h, ref collector);
+        HashValue.ForEach(Keyspace, h, ref collector);
         return collector.Pairs;
     }
 
@@ -113,7 +87,7 @@ public sealed unsafe class HashValueTests
 
     private void AssertMatches(ValueHeader* h, Model model, bool ordered, string context)
     {
-        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(model.Values.Count), $"count ({context})");
+        Assert.That(HashValue.Count(Keyspace, h), Is.EqualTo(model.Values.Count), $"count ({context})");
         var pairs = All(h);
         Assert.That(pairs, Has.Count.EqualTo(model.Values.Count), $"ForEach count ({context})");
         var fields = pairs.Select(p => Hex(p.Field)).ToList();
@@ -167,7 +141,7 @@ public sealed unsafe class HashValueTests
             if (rng.Next(4) == 0)
             {
                 bool expected = model.Delete(field);
-                Assert.That(HashValue.Delete(_keyspace, h, field), Is.EqualTo(expected), $"Delete result ({context})");
+                Assert.That(HashValue.Delete(Keyspace, h, field), Is.EqualTo(expected), $"Delete result ({context})");
                 Assert.That(Get(h, field), Is.Null, $"deleted field is gone ({context})");
             }
             else
@@ -182,7 +156,7 @@ public sealed unsafe class HashValueTests
                 Assert.That(Get(h, field), Is.EqualTo(value), $"value just set ({context})");
             }
             Assert.That(h->Encoding, Is.EqualTo(expectTable ? ValueEncoding.HashTable : ValueEncoding.ListPack), $"encoding ({context})");
-            Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(model.Values.Count), $"count ({context})");
+            Assert.That(HashValue.Count(Keyspace, h), Is.EqualTo(model.Values.Count), $"count ({context})");
             if (op % 64 == 0) AssertMatches(h, model, ordered: !expectTable, context);
         }
         AssertMatches(h, model, ordered: !expectTable, $"seed {seed}, end");
@@ -191,13 +165,13 @@ public sealed unsafe class HashValueTests
 
     private void DeleteKey(string key)
     {
-        Assert.That(_db.Delete(B(key)), Is.True);
+        Assert.That(Db.Delete(B(key)), Is.True);
     }
 
     private void AssertArenaAtBaseline(string context)
     {
-        Assert.That(_keyspace.Arena.UsedBytes, Is.EqualTo(_baseline), $"arena bytes back to the baseline ({context})");
-        Assert.That(_keyspace.Handles.Count, Is.EqualTo(0), $"no hashtable handle left ({context})");
+        Assert.That(Keyspace.Arena.UsedBytes, Is.EqualTo(Baseline), $"arena bytes back to the baseline ({context})");
+        Assert.That(Keyspace.Handles.Count, Is.EqualTo(0), $"no hashtable handle left ({context})");
     }
 
     // ---- random model tests --------------------------------------------------------------
@@ -222,7 +196,7 @@ public sealed unsafe class HashValueTests
         // A zero entry limit converts on the very first set.
         Set(h, "first", "v", maxEntries: 0, maxValue: NoLimit);
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
-        Assert.That(HashValue.Delete(_keyspace, h, B("first")), Is.True);
+        Assert.That(HashValue.Delete(Keyspace, h, B("first")), Is.True);
         RunRandom(h, seed, operations: 2500, fieldPool: 200, maxEntries: 0, maxValue: 0);
         DeleteKey("h");
         AssertArenaAtBaseline("hashtable");
@@ -265,7 +239,7 @@ public sealed unsafe class HashValueTests
             Assert.That(Set(h, field, B("v" + size)), Is.True);
             Assert.That(Get(h, field), Is.EqualTo(B("v" + size)));
         }
-        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(7));
+        Assert.That(HashValue.Count(Keyspace, h), Is.EqualTo(7));
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack));
         DeleteKey("h");
         AssertArenaAtBaseline("varint steps");
@@ -287,7 +261,7 @@ public sealed unsafe class HashValueTests
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack));
         Assert.That(Set(h, "f5", "v5", maxEntries: 4, maxValue: 64), Is.True);
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
-        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(5));
+        Assert.That(HashValue.Count(Keyspace, h), Is.EqualTo(5));
         Assert.That(All(h).ToDictionary(p => Encoding.UTF8.GetString(p.Field), p => Encoding.UTF8.GetString(p.Value)),
             Is.EquivalentTo(new Dictionary<string, string> { ["f1"] = "v1", ["f2"] = "changed", ["f3"] = "v3", ["f4"] = "v4", ["f5"] = "v5" }));
         DeleteKey("h");
@@ -311,7 +285,7 @@ public sealed unsafe class HashValueTests
         };
         Assert.That(added, Is.EqualTo(which != "update"));
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
-        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(which == "update" ? 1 : 2));
+        Assert.That(HashValue.Count(Keyspace, h), Is.EqualTo(which == "update" ? 1 : 2));
         Assert.That(Get(h, exact), Is.EqualTo(which == "update" ? longer : exact));
         DeleteKey("h");
         AssertArenaAtBaseline("value threshold");
@@ -328,7 +302,7 @@ public sealed unsafe class HashValueTests
         Assert.That(Set(h, "f3", "new", maxEntries: 4, maxValue: 64), Is.False);
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
         Assert.That(Get(h, "f3"), Is.EqualTo("new"));
-        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(6));
+        Assert.That(HashValue.Count(Keyspace, h), Is.EqualTo(6));
     }
 
     [Test]
@@ -337,9 +311,9 @@ public sealed unsafe class HashValueTests
         var h = Create("h");
         for (int i = 0; i < 10; i++) Set(h, $"f{i}", "v", maxEntries: 4, maxValue: 64);
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
-        for (int i = 0; i < 9; i++) Assert.That(HashValue.Delete(_keyspace, h, B($"f{i}")), Is.True);
-        Assert.That(HashValue.Delete(_keyspace, h, B("f0")), Is.False);
-        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(1));
+        for (int i = 0; i < 9; i++) Assert.That(HashValue.Delete(Keyspace, h, B($"f{i}")), Is.True);
+        Assert.That(HashValue.Delete(Keyspace, h, B("f0")), Is.False);
+        Assert.That(HashValue.Count(Keyspace, h), Is.EqualTo(1));
         Set(h, "again", "v", maxEntries: 4, maxValue: 64);
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
         Assert.That(Get(h, "f9"), Is.EqualTo("v"));
@@ -350,11 +324,11 @@ public sealed unsafe class HashValueTests
     {
         var h = Create("h");
         for (int i = 0; i < 20; i++) Set(h, $"f{i}", new string('v', i * 10));
-        HashValue.ConvertToTable(_keyspace, h);
+        HashValue.ConvertToTable(Keyspace, h);
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
-        HashValue.ConvertToTable(_keyspace, h);
+        HashValue.ConvertToTable(Keyspace, h);
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.HashTable));
-        Assert.That(_keyspace.Handles.Count, Is.EqualTo(1));
+        Assert.That(Keyspace.Handles.Count, Is.EqualTo(1));
         for (int i = 0; i < 20; i++) Assert.That(Get(h, $"f{i}"), Is.EqualTo(new string('v', i * 10)));
         DeleteKey("h");
         AssertArenaAtBaseline("explicit conversion");
@@ -370,10 +344,10 @@ public sealed unsafe class HashValueTests
         Assert.That(FieldOrder(h), Is.EqualTo(new[] { "c", "a", "b", "d" }));
         Set(h, "a", "replaced keeps its place");
         Assert.That(FieldOrder(h), Is.EqualTo(new[] { "c", "a", "b", "d" }));
-        HashValue.Delete(_keyspace, h, B("c"));
+        HashValue.Delete(Keyspace, h, B("c"));
         Set(h, "c", "re-added goes last");
         Assert.That(FieldOrder(h), Is.EqualTo(new[] { "a", "b", "d", "c" }));
-        HashValue.Delete(_keyspace, h, B("d"));
+        HashValue.Delete(Keyspace, h, B("d"));
         Assert.That(FieldOrder(h), Is.EqualTo(new[] { "a", "b", "c" }));
         Assert.That(All(h).Select(p => Encoding.UTF8.GetString(p.Value)),
             Is.EqualTo(new[] { "replaced keeps its place", "B", "re-added goes last" }));
@@ -394,8 +368,8 @@ public sealed unsafe class HashValueTests
         Assert.That(Get(h, ""), Is.EqualTo("empty field"));
         Assert.That(Get(h, new byte[] { 0, 0xFF, 0x80, (byte)'\r', (byte)'\n' }), Is.EqualTo(new byte[] { 0x80, 0 }));
         Assert.That(Get(h, new byte[] { 0, 0xFF, 0x80 }), Is.Null);
-        Assert.That(HashValue.Exists(_keyspace, h, B("abc")), Is.True);
-        Assert.That(HashValue.Exists(_keyspace, h, B("abd")), Is.False);
+        Assert.That(HashValue.Exists(Keyspace, h, B("abc")), Is.True);
+        Assert.That(HashValue.Exists(Keyspace, h, B("abd")), Is.False);
         // A value equal to a field name is not found as a field.
         Set(h, "k", "ab2");
         Assert.That(Get(h, "ab2"), Is.Null);
@@ -408,8 +382,8 @@ public sealed unsafe class HashValueTests
         {
             var h = Create("h");
             for (int i = 0; i < 50; i++) Set(h, $"f{i}", $"v{i}", maxEntries);
-            for (int i = 49; i >= 0; i--) Assert.That(HashValue.Delete(_keyspace, h, B($"f{i}")), Is.True);
-            Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(0));
+            for (int i = 49; i >= 0; i--) Assert.That(HashValue.Delete(Keyspace, h, B($"f{i}")), Is.True);
+            Assert.That(HashValue.Count(Keyspace, h), Is.EqualTo(0));
             Assert.That(All(h), Is.Empty);
             Assert.That(Set(h, "x", "y", maxEntries), Is.True);
             Assert.That(Get(h, "x"), Is.EqualTo("y"));
@@ -430,21 +404,21 @@ public sealed unsafe class HashValueTests
         if (maxEntries == 0) expected = ValueEncoding.HashTable;
         Assert.That(h->Encoding, Is.EqualTo(expected));
 
-        byte* copyEntry = _db.CopyValueFrom(_db.Lookup(B("src"), LookupFlags.NoStats), B("dst"));
+        byte* copyEntry = Db.CopyValueFrom(Db.Lookup(B("src"), LookupFlags.NoStats), B("dst"));
         ValueHeader* copy = Database.Header(copyEntry);
         h = HeaderOf("src");
         Assert.That(copy->Type, Is.EqualTo(DataType.Hash));
         Assert.That(copy->Encoding, Is.EqualTo(expected));
-        if (expected == ValueEncoding.HashTable) Assert.That(_keyspace.Handles.Count, Is.EqualTo(2));
+        if (expected == ValueEncoding.HashTable) Assert.That(Keyspace.Handles.Count, Is.EqualTo(2));
 
         // Change both sides differently: neither sees the other's changes.
-        for (int i = 0; i < 50; i++) HashValue.Delete(_keyspace, h, B($"f{i}"));
+        for (int i = 0; i < 50; i++) HashValue.Delete(Keyspace, h, B($"f{i}"));
         for (int i = 50; i < 100; i++) Set(copy, $"f{i}", $"copy-{i}", maxEntries);
         Set(h, "only-in-source", "s", maxEntries);
         Set(copy, "only-in-copy", "c", maxEntries);
 
-        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(51));
-        Assert.That(HashValue.Count(_keyspace, copy), Is.EqualTo(101));
+        Assert.That(HashValue.Count(Keyspace, h), Is.EqualTo(51));
+        Assert.That(HashValue.Count(Keyspace, copy), Is.EqualTo(101));
         Assert.That(Get(h, "f10"), Is.Null);
         Assert.That(Get(copy, "f10"), Is.EqualTo("value-10"));
         Assert.That(Get(h, "f70"), Is.EqualTo("value-70"));
@@ -466,22 +440,22 @@ public sealed unsafe class HashValueTests
     {
         var h = Create("a");
         for (int i = 0; i < 40; i++) Set(h, $"f{i}", $"v{i}", maxEntries);
-        long withHash = _keyspace.Arena.UsedBytes;
+        long withHash = Keyspace.Arena.UsedBytes;
 
-        byte* renamed = _db.MoveValueFrom(_db, _db.Lookup(B("a"), LookupFlags.NoStats), B("b"));
-        Assert.That(_db.Exists(B("a")), Is.False);
+        byte* renamed = Db.MoveValueFrom(Db, Db.Lookup(B("a"), LookupFlags.NoStats), B("b"));
+        Assert.That(Db.Exists(B("a")), Is.False);
         h = Database.Header(renamed);
-        Assert.That(HashValue.Count(_keyspace, h), Is.EqualTo(40));
+        Assert.That(HashValue.Count(Keyspace, h), Is.EqualTo(40));
 
-        var other = _keyspace.Databases[1];
-        byte* moved = other.MoveValueFrom(_db, renamed, B("b"));
+        var other = Keyspace.Databases[1];
+        byte* moved = other.MoveValueFrom(Db, renamed, B("b"));
         h = Database.Header(moved);
         for (int i = 0; i < 40; i++) Assert.That(Get(h, $"f{i}"), Is.EqualTo($"v{i}"));
         Assert.That(Set(h, "f0", "changed", maxEntries), Is.False);
         Assert.That(other.Delete(B("b")), Is.True);
-        Assert.That(withHash, Is.GreaterThan(_baseline));
+        Assert.That(withHash, Is.GreaterThan(Baseline));
         // Database 1's table keeps its (empty) bucket array; nothing else may remain.
-        Assert.That(_keyspace.Handles.Count, Is.EqualTo(0));
+        Assert.That(Keyspace.Handles.Count, Is.EqualTo(0));
         other.Clear();
         AssertArenaAtBaseline("move");
     }
@@ -519,13 +493,13 @@ public sealed unsafe class HashValueTests
     public void MemoryBytesFollowsTheContents()
     {
         var h = Create("h");
-        long small = HashValue.MemoryBytes(_keyspace, h);
+        long small = HashValue.MemoryBytes(Keyspace, h);
         Assert.That(small, Is.GreaterThan(0));
         for (int i = 0; i < 30; i++) Set(h, $"f{i}", new string('v', 50));
-        long bigger = HashValue.MemoryBytes(_keyspace, h);
+        long bigger = HashValue.MemoryBytes(Keyspace, h);
         Assert.That(bigger, Is.GreaterThan(30 * 50));
-        HashValue.ConvertToTable(_keyspace, h);
-        Assert.That(HashValue.MemoryBytes(_keyspace, h), Is.GreaterThan(30 * 50));
+        HashValue.ConvertToTable(Keyspace, h);
+        Assert.That(HashValue.MemoryBytes(Keyspace, h), Is.GreaterThan(30 * 50));
     }
 
     // ---- through the command path, in process ----------------------------------------------
@@ -650,7 +624,7 @@ public sealed unsafe class HashValueTests
     {
         ValueHeader* h = Create(key);
         for (int i = 0; i < n; i++) Set(h, $"f{i}", $"v{i}-" + new string('x', i % 7));
-        if (table) HashValue.ConvertToTable(_keyspace, h);
+        if (table) HashValue.ConvertToTable(Keyspace, h);
         Assert.That(h->Encoding, Is.EqualTo(table ? ValueEncoding.HashTable : ValueEncoding.ListPack));
         return h;
     }
@@ -662,12 +636,12 @@ public sealed unsafe class HashValueTests
     public void ValueLengthIsTheByteLengthOrZero(bool table)
     {
         ValueHeader* h = Filled("h", 30, table);
-        for (int i = 0; i < 30; i++) Assert.That(HashValue.ValueLength(_keyspace, h, B($"f{i}")), Is.EqualTo(Expected(i).Length));
-        Assert.That(HashValue.ValueLength(_keyspace, h, B("missing")), Is.EqualTo(0));
+        for (int i = 0; i < 30; i++) Assert.That(HashValue.ValueLength(Keyspace, h, B($"f{i}")), Is.EqualTo(Expected(i).Length));
+        Assert.That(HashValue.ValueLength(Keyspace, h, B("missing")), Is.EqualTo(0));
         Set(h, "empty", "");
-        Assert.That(HashValue.ValueLength(_keyspace, h, B("empty")), Is.EqualTo(0));
+        Assert.That(HashValue.ValueLength(Keyspace, h, B("empty")), Is.EqualTo(0));
         Set(h, "long", new string('y', 300));
-        Assert.That(HashValue.ValueLength(_keyspace, h, B("long")), Is.EqualTo(300));
+        Assert.That(HashValue.ValueLength(Keyspace, h, B("long")), Is.EqualTo(300));
     }
 
     [TestCase(false, 1)]
@@ -680,7 +654,7 @@ public sealed unsafe class HashValueTests
         var idOf = new Dictionary<string, nint>();
         for (int round = 0; round < size * 30 + 10; round++)
         {
-            nint id = HashValue.RandomPair(_keyspace, h, out var field, out var value);
+            nint id = HashValue.RandomPair(Keyspace, h, out var field, out var value);
             string f = Encoding.UTF8.GetString(field);
             int i = int.Parse(f[1..]);
             Assert.That(Encoding.UTF8.GetString(value), Is.EqualTo(Expected(i)));
@@ -695,7 +669,7 @@ public sealed unsafe class HashValueTests
     public void ListpackPairOffsetsWalkEveryPairInOrder()
     {
         ValueHeader* h = Filled("h", 50, table: false);
-        HashValue.Delete(_keyspace, h, B("f10"));
+        HashValue.Delete(Keyspace, h, B("f10"));
         Set(h, "late", "z");
         var offsets = new int[60];
         int n = HashValue.ListpackPairOffsets(h, offsets);
@@ -737,10 +711,10 @@ public sealed unsafe class HashValueTests
         int steps = 0;
         do
         {
-            cursor = HashValue.ScanTable(_keyspace, h, cursor, ref recorder);
+            cursor = HashValue.ScanTable(Keyspace, h, cursor, ref recorder);
             steps++;
             // Fields deleted or added between steps do not hide the others.
-            if (steps == 10) for (int i = 900; i < 1000; i++) HashValue.Delete(_keyspace, h, B($"f{i}"));
+            if (steps == 10) for (int i = 900; i < 1000; i++) HashValue.Delete(Keyspace, h, B($"f{i}"));
             if (steps == 20) for (int i = 0; i < 500; i++) Set(h, $"new{i}", "n");
         } while (cursor != 0);
         Assert.That(steps, Is.GreaterThan(100), "one bucket per step");

@@ -1,5 +1,6 @@
 using System.Text;
 using NUnit.Framework;
+using Valkey.Native.Tests.Infrastructure;
 using Valkey.Native.Storage;
 
 namespace Valkey.Native.Tests.Unit;
@@ -10,37 +11,14 @@ namespace Valkey.Native.Tests.Unit;
 /// conversions both ways, clones, and the return of every arena byte on free.
 /// </summary>
 [TestFixture]
-public sealed unsafe class ListValueTests
+public sealed unsafe class ListValueTests : KeyspaceFixture
 {
-    private Keyspace _keyspace = null!;
-    private Database _db = null!;
-    private long _baseline;
-
-    private sealed class NullObserver : IKeyspaceObserver
-    {
-        public void KeyModified(Database db, ReadOnlySpan<byte> key) { }
-        public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbId) { }
-    }
-
-    [SetUp]
-    public void SetUp()
-    {
-        _keyspace = new Keyspace(2, new NullObserver(), hashSeed: 0xABCDEF_1234UL);
-        _db = _keyspace.Databases[0];
-        _db.SetString("sentinel"u8, "x"u8);
-        _baseline = _keyspace.Arena.UsedBytes;
-    }
-
-    [TearDown]
-    public void TearDown() => _keyspace.Dispose();
-
-    private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
 
     private ValueHeader* Create(string key)
     {
-        byte* entry = _db.Add(B(key), DataType.List, ValueEncoding.ListPack, 8);
+        byte* entry = Db.Add(B(key), DataType.List, ValueEncoding.ListPack, 8);
         ValueHeader* header = Database.Header(entry);
-        ListValue.InitEmpty(_keyspace, header);
+        ListValue.InitEmpty(Keyspace, header);
         return header;
     }
 
@@ -70,8 +48,8 @@ public sealed unsafe class ListValueTests
 
     private void Push(ValueHeader* h, byte[] v, bool head, int fill)
     {
-        ListValue.TryConvertForGrowth(_keyspace, h, fill, v.Length, 1);
-        ListValue.Push(_keyspace, h, v, head, fill);
+        ListValue.TryConvertForGrowth(Keyspace, h, fill, v.Length, 1);
+        ListValue.Push(Keyspace, h, v, head, fill);
     }
 
     private static byte[] RandomElement(Random rng)
@@ -120,15 +98,15 @@ public sealed unsafe class ListValueTests
                 bool head = rng.Next(2) == 0;
                 var peek = ListValue.Peek(h, head).ToArray();
                 Assert.That(peek, Is.EqualTo(head ? model[0] : model[^1]), ctx);
-                ListValue.RemoveEnd(_keyspace, h, head);
+                ListValue.RemoveEnd(Keyspace, h, head);
                 model.RemoveAt(head ? 0 : model.Count - 1);
             }
             else if (op < 55)
             {
                 int i = rng.Next(model.Count);
                 var v = RandomElement(rng);
-                ListValue.TryConvertForGrowth(_keyspace, h, fill, v.Length, 1);
-                ListValue.Set(_keyspace, h, i, v, fill);
+                ListValue.TryConvertForGrowth(Keyspace, h, fill, v.Length, 1);
+                ListValue.Set(Keyspace, h, i, v, fill);
                 model[i] = v;
             }
             else if (op < 65)
@@ -137,8 +115,8 @@ public sealed unsafe class ListValueTests
                 var pivot = model[i];
                 var v = RandomElement(rng);
                 bool after = rng.Next(2) == 0;
-                ListValue.TryConvertForGrowth(_keyspace, h, fill, v.Length, 1);
-                Assert.That(ListValue.Insert(_keyspace, h, pivot, after, v, fill), Is.True, ctx);
+                ListValue.TryConvertForGrowth(Keyspace, h, fill, v.Length, 1);
+                Assert.That(ListValue.Insert(Keyspace, h, pivot, after, v, fill), Is.True, ctx);
                 int first = model.FindIndex(x => x.AsSpan().SequenceEqual(pivot));
                 model.Insert(after ? first + 1 : first, v);
             }
@@ -146,7 +124,7 @@ public sealed unsafe class ListValueTests
             {
                 int start = rng.Next(model.Count);
                 int n = rng.Next(1, Math.Min(20, model.Count - start) + 1);
-                ListValue.DeleteRange(_keyspace, h, start, n);
+                ListValue.DeleteRange(Keyspace, h, start, n);
                 model.RemoveRange(start, n);
             }
             else if (op < 78)
@@ -161,7 +139,7 @@ public sealed unsafe class ListValueTests
                 {
                     if (c.Value.SequenceEqual(target))
                     {
-                        c = ListValue.DeleteAt(_keyspace, h, c, forward);
+                        c = ListValue.DeleteAt(Keyspace, h, c, forward);
                         removed++;
                         if (k != 0 && removed == k) break;
                     }
@@ -183,7 +161,7 @@ public sealed unsafe class ListValueTests
             else if (op < 80 && model.Count > 10)
             {
                 int left = rng.Next(3), right = rng.Next(3);
-                ListValue.Trim(_keyspace, h, left, right);
+                ListValue.Trim(Keyspace, h, left, right);
                 model.RemoveRange(0, left);
                 model.RemoveRange(model.Count - right, right);
             }
@@ -195,12 +173,12 @@ public sealed unsafe class ListValueTests
             if (model.Count == 0)
             {
                 // As the commands do: an emptied list is deleted, then recreated.
-                _db.Delete(B("l"));
-                Assert.That(_keyspace.Arena.UsedBytes, Is.EqualTo(_baseline), ctx + ": memory back after delete");
+                Db.Delete(B("l"));
+                Assert.That(Keyspace.Arena.UsedBytes, Is.EqualTo(Baseline), ctx + ": memory back after delete");
                 h = Create("l");
                 continue;
             }
-            if (op >= 30 && op < 80) ListValue.TryConvertAfterShrink(_keyspace, h, fill);
+            if (op >= 30 && op < 80) ListValue.TryConvertAfterShrink(Keyspace, h, fill);
             bool quick = h->Encoding == ValueEncoding.QuickList;
             if (quick) sawQuicklist = true;
             else if (sawQuicklist) sawListpackAfterQuicklist = true;
@@ -211,14 +189,14 @@ public sealed unsafe class ListValueTests
         Assert.That(sawListpackAfterQuicklist, Is.True, "the run converted back at least once");
 
         // A clone is deep and independent.
-        byte* copy = _db.CopyValueFrom(_db.Lookup(B("l"), LookupFlags.NoTouch | LookupFlags.NoStats), B("copy"));
+        byte* copy = Db.CopyValueFrom(Db.Lookup(B("l"), LookupFlags.NoTouch | LookupFlags.NoStats), B("copy"));
         ValueHeader* ch = Database.Header(copy);
         AssertSame(ch, model, "clone");
-        while (ListValue.Length(ch) > 0) ListValue.RemoveEnd(_keyspace, ch, true);
+        while (ListValue.Length(ch) > 0) ListValue.RemoveEnd(Keyspace, ch, true);
         AssertSame(h, model, "original after emptying the clone");
-        _db.Delete(B("copy"));
-        _db.Delete(B("l"));
-        Assert.That(_keyspace.Arena.UsedBytes, Is.EqualTo(_baseline), "every byte returned");
+        Db.Delete(B("copy"));
+        Db.Delete(B("l"));
+        Assert.That(Keyspace.Arena.UsedBytes, Is.EqualTo(Baseline), "every byte returned");
     }
 
     [Test]
@@ -231,14 +209,14 @@ public sealed unsafe class ListValueTests
         Push(h, B("e4"), head: false, fill);
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.QuickList));
         Assert.That(ListValue.NodeCount(h), Is.EqualTo(2));
-        ListValue.RemoveEnd(_keyspace, h, head: false);   // [e0..e3]: one node of 4 > 2
-        ListValue.TryConvertAfterShrink(_keyspace, h, fill);
+        ListValue.RemoveEnd(Keyspace, h, head: false);   // [e0..e3]: one node of 4 > 2
+        ListValue.TryConvertAfterShrink(Keyspace, h, fill);
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.QuickList));
-        ListValue.RemoveEnd(_keyspace, h, head: true);
-        ListValue.TryConvertAfterShrink(_keyspace, h, fill);
+        ListValue.RemoveEnd(Keyspace, h, head: true);
+        ListValue.TryConvertAfterShrink(Keyspace, h, fill);
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.QuickList), "3 > 4/2");
-        ListValue.RemoveEnd(_keyspace, h, head: true);
-        ListValue.TryConvertAfterShrink(_keyspace, h, fill);
+        ListValue.RemoveEnd(Keyspace, h, head: true);
+        ListValue.TryConvertAfterShrink(Keyspace, h, fill);
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack), "2 <= 4/2");
         Assert.That(All(h), Is.EqualTo(new[] { B("e2"), B("e3") }));
     }
@@ -253,7 +231,7 @@ public sealed unsafe class ListValueTests
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack), "4 x ~1003 bytes fit in 4096");
         Push(h, big, head: true, fill);
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.QuickList));
-        Assert.That(ListValue.MemoryBytes(_keyspace, h), Is.GreaterThan(5000));
+        Assert.That(ListValue.MemoryBytes(Keyspace, h), Is.GreaterThan(5000));
     }
 
     [Test]
@@ -264,12 +242,12 @@ public sealed unsafe class ListValueTests
         var v = new byte[100];
         for (int i = 0; i < 500; i++) Push(h, v, head: false, fill);
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack));
-        Assert.That(ListValue.MemoryBytes(_keyspace, h), Is.GreaterThan(50_000));
-        for (int i = 0; i < 490; i++) ListValue.RemoveEnd(_keyspace, h, head: i % 2 == 0);
+        Assert.That(ListValue.MemoryBytes(Keyspace, h), Is.GreaterThan(50_000));
+        for (int i = 0; i < 490; i++) ListValue.RemoveEnd(Keyspace, h, head: i % 2 == 0);
         Assert.That(ListValue.Length(h), Is.EqualTo(10));
-        Assert.That(ListValue.MemoryBytes(_keyspace, h), Is.LessThan(4_000), "a mostly empty node gives memory back");
+        Assert.That(ListValue.MemoryBytes(Keyspace, h), Is.LessThan(4_000), "a mostly empty node gives memory back");
         Assert.That(All(h), Has.Count.EqualTo(10));
-        _db.Delete(B("l"));
-        Assert.That(_keyspace.Arena.UsedBytes, Is.EqualTo(_baseline));
+        Db.Delete(B("l"));
+        Assert.That(Keyspace.Arena.UsedBytes, Is.EqualTo(Baseline));
     }
 }

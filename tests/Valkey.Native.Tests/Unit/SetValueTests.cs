@@ -1,5 +1,6 @@
 using System.Text;
 using NUnit.Framework;
+using Valkey.Native.Tests.Infrastructure;
 using Valkey.Native.Storage;
 
 namespace Valkey.Native.Tests.Unit;
@@ -10,52 +11,28 @@ namespace Valkey.Native.Tests.Unit;
 /// the return of every arena byte on delete.
 /// </summary>
 [TestFixture]
-public sealed unsafe class SetValueTests
+public sealed unsafe class SetValueTests : KeyspaceFixture
 {
     private static readonly SetLimits Default = new(512, 128, 64);
 
-    private Keyspace _keyspace = null!;
-    private Database _db = null!;
-    private long _baseline;
-
-    private sealed class NullObserver : IKeyspaceObserver
-    {
-        public void KeyModified(Database db, ReadOnlySpan<byte> key) { }
-        public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbId) { }
-    }
-
-    [SetUp]
-    public void SetUp()
-    {
-        _keyspace = new Keyspace(2, new NullObserver(), hashSeed: 0xBEEF_1234UL);
-        _db = _keyspace.Databases[0];
-        _db.SetString("sentinel"u8, "x"u8);
-        _baseline = _keyspace.Arena.UsedBytes;
-    }
-
-    [TearDown]
-    public void TearDown() => _keyspace.Dispose();
-
-    private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
-
     private ValueHeader* Create(string key, ValueEncoding encoding)
     {
-        byte* entry = _db.Add(B(key), DataType.Set, encoding, 8);
+        byte* entry = Db.Add(B(key), DataType.Set, encoding, 8);
         ValueHeader* header = Database.Header(entry);
-        SetValue.InitEmpty(_keyspace, header, encoding);
+        SetValue.InitEmpty(Keyspace, header, encoding);
         return header;
     }
 
     private ValueHeader* HeaderOf(string key)
     {
-        byte* entry = _db.Lookup(B(key), LookupFlags.NoTouch | LookupFlags.NoStats);
+        byte* entry = Db.Lookup(B(key), LookupFlags.NoTouch | LookupFlags.NoStats);
         Assert.That(entry != null, $"key {key} is missing");
         return Database.Header(entry);
     }
 
-    private bool Add(ValueHeader* h, string m, SetLimits? limits = null) => SetValue.Add(_keyspace, h, B(m), limits ?? Default);
+    private bool Add(ValueHeader* h, string m, SetLimits? limits = null) => SetValue.Add(Keyspace, h, B(m), limits ?? Default);
 
-    private List<string> MembersOf(ValueHeader* h) => SetValue.Members(_keyspace, h).Select(Encoding.UTF8.GetString).ToList();
+    private List<string> MembersOf(ValueHeader* h) => SetValue.Members(Keyspace, h).Select(Encoding.UTF8.GetString).ToList();
 
     [Test]
     public void IntsetKeepsIntegersSortedAcrossWidthUpgrades()
@@ -67,12 +44,12 @@ public sealed unsafe class SetValueTests
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.IntSet));
         var sorted = values.Order().Select(v => v.ToString()).ToList();
         Assert.That(MembersOf(h), Is.EqualTo(sorted));
-        Assert.That(SetValue.Count(_keyspace, h), Is.EqualTo(values.Length));
-        Assert.That(SetValue.Contains(_keyspace, h, B("40000")), Is.True);
-        Assert.That(SetValue.Contains(_keyspace, h, B("040000")), Is.False, "not the canonical form");
-        Assert.That(SetValue.Contains(_keyspace, h, B("x")), Is.False);
-        Assert.That(SetValue.Remove(_keyspace, h, B(long.MinValue.ToString())), Is.True);
-        Assert.That(SetValue.Remove(_keyspace, h, B("6")), Is.False);
+        Assert.That(SetValue.Count(Keyspace, h), Is.EqualTo(values.Length));
+        Assert.That(SetValue.Contains(Keyspace, h, B("40000")), Is.True);
+        Assert.That(SetValue.Contains(Keyspace, h, B("040000")), Is.False, "not the canonical form");
+        Assert.That(SetValue.Contains(Keyspace, h, B("x")), Is.False);
+        Assert.That(SetValue.Remove(Keyspace, h, B(long.MinValue.ToString())), Is.True);
+        Assert.That(SetValue.Remove(Keyspace, h, B("6")), Is.False);
         Assert.That(MembersOf(h), Is.EqualTo(sorted.Skip(1).ToList()));
     }
 
@@ -112,18 +89,18 @@ public sealed unsafe class SetValueTests
         Assert.That(d->Encoding, Is.EqualTo(ValueEncoding.HashTable), "an intset member too long for the listpack");
 
         var e = Create("e", ValueEncoding.ListPack);
-        SetValue.MaybeConvert(_keyspace, e, 4, limits);
+        SetValue.MaybeConvert(Keyspace, e, 4, limits);
         Assert.That(e->Encoding, Is.EqualTo(ValueEncoding.HashTable));
         var f = Create("f", ValueEncoding.IntSet);
-        SetValue.MaybeConvert(_keyspace, f, 4, limits);
+        SetValue.MaybeConvert(Keyspace, f, 4, limits);
         Assert.That(f->Encoding, Is.EqualTo(ValueEncoding.IntSet));
-        SetValue.MaybeConvert(_keyspace, f, 5, limits);
+        SetValue.MaybeConvert(Keyspace, f, 5, limits);
         Assert.That(f->Encoding, Is.EqualTo(ValueEncoding.HashTable));
 
         var g = Create("g", ValueEncoding.HashTable);
         Add(g, "3", limits);
         Add(g, "-1", limits);
-        SetValue.MaybeConvertToIntset(_keyspace, g, limits);
+        SetValue.MaybeConvertToIntset(Keyspace, g, limits);
         Assert.That(g->Encoding, Is.EqualTo(ValueEncoding.IntSet));
         Assert.That(MembersOf(g), Is.EqualTo(new[] { "-1", "3" }));
     }
@@ -148,18 +125,18 @@ public sealed unsafe class SetValueTests
             bool integersOnlyPhase = step < 1000;
             if (integersOnlyPhase && !long.TryParse(m, out _)) m = rng.Next(-100, 100).ToString();
             if (rng.Next(3) == 0)
-                Assert.That(SetValue.Remove(_keyspace, h, B(m)), Is.EqualTo(model.Remove(m)), m);
+                Assert.That(SetValue.Remove(Keyspace, h, B(m)), Is.EqualTo(model.Remove(m)), m);
             else
-                Assert.That(SetValue.Add(_keyspace, h, B(m), limits), Is.EqualTo(model.Add(m)), m);
+                Assert.That(SetValue.Add(Keyspace, h, B(m), limits), Is.EqualTo(model.Add(m)), m);
             seenEncodings.Add(h->Encoding);
-            Assert.That(SetValue.Count(_keyspace, h), Is.EqualTo(model.Count));
+            Assert.That(SetValue.Count(Keyspace, h), Is.EqualTo(model.Count));
             if (step % 97 == 0)
             {
                 Assert.That(MembersOf(h), Is.EquivalentTo(model), $"step {step}");
-                if (model.Count > 0) Assert.That(model, Does.Contain(Encoding.UTF8.GetString(SetValue.RandomMember(_keyspace, h))));
+                if (model.Count > 0) Assert.That(model, Does.Contain(Encoding.UTF8.GetString(SetValue.RandomMember(Keyspace, h))));
             }
         }
-        foreach (var m in model) Assert.That(SetValue.Contains(_keyspace, h, B(m)), Is.True, m);
+        foreach (var m in model) Assert.That(SetValue.Contains(Keyspace, h, B(m)), Is.True, m);
         Assert.That(seenEncodings, Does.Contain(ValueEncoding.HashTable));
     }
 
@@ -170,18 +147,18 @@ public sealed unsafe class SetValueTests
         for (int i = 0; i < 200; i++) Add(h, encoding == ValueEncoding.IntSet ? (i * 1000).ToString() : "m" + i);
         Assert.That(h->Encoding, Is.EqualTo(encoding == ValueEncoding.ListPack ? ValueEncoding.HashTable : encoding),
             "a listpack past 128 members converts");
-        byte* source = _db.Lookup(B("s"), LookupFlags.NoTouch | LookupFlags.NoStats);
-        Assert.That(_db.CopyValueFrom(source, B("copy")) != null, Is.True);
+        byte* source = Db.Lookup(B("s"), LookupFlags.NoTouch | LookupFlags.NoStats);
+        Assert.That(Db.CopyValueFrom(source, B("copy")) != null, Is.True);
         var copy = HeaderOf("copy");
         h = HeaderOf("s");
         Assert.That(MembersOf(copy), Is.EquivalentTo(MembersOf(h)));
-        Assert.That(SetValue.MemoryBytes(_keyspace, copy), Is.GreaterThan(0));
-        SetValue.Remove(_keyspace, h, SetValue.Members(_keyspace, h)[0]);
-        Assert.That(SetValue.Count(_keyspace, copy), Is.EqualTo(200), "the copy does not share storage");
-        Assert.That(_db.Delete(B("s")), Is.True);
-        Assert.That(_db.Delete(B("copy")), Is.True);
-        Assert.That(_keyspace.Arena.UsedBytes, Is.EqualTo(_baseline), "every byte is returned");
-        Assert.That(_keyspace.Handles.Count, Is.EqualTo(0));
+        Assert.That(SetValue.MemoryBytes(Keyspace, copy), Is.GreaterThan(0));
+        SetValue.Remove(Keyspace, h, SetValue.Members(Keyspace, h)[0]);
+        Assert.That(SetValue.Count(Keyspace, copy), Is.EqualTo(200), "the copy does not share storage");
+        Assert.That(Db.Delete(B("s")), Is.True);
+        Assert.That(Db.Delete(B("copy")), Is.True);
+        Assert.That(Keyspace.Arena.UsedBytes, Is.EqualTo(Baseline), "every byte is returned");
+        Assert.That(Keyspace.Handles.Count, Is.EqualTo(0));
     }
 
     [Test]
@@ -191,7 +168,7 @@ public sealed unsafe class SetValueTests
         var members = Enumerable.Range(0, 20).Select(i => encoding == ValueEncoding.IntSet ? i.ToString() : "x" + i).ToList();
         foreach (var m in members) Add(h, m);
         var seen = new HashSet<string>();
-        for (int i = 0; i < 2000; i++) seen.Add(Encoding.UTF8.GetString(SetValue.RandomMember(_keyspace, h)));
+        for (int i = 0; i < 2000; i++) seen.Add(Encoding.UTF8.GetString(SetValue.RandomMember(Keyspace, h)));
         Assert.That(seen, Is.EquivalentTo(members));
     }
     [Test]
@@ -203,7 +180,7 @@ public sealed unsafe class SetValueTests
         const int draws = 20000;
         for (int i = 0; i < draws; i++)
         {
-            string m = Encoding.UTF8.GetString(SetValue.RandomMember(_keyspace, h));
+            string m = Encoding.UTF8.GetString(SetValue.RandomMember(Keyspace, h));
             counts[m] = counts.GetValueOrDefault(m) + 1;
         }
         double expected = draws / 10.0;
