@@ -179,35 +179,40 @@ public static unsafe class DatabaseCommands
 
     // ---- FLUSHDB / FLUSHALL -----------------------------------------------------------------
 
-    /// <summary>getFlushCommandFlags: nothing, SYNC or ASYNC; anything else is a syntax error.</summary>
-    private static bool ParseFlushOption(CommandContext ctx)
+    /// <summary>
+    /// getFlushCommandFlags: SYNC, ASYNC, or nothing (then lazyfree-lazy-user-flush decides);
+    /// anything else is a syntax error.
+    /// </summary>
+    private static bool TryParseFlushModeOrReply(CommandContext ctx, out bool async)
     {
+        async = ctx.Server.Config.LazyfreeLazyUserFlush;
         if (ctx.ArgCount == 1) return true;
-        if (ctx.ArgCount == 2 && (ctx.ArgIs(1, "sync"u8) || ctx.ArgIs(1, "async"u8))) return true;
+        if (ctx.ArgCount == 2 && ctx.ArgIs(1, "sync"u8)) { async = false; return true; }
+        if (ctx.ArgCount == 2 && ctx.ArgIs(1, "async"u8)) { async = true; return true; }
         ctx.Reply.AddError(ErrorMessages.Syntax);
         return false;
     }
 
-    // ASYNC (and lazyfree-lazy-user-flush) is accepted but the memory is freed synchronously:
-    // with values in one arena, freeing is a walk over the table with no per-object destructors,
-    // so it is fast, and the reply, the dirty count and what clients observe afterwards are
-    // exactly what Valkey gives for ASYNC (the keys are gone before the reply is sent).
+    // ASYNC swaps in an empty table and the lazy-free worker frees the old one: the keys are
+    // gone before the reply is sent either way, only the memory comes back later.
     // WATCH and client tracking need a database-level "flushed" hook here once they exist
     // (Valkey's signalFlushedDb touches watched keys and sends a flush invalidation).
 
+    private static long FlushDatabase(Database db, bool async) => async ? db.ClearAsync() : db.Clear();
+
     private static void FlushDb(CommandContext ctx)
     {
-        if (!ParseFlushOption(ctx)) return;
-        long removed = ctx.Db.Clear();
+        if (!TryParseFlushModeOrReply(ctx, out bool async)) return;
+        long removed = FlushDatabase(ctx.Db, async);
         ctx.MarkDirty(removed);
         ctx.Reply.AddOk();
     }
 
     private static void FlushAll(CommandContext ctx)
     {
-        if (!ParseFlushOption(ctx)) return;
+        if (!TryParseFlushModeOrReply(ctx, out bool async)) return;
         long removed = 0;
-        foreach (var db in ctx.Keyspace.Databases) removed += db.Clear();
+        foreach (var db in ctx.Keyspace.Databases) removed += FlushDatabase(db, async);
         // Valkey then saves an RDB when save points are configured (which resets the dirty
         // counter); that belongs to persistence and is not done here.
         ctx.MarkDirty(removed);

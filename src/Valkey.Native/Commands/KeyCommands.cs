@@ -98,16 +98,13 @@ public static unsafe class KeyCommands
 
     // ---- DEL / UNLINK / EXISTS / TYPE / TOUCH -----------------------------------------------
 
-    private static void Del(CommandContext ctx) => DeleteKeys(ctx);
+    /// <summary>DEL frees at once unless lazyfree-lazy-user-del makes it behave as UNLINK.</summary>
+    private static void Del(CommandContext ctx) => DeleteKeys(ctx, ctx.Server.Config.LazyfreeLazyUserDel);
 
-    /// <summary>
-    /// UNLINK frees synchronously: a value's out-of-line memory is at most a handful of arena
-    /// blocks per collection, so there is no large destructor walk to hand to another thread,
-    /// and the reply and events are the same as Valkey's.
-    /// </summary>
-    private static void Unlink(CommandContext ctx) => DeleteKeys(ctx);
+    /// <summary>UNLINK hands values that are expensive to free to the lazy-free worker.</summary>
+    private static void Unlink(CommandContext ctx) => DeleteKeys(ctx, lazy: true);
 
-    private static void DeleteKeys(CommandContext ctx)
+    private static void DeleteKeys(CommandContext ctx, bool lazy)
     {
         Database db = ctx.Db;
         long deleted = 0;
@@ -119,7 +116,8 @@ public static unsafe class KeyCommands
             byte* entry = db.Lookup(key, LookupFlags.Write | LookupFlags.NoTouch);
             if (entry != null)
             {
-                db.DeleteEntry(entry);
+                if (lazy) db.DeleteEntryLazy(entry);
+                else db.DeleteEntry(entry);
             }
             else if (db.Keyspace.LazyExpireDeletes || !db.Delete(key))
             {

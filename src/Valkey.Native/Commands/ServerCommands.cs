@@ -304,8 +304,8 @@ public static class ServerCommands
             .Field("mem_allocator", "arena")
             .Field("mem_overhead_db_hashtable_rehashing", 0)
             .Field("active_defrag_running", 0)
-            .Field("lazyfree_pending_objects", 0)
-            .Field("lazyfreed_objects", 0);
+            .Field("lazyfree_pending_objects", server.Keyspace.LazyFree.PendingObjects)
+            .Field("lazyfreed_objects", server.Keyspace.LazyFree.FreedObjects);
     }
 
     private static void PersistenceSection(InfoBuilder info, ServerContext server)

@@ -317,6 +317,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         // Big freed blocks (old bucket arrays, large values) go back to the OS a slice at a
         // time, so unmapping 100+ MB never stalls one command.
         Keyspace.Arena.ReleaseDeferred(4L * 1024 * 1024);
+        Keyspace.LazyFree.LeaveSharedModeIfIdle();
     }
 
     private long _lastFastCycleTicks;

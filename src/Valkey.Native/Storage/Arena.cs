@@ -10,8 +10,9 @@ namespace Valkey.Native.Storage;
 /// (<see cref="UsedBytes"/> is what INFO reports as used_memory).
 /// </summary>
 /// <remarks>
-/// <para>Threading: an arena belongs to the command thread. Nothing is locked; calling it from
-/// two threads at once corrupts it.</para>
+/// <para>Threading: an arena belongs to the command thread and locks nothing, except while
+/// <see cref="SharedMode"/> is on: then the lazy-free worker may free into it concurrently and
+/// every public operation is serialized by a lock.</para>
 /// <para>Layout. Memory is obtained from the OS in 64 KB units aligned to 64 KB.</para>
 /// <list type="bullet">
 /// <item>Small blocks (up to <see cref="MaxSmallSize"/>) are carved from a <em>page</em>: one
@@ -147,16 +148,56 @@ public sealed unsafe class Arena : IDisposable
     /// <summary>Freed memory not yet returned to the OS (see <see cref="ReleaseDeferred"/>).</summary>
     public long PendingReleaseBytes => _pendingReleaseBytes;
 
+    // ---------------------------------------------------------------- shared mode
+
+    /// <summary>
+    /// Whether another thread (the lazy-free worker) may be freeing into this arena right now.
+    /// Only the command thread switches it, and only at points where no other thread is using
+    /// the arena: on when it hands work to the worker, off once the worker reports idle. While
+    /// it is on every public operation takes <see cref="_sharedLock"/>; while it is off (nearly
+    /// always) the cost is one predictable branch.
+    /// </summary>
+    public bool SharedMode
+    {
+        get => Volatile.Read(ref _sharedMode);
+        set => Volatile.Write(ref _sharedMode, value);
+    }
+
+    private bool _sharedMode;
+    private readonly Lock _sharedLock = new();
+
     /// <summary>Allocates at least <paramref name="size"/> bytes; never returns null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte* Alloc(nuint size)
+    {
+        if (_sharedMode) return AllocShared(size);
+        return AllocCore(size);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte* AllocCore(nuint size)
     {
         if (size <= MaxSmallSize) return AllocSmall(ClassIndexOf(size));
         return AllocLarge(size);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private byte* AllocShared(nuint size)
+    {
+        lock (_sharedLock) return AllocCore(size);
+    }
+
     /// <summary>Like <see cref="Alloc"/>, with the whole usable size zeroed.</summary>
     public byte* AllocZeroed(nuint size)
+    {
+        if (_sharedMode)
+        {
+            lock (_sharedLock) return AllocZeroedCore(size);
+        }
+        return AllocZeroedCore(size);
+    }
+
+    private byte* AllocZeroedCore(nuint size)
     {
         if (size <= MaxSmallSize)
         {
@@ -171,6 +212,18 @@ public sealed unsafe class Arena : IDisposable
     }
 
     public void Free(byte* p)
+    {
+        if (_sharedMode) FreeShared(p);
+        else FreeCore(p);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FreeShared(byte* p)
+    {
+        lock (_sharedLock) FreeCore(p);
+    }
+
+    private void FreeCore(byte* p)
     {
         if (p == null) return;
         if (((nuint)p & PageOffsetMask) == 0)
@@ -202,25 +255,43 @@ public sealed unsafe class Arena : IDisposable
     /// </summary>
     public byte* Realloc(byte* p, nuint newSize)
     {
-        if (p == null) return Alloc(newSize);
+        if (_sharedMode)
+        {
+            lock (_sharedLock) return ReallocCore(p, newSize);
+        }
+        return ReallocCore(p, newSize);
+    }
+
+    private byte* ReallocCore(byte* p, nuint newSize)
+    {
+        if (p == null) return AllocCore(newSize);
         if (((nuint)p & PageOffsetMask) == 0) return ReallocLarge(p, newSize);
 
         PageHeader* page = PageOf(p);
         Debug.Assert(page->Magic == PageMagic, "Realloc of a pointer the arena does not own");
         if (newSize <= MaxSmallSize && ClassIndexOf(newSize) == page->ClassIndex) return p;
 
-        byte* fresh = Alloc(newSize);
+        byte* fresh = AllocCore(newSize);
         nuint keep = Math.Min(newSize, (nuint)page->BlockSize);
         Buffer.MemoryCopy(p, fresh, keep, keep);
-        Free(p);
+        FreeCore(p);
         return fresh;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public nuint UsableSize(byte* p)
     {
-        if (((nuint)p & PageOffsetMask) == 0) return _largeBlocks.SizeOf(p);
+        if (((nuint)p & PageOffsetMask) == 0) return LargeSizeOf(p);
         return PageOf(p)->BlockSize;
+    }
+
+    private nuint LargeSizeOf(byte* p)
+    {
+        if (_sharedMode)
+        {
+            lock (_sharedLock) return _largeBlocks.SizeOf(p);
+        }
+        return _largeBlocks.SizeOf(p);
     }
 
     /// <summary>The size a request of <paramref name="size"/> bytes would actually occupy.</summary>
@@ -269,7 +340,7 @@ public sealed unsafe class Arena : IDisposable
 
     private PageHeader* AcquirePage(int cls)
     {
-        if (_pendingRelease != null) ReleaseDeferred(ReleaseSliceBytes);
+        if (_pendingRelease != null) ReleaseDeferredCore(ReleaseSliceBytes);
         PageHeader* page = _emptyPages;
         if (page != null)
         {
@@ -330,7 +401,16 @@ public sealed unsafe class Arena : IDisposable
     /// <summary>Returns the cached empty pages and all deferred releases to the OS (e.g. MEMORY PURGE).</summary>
     public void TrimCache()
     {
-        ReleaseDeferred(long.MaxValue);
+        if (_sharedMode)
+        {
+            lock (_sharedLock) TrimCacheCore();
+        }
+        else TrimCacheCore();
+    }
+
+    private void TrimCacheCore()
+    {
+        ReleaseDeferredCore(long.MaxValue);
         while (_emptyPages != null)
         {
             PageHeader* page = _emptyPages;
@@ -363,7 +443,7 @@ public sealed unsafe class Arena : IDisposable
 
     private byte* AllocLarge(nuint size)
     {
-        if (_pendingRelease != null) ReleaseDeferred(ReleaseSliceBytes);
+        if (_pendingRelease != null) ReleaseDeferredCore(ReleaseSliceBytes);
         nuint mapped = OsMemory.RoundUpToPage(size);
         if (mapped < size) throw new OutOfMemoryException("Arena: allocation size overflows");
         byte* p = OsMemory.MapAligned(mapped, PageSize);
@@ -388,7 +468,7 @@ public sealed unsafe class Arena : IDisposable
         {
             OsMemory.Unmap(p, mapped);
             _reservedBytes -= (long)mapped;
-            if (_pendingRelease != null) ReleaseDeferred(ReleaseSliceBytes);
+            if (_pendingRelease != null) ReleaseDeferredCore(ReleaseSliceBytes);
             return;
         }
         var pending = (PendingRelease*)p;
@@ -396,7 +476,7 @@ public sealed unsafe class Arena : IDisposable
         pending->MappedBytes = mapped;
         _pendingRelease = pending;
         _pendingReleaseBytes += (long)mapped;
-        ReleaseDeferred(ReleaseSliceBytes);
+        ReleaseDeferredCore(ReleaseSliceBytes);
     }
 
     /// <summary>
@@ -406,6 +486,15 @@ public sealed unsafe class Arena : IDisposable
     /// memory comes back while the keyspace is idle. Returns the bytes still pending.
     /// </summary>
     public long ReleaseDeferred(long maxBytes)
+    {
+        if (_sharedMode)
+        {
+            lock (_sharedLock) return ReleaseDeferredCore(maxBytes);
+        }
+        return ReleaseDeferredCore(maxBytes);
+    }
+
+    private long ReleaseDeferredCore(long maxBytes)
     {
         while (_pendingRelease != null && maxBytes > 0)
         {
@@ -439,7 +528,7 @@ public sealed unsafe class Arena : IDisposable
 
         if (newSize <= MaxSmallSize)
         {
-            byte* small = Alloc(newSize);
+            byte* small = AllocCore(newSize);
             Buffer.MemoryCopy(p, small, newSize, newSize);
             FreeLarge(p);
             return small;

@@ -236,6 +236,18 @@ public sealed unsafe class Database : IDisposable
         _table.FreeEntry(entry);
     }
 
+    /// <summary>
+    /// Valkey's dbAsyncDelete (UNLINK, DEL with lazyfree-lazy-user-del): like <see cref="DeleteEntry"/>,
+    /// but a value that is expensive to free is handed to the lazy-free worker.
+    /// </summary>
+    public void DeleteEntryLazy(byte* entry)
+    {
+        RemoveExpire(entry);
+        _table.Unlink(entry);
+        _keyspace.LazyFree.FreeValue(Header(entry));
+        _table.FreeEntry(entry);
+    }
+
     /// <summary>Deletes an expired key and reports it as Valkey does (stats, "expired" event).</summary>
     internal void ExpireEntry(byte* entry)
     {
@@ -403,18 +415,27 @@ public sealed unsafe class Database : IDisposable
     public long Clear()
     {
         long removed = _table.Count;
-        var freer = new ValueFreer(_keyspace);
+        var freer = new ValueMemory.EntryValueFreer(_keyspace);
         _table.Clear(ref freer);
         _volatileCount = 0;
         AverageTtlMs = 0;
         return removed;
     }
 
-    private readonly struct ValueFreer : IKeyTableVisitor
+    /// <summary>
+    /// Valkey's emptyDbAsync (FLUSHDB/FLUSHALL ASYNC): swaps in an empty table and hands the
+    /// old one, keys and values, to the lazy-free worker. Returns how many keys were removed.
+    /// </summary>
+    public long ClearAsync()
     {
-        private readonly Keyspace _keyspace;
-        public ValueFreer(Keyspace keyspace) => _keyspace = keyspace;
-        public void Visit(byte* entry) => ValueMemory.Free(_keyspace, Header(entry));
+        long removed = _table.Count;
+        if (removed == 0) return 0;
+        KeyTable old = _table;
+        _table = new KeyTable(_keyspace.Arena, _keyspace.HashSeed);
+        _volatileCount = 0;
+        AverageTtlMs = 0;
+        _keyspace.LazyFree.FreeTable(old);
+        return removed;
     }
 
     internal void SwapContents(Database other)

@@ -33,6 +33,7 @@ public sealed class Keyspace : IDisposable
         _observer = observer;
         Arena = new Arena();
         HashSeed = hashSeed;
+        LazyFree = new LazyFree(this);
         Databases = new Database[databaseCount];
         for (int i = 0; i < databaseCount; i++) Databases[i] = new Database(i, this, hashSeed);
         RefreshClock();
@@ -42,6 +43,8 @@ public sealed class Keyspace : IDisposable
     /// <summary>Managed structures of large collections, referenced from values by handle.</summary>
     public ObjectHandles Handles { get; } = new();
     public ulong HashSeed { get; private set; }
+    /// <summary>The background freer of large values and flushed databases (UNLINK, FLUSHALL ASYNC).</summary>
+    public LazyFree LazyFree { get; }
     public Database[] Databases { get; }
     public KeyspaceStats Stats { get; } = new();
     public IKeyspaceObserver Observer => _observer;
@@ -79,6 +82,7 @@ public sealed class Keyspace : IDisposable
 
     public void Dispose()
     {
+        LazyFree.Dispose();
         foreach (var db in Databases) db.Dispose();
         Arena.Dispose();
     }

@@ -54,6 +54,24 @@ public static unsafe class ValueMemory
         }
     }
 
+    /// <summary>
+    /// Valkey's lazyfreeGetFreeEffort: roughly how many allocations freeing the value takes
+    /// (elements of a hash table or skiplist, nodes of a quicklist; 1 for a single block).
+    /// </summary>
+    public static long FreeEffort(Keyspace keyspace, ValueHeader* header) => (header->Type, header->Encoding) switch
+    {
+        (DataType.List, ValueEncoding.QuickList) => ListValue.NodeCount(header),
+        (DataType.Set, ValueEncoding.HashTable) => SetValue.Count(keyspace, header),
+        (DataType.Hash, ValueEncoding.HashTable) => HashValue.Count(keyspace, header),
+        _ => 1,
+    };
+
+    /// <summary>A key-table visitor that frees each entry's value (FLUSHDB, and flushed tables on the lazy-free worker).</summary>
+    public readonly struct EntryValueFreer(Keyspace keyspace) : IKeyTableVisitor
+    {
+        public void Visit(byte* entry) => Free(keyspace, Database.Header(entry));
+    }
+
     /// <summary>Inline data size of a value as stored in its entry (after the header).</summary>
     public static int InlineDataSize(ValueHeader* header) => header->Type == DataType.String && header->Encoding == ValueEncoding.EmbStr
         ? header->Length

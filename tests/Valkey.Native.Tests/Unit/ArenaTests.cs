@@ -344,4 +344,46 @@ public sealed unsafe class ArenaTests
         Assert.That(arena.ReservedBytes, Is.Zero);
         Assert.That(arena.UsedBytes, Is.Zero);
     }
+
+    [Test]
+    public void SharedModeLetsAnotherThreadFreeWhileThisOneAllocates()
+    {
+        using var arena = new Arena();
+        var random = new Random(7);
+        // Blocks the other thread will free: mixed classes, some large.
+        var foreign = new List<nint>();
+        for (int i = 0; i < 20_000; i++) foreign.Add((nint)arena.Alloc(i % 500 == 0 ? (nuint)70_000 : RandomSize(random)));
+        long usedBefore = arena.UsedBytes;
+
+        arena.SharedMode = true;
+        var freer = new Thread(() =>
+        {
+            foreach (nint p in foreign) arena.Free((byte*)p);
+        });
+        freer.Start();
+        var live = new Dictionary<nint, LiveBlock>();
+        byte pattern = 0;
+        while (freer.IsAlive || live.Count < 5_000)
+        {
+            if (live.Count > 3_000 && random.Next(2) == 0)
+            {
+                nint victim = live.Keys.First();
+                Assert.That(HasPattern((byte*)victim, live[victim].Size, live[victim].Pattern), Is.True);
+                arena.Free((byte*)victim);
+                live.Remove(victim);
+            }
+            nuint size = RandomSize(random);
+            byte* p = arena.Alloc(size);
+            Fill(p, size, ++pattern);
+            live[(nint)p] = new LiveBlock(size, pattern);
+        }
+        freer.Join();
+        arena.SharedMode = false;
+
+        foreach (var (p, block) in live) Assert.That(HasPattern((byte*)p, block.Size, block.Pattern), Is.True);
+        Assert.That(arena.UsedBytes, Is.EqualTo(SumOfUsableSizes(arena, live)), "accounting is exact after concurrent frees");
+        Assert.That(usedBefore, Is.GreaterThan(arena.UsedBytes));
+        foreach (nint p in live.Keys) arena.Free((byte*)p);
+        Assert.That(arena.UsedBytes, Is.Zero);
+    }
 }

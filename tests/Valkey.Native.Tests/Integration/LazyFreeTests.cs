@@ -1,0 +1,140 @@
+using NUnit.Framework;
+using StackExchange.Redis;
+using Valkey.Native.Tests.Infrastructure;
+using static Valkey.Native.Tests.Infrastructure.Resp;
+
+namespace Valkey.Native.Tests.Integration;
+
+/// <summary>
+/// UNLINK, FLUSHDB/FLUSHALL ASYNC and lazyfree-lazy-user-del/-flush: expensive values are freed
+/// by the background worker (INFO lazyfree_pending_objects / lazyfreed_objects), cheap ones at once,
+/// and the server keeps serving correctly while the worker frees.
+/// </summary>
+public class LazyFreeTests : OwnServerFixture
+{
+    [SetUp]
+    public void ResetState()
+    {
+        Execute("FLUSHALL", "SYNC");
+        Execute("CONFIG", "SET", "lazyfree-lazy-user-del", "no");
+        Execute("CONFIG", "SET", "lazyfree-lazy-user-flush", "no");
+        WaitForLazyFree();
+        Execute("CONFIG", "RESETSTAT");
+    }
+
+    private long Info(string field) => InfoParser.Field(Execute("INFO", "memory"), field);
+
+    private void WaitForLazyFree()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Info("lazyfree_pending_objects") != 0)
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the lazy-free worker never finished");
+            Thread.Sleep(10);
+        }
+    }
+
+    private void FillSet(string key, int members)
+    {
+        var db = Redis.GetDatabase();
+        for (int start = 0; start < members; start += 10_000)
+        {
+            var batch = Enumerable.Range(start, Math.Min(10_000, members - start)).Select(i => (RedisValue)$"member:{i}").ToArray();
+            db.SetAdd(key, batch);
+        }
+    }
+
+    [Test]
+    public void UnlinkOfALargeSetFreesItInTheBackgroundAndReclaimsTheMemory()
+    {
+        long before = Info("used_memory");
+        FillSet("lazy:set", 200_000);
+        long peak = Info("used_memory");
+        Assert.That(peak, Is.GreaterThan(before + 5_000_000));
+
+        Assert.That(Execute("UNLINK", "lazy:set"), Is.EqualTo(Int(1)));
+        Assert.That(Execute("EXISTS", "lazy:set"), Is.EqualTo(Int(0)), "the key is gone before the reply");
+        WaitForLazyFree();
+
+        Assert.That(Info("lazyfreed_objects"), Is.EqualTo(1));
+        Assert.That(Info("used_memory"), Is.LessThan(before + 100_000));
+    }
+
+    [Test]
+    public void UnlinkOfASmallValueFreesItAtOnce()
+    {
+        Execute("RPUSH", "lazy:small", "a", "b", "c");
+        Execute("SET", "lazy:string", "value");
+        Assert.That(Execute("UNLINK", "lazy:small", "lazy:string", "lazy:missing"), Is.EqualTo(Int(2)));
+        Assert.That(Info("lazyfreed_objects"), Is.EqualTo(0));
+        Assert.That(Info("lazyfree_pending_objects"), Is.EqualTo(0));
+    }
+
+    [Test]
+    public void DelIsSynchronousUnlessLazyfreeLazyUserDelIsSet()
+    {
+        FillSet("lazy:del1", 1_000);
+        Assert.That(Execute("DEL", "lazy:del1"), Is.EqualTo(Int(1)));
+        Assert.That(Info("lazyfreed_objects"), Is.EqualTo(0));
+
+        Execute("CONFIG", "SET", "lazyfree-lazy-user-del", "yes");
+        FillSet("lazy:del2", 1_000);
+        Assert.That(Execute("DEL", "lazy:del2"), Is.EqualTo(Int(1)));
+        WaitForLazyFree();
+        Assert.That(Info("lazyfreed_objects"), Is.EqualTo(1));
+    }
+
+    [TestCase("FLUSHDB", "ASYNC")]
+    [TestCase("FLUSHALL", "ASYNC")]
+    public void FlushAsyncEmptiesAtOnceAndFreesInTheBackground(string command, string mode)
+    {
+        long before = Info("used_memory");
+        var db = Redis.GetDatabase();
+        var batch = db.CreateBatch();
+        var tasks = Enumerable.Range(0, 5_000).Select(i => batch.StringSetAsync($"lazy:k{i}", "v")).ToList();
+        batch.Execute();
+        Task.WaitAll(tasks.ToArray());
+        FillSet("lazy:flushset", 100_000);
+
+        Assert.That(Execute(command, mode), Is.EqualTo("+OK\r\n"));
+        Assert.That(Execute("DBSIZE"), Is.EqualTo(Int(0)));
+        WaitForLazyFree();
+
+        Assert.That(Info("lazyfreed_objects"), Is.EqualTo(5_001), "a flushed database counts its keys");
+        Assert.That(Info("used_memory"), Is.LessThan(before + 100_000));
+    }
+
+    [Test]
+    public void LazyfreeLazyUserFlushMakesAPlainFlushAsynchronousAndSyncOverridesIt()
+    {
+        Execute("CONFIG", "SET", "lazyfree-lazy-user-flush", "yes");
+        Execute("SET", "lazy:a", "1");
+        Execute("FLUSHALL");
+        WaitForLazyFree();
+        Assert.That(Info("lazyfreed_objects"), Is.EqualTo(1));
+
+        Execute("SET", "lazy:b", "1");
+        Execute("FLUSHALL", "SYNC");
+        Assert.That(Info("lazyfreed_objects"), Is.EqualTo(1));
+        Assert.That(Execute("FLUSHALL", "LAZY"), Is.EqualTo(Err("ERR syntax error")));
+    }
+
+    [Test]
+    public void WritesWhileTheWorkerFreesKeepEveryValueIntact()
+    {
+        var db = Redis.GetDatabase();
+        for (int round = 0; round < 3; round++)
+        {
+            FillSet($"lazy:big{round}", 150_000);
+            Assert.That(Execute("UNLINK", $"lazy:big{round}"), Is.EqualTo(Int(1)));
+            // These allocate and free in the arena while the worker is freeing the set.
+            for (int i = 0; i < 2_000; i++) db.StringSet($"lazy:w{round}:{i}", $"value-{round}-{i}-{new string('x', i % 200)}");
+            for (int i = 0; i < 2_000; i += 97)
+                Assert.That((string?)db.StringGet($"lazy:w{round}:{i}"), Is.EqualTo($"value-{round}-{i}-{new string('x', i % 200)}"));
+        }
+        WaitForLazyFree();
+        Assert.That(Info("lazyfreed_objects"), Is.EqualTo(3));
+        Execute("FLUSHALL", "SYNC");
+        Assert.That(Info("used_memory"), Is.LessThan(200_000), "accounting stays exact across both threads");
+    }
+}
