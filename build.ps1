@@ -10,9 +10,10 @@
       test [args...]    publish, then 'dotnet test' every tests\**\*.Tests.csproj with
                         VALKEY_NATIVE_BINARY=<full path of the binary>, TRX results in artifacts\test-results,
                         ending with the line 'N passed, M failed[, K skipped]'. Extra args go to 'dotnet test'.
-      bench [args...] [-- compare-args...]
-                        publish, run the BenchmarkDotNet project (Release; args passed through, default
-                        --filter '*'), then perf/compare.sh (needs bash and Linux /proc: skipped on Windows)
+      bench [args...]   publish, then perf/compare.sh with args: the end-to-end comparison with redis-server
+                        (needs bash and Linux /proc: not available on Windows)
+      microbench [args...]
+                        the BenchmarkDotNet project (Release; args passed through, default --filter '*')
       clean             remove artifacts\, BenchmarkDotNet.Artifacts\ and every bin\ obj\ under src tests perf
       help              this text
 
@@ -260,61 +261,30 @@ function Invoke-Test([string[]] $TestArgs) {
 
 # ----------------------------------------------------------------------------- bench
 
-function Invoke-Bench([string[]] $BenchArgs) {
-    $bdn = [System.Collections.Generic.List[string]]::new()
-    $compare = [System.Collections.Generic.List[string]]::new()
-    $seenSeparator = $false
-    foreach ($a in $BenchArgs) {
-        if (-not $seenSeparator -and $a -eq '--') { $seenSeparator = $true; continue }
-        if ($seenSeparator) { $compare.Add($a) } else { $bdn.Add($a) }
-    }
-    if ($bdn.Count -eq 0) { $bdn.Add('--filter'); $bdn.Add('*') }
-    if (-not $bdn.Contains('--artifacts')) { $bdn.Add('--artifacts'); $bdn.Add([System.IO.Path]::Combine($script:Artifacts, 'benchmarks')) }
-
+function Invoke-Bench([string[]] $CompareArgs) {
     Invoke-Publish
     $bin = Get-ServerBinary
     Assert-Binary $bin
+    $compareScript = [System.IO.Path]::Combine($script:Root, 'perf', 'compare.sh')
+    if ($script:OnWindows) { throw 'bench runs perf/compare.sh, which needs bash and Linux /proc: run ./build.sh bench on Linux (microbench works here)' }
+    if (-not (Get-Command bash -ErrorAction SilentlyContinue)) { throw 'bench needs bash to run perf/compare.sh' }
+    Write-Step "Running perf/compare.sh --binary $bin $($CompareArgs -join ' ')"
+    & bash $compareScript --binary $bin @CompareArgs
+    if ($LASTEXITCODE -ne 0) { throw "perf/compare.sh failed with exit code $LASTEXITCODE" }
+}
+
+function Invoke-Microbench([string[]] $BenchArgs) {
+    $bdn = [System.Collections.Generic.List[string]]::new()
+    foreach ($a in $BenchArgs) { $bdn.Add($a) }
+    if ($bdn.Count -eq 0) { $bdn.Add('--filter'); $bdn.Add('*') }
+    if (-not $bdn.Contains('--artifacts')) { $bdn.Add('--artifacts'); $bdn.Add([System.IO.Path]::Combine($script:Artifacts, 'benchmarks')) }
     Assert-Dotnet
     if (-not [System.IO.File]::Exists($script:BenchProject)) { throw "benchmark project $script:BenchProject not found" }
-
     Write-Step "Running BenchmarkDotNet: dotnet run -c Release --project $script:BenchProject -- $($bdn -join ' ')"
     $bdnArgs = $bdn.ToArray()
     & dotnet run -c Release --project $script:BenchProject -- @bdnArgs
     if ($LASTEXITCODE -ne 0) { throw "the BenchmarkDotNet run failed with exit code $LASTEXITCODE" }
-
-    $compareScript = [System.IO.Path]::Combine($script:Root, 'perf', 'compare.sh')
-    if ($script:OnWindows) {
-        Write-Step 'Skipping perf/compare.sh: it needs bash and Linux /proc (run ./build.sh bench on Linux)'
-    }
-    elseif (-not (Get-Command bash -ErrorAction SilentlyContinue)) {
-        Write-Step 'Skipping perf/compare.sh: bash not found'
-    }
-    else {
-        Write-Step "Running perf/compare.sh --binary $bin $($compare -join ' ')"
-        $compareArgs = $compare.ToArray()
-        & bash $compareScript --binary $bin @compareArgs
-        if ($LASTEXITCODE -ne 0) { throw "perf/compare.sh failed with exit code $LASTEXITCODE" }
-    }
     Write-Step "Benchmarks done (BenchmarkDotNet reports: $([System.IO.Path]::Combine($script:Artifacts, 'benchmarks', 'results')))"
-}
-
-function Invoke-Clean {
-    Write-Step 'Cleaning'
-    foreach ($dir in @($script:Artifacts, [System.IO.Path]::Combine($script:Root, 'BenchmarkDotNet.Artifacts'))) {
-        if ([System.IO.Directory]::Exists($dir)) { [System.IO.Directory]::Delete($dir, $true) }
-    }
-    foreach ($top in @('src', 'tests', 'perf')) {
-        $topDir = [System.IO.Path]::Combine($script:Root, $top)
-        if (-not [System.IO.Directory]::Exists($topDir)) { continue }
-        # Parents before children; a child of a deleted directory is skipped by the Exists check.
-        [string[]] $doomed = @([System.IO.Directory]::GetDirectories($topDir, '*', [System.IO.SearchOption]::AllDirectories) |
-            Where-Object { @('bin', 'obj', 'TestResults', 'BenchmarkDotNet.Artifacts') -contains [System.IO.Path]::GetFileName($_) })
-        [System.Array]::Sort($doomed, [System.StringComparer]::Ordinal)
-        foreach ($dir in $doomed) {
-            if ([System.IO.Directory]::Exists($dir)) { [System.IO.Directory]::Delete($dir, $true) }
-        }
-    }
-    Write-Info 'removed artifacts and bin/obj directories'
 }
 
 function Show-Usage {
@@ -326,9 +296,9 @@ Verbs:
   run [args...]     publish, then run the binary with args (no args: 127.0.0.1:6379 in the foreground)
   test [args...]    publish, then 'dotnet test' every tests\**\*.Tests.csproj (VALKEY_NATIVE_BINARY set,
                     TRX in artifacts\test-results), ending with 'N passed, M failed[, K skipped]'
-  bench [args...] [-- compare-args...]
-                    publish, BenchmarkDotNet (args passed through; default --filter '*'), then perf/compare.sh
-                    (Linux only; skipped on Windows)
+  bench [args...]   publish, then perf/compare.sh with args (end-to-end comparison with redis-server; Linux only)
+  microbench [args...]
+                    BenchmarkDotNet, in process (args passed through; default --filter '*')
   clean             remove artifacts\, BenchmarkDotNet.Artifacts\ and every bin\ obj\ under src tests perf
   help              this text
 
@@ -371,6 +341,7 @@ try {
             $exitCode = $script:TestExitCode
         }
         'bench' { Invoke-Bench $rest }
+        'microbench' { Invoke-Microbench $rest }
         'clean' { Invoke-Clean }
         { $_ -in @('help', '-h', '--help', '-?', '/?') } { Show-Usage }
         default {

@@ -37,9 +37,13 @@ Verbs:
                     VALKEY_NATIVE_BINARY=<abs path of artifacts/valkey-native>, TRX results in
                     artifacts/test-results, ending with the line 'N passed, M failed[, K skipped]'.
                     Extra args go to 'dotnet test' (e.g. --filter "FullyQualifiedName~Infrastructure").
-  bench [args...] [-- compare-args...]
-                    publish, run the BenchmarkDotNet project (Release; args are passed through,
-                    default --filter '*'), then perf/compare.sh with compare-args (e.g. -n 200000 --record)
+  bench [args...]   publish, then perf/compare.sh with args: the end-to-end comparison with Debian's
+                    redis-server (redis-benchmark matrix in alternating rounds, CPU per request, latency,
+                    memory per key, startup, binary size; about 10 minutes; --quick for a smoke run,
+                    --record to append the results to perf/RESULTS.md, --help for the options)
+  microbench [args...]
+                    the BenchmarkDotNet project (Release, in process, MemoryDiagnoser); args are passed
+                    through (default --filter '*'; e.g. --filter '*Dispatch*' --job short)
   clean             remove artifacts/, BenchmarkDotNet.Artifacts/ and every bin/ obj/ under src tests perf
   help              this text
 
@@ -259,33 +263,24 @@ cmd_test() {
 # ----------------------------------------------------------------------------- bench
 
 cmd_bench() {
-    local bdn=() cmp=() seen_sep=0 has_artifacts=0 a
-    for a in "$@"; do
-        if [[ $seen_sep -eq 0 && "$a" == "--" ]]; then seen_sep=1; continue; fi
-        if [[ $seen_sep -eq 0 ]]; then
-            bdn+=("$a")
-            if [[ "$a" == "--artifacts" ]]; then has_artifacts=1; fi
-        else
-            cmp+=("$a")
-        fi
-    done
-    [[ ${#bdn[@]} -gt 0 ]] || bdn=(--filter '*')
-    [[ $has_artifacts -eq 1 ]] || bdn+=(--artifacts "$ARTIFACTS/benchmarks")
-
     publish || die "build failed"
     local bin
     bin="$(server_binary)"
     check_binary "$bin"
+    step "Running perf/compare.sh --binary $bin $*"
+    bash "$ROOT/perf/compare.sh" --binary "$bin" "$@" || die "perf/compare.sh failed"
+}
+
+cmd_microbench() {
+    local bdn=("$@") has_artifacts=0 a
+    for a in "$@"; do [[ "$a" != "--artifacts" ]] || has_artifacts=1; done
+    [[ ${#bdn[@]} -gt 0 ]] || bdn=(--filter '*')
+    [[ $has_artifacts -eq 1 ]] || bdn+=(--artifacts "$ARTIFACTS/benchmarks")
     require_dotnet
     [[ -f "$BENCH_PROJECT" ]] || die "benchmark project $BENCH_PROJECT not found"
-
     step "Running BenchmarkDotNet: dotnet run -c Release --project $BENCH_PROJECT -- ${bdn[*]}"
     dotnet run -c Release --project "$BENCH_PROJECT" -- "${bdn[@]}" ||
         die "the BenchmarkDotNet run failed"
-
-    step "Running perf/compare.sh --binary $bin ${cmp[*]+"${cmp[*]}"}"
-    bash "$ROOT/perf/compare.sh" --binary "$bin" ${cmp[@]+"${cmp[@]}"} ||
-        die "perf/compare.sh failed"
     step "Benchmarks done (BenchmarkDotNet reports: $ARTIFACTS/benchmarks/results)"
 }
 
@@ -313,6 +308,9 @@ case "$verb" in
         ;;
     bench)
         cmd_bench "$@"
+        ;;
+    microbench)
+        cmd_microbench "$@"
         ;;
     clean)
         step "Cleaning"
