@@ -70,6 +70,8 @@ public static class ClientCommands
                 Group = "connection", Summary = "Sets information specific to the client or connection.", Since = "7.2.0", Complexity = "O(1)",
                 Tips = ["request_policy:all_nodes", "response_policy:all_succeeded"],
             },
+            new CommandSpec("unblock", -3, CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Admin | AclCategories.Slow | AclCategories.Dangerous | AclCategories.Connection, Unblock)
+            { Group = "connection", Summary = "Unblocks a client blocked by a blocking command from a different connection.", Since = "5.0.0", Complexity = "O(log N) where N is the number of client connections" },
             new CommandSpec("setname", 3, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Connection, SetNameCommand)
             {
                 Group = "connection", Summary = "Sets the connection name.", Since = "2.6.9", Complexity = "O(1)",
@@ -121,6 +123,8 @@ public static class ClientCommands
         "    Set client meta attr. Options are:",
         "    * LIB-NAME: the client lib name.",
         "    * LIB-VER: the client lib version.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
         "NO-EVICT (ON|OFF)",
         "    Protect current client connection from eviction.",
         "NO-TOUCH (ON|OFF)",
@@ -277,6 +281,33 @@ public static class ClientCommands
         {
             ctx.Reply.AddError(ErrorMessages.Syntax);
         }
+    }
+
+    /// <summary>
+    /// CLIENT UNBLOCK id [TIMEOUT|ERROR]: completes another client's blocking command as on timeout
+    /// (the default) or with an -UNBLOCKED error. Replies 1 if it was blocked, else 0.
+    /// </summary>
+    private static void Unblock(CommandContext ctx)
+    {
+        if (ctx.ArgCount > 4)
+        {
+            ctx.ReplySubcommandSyntaxError();
+            return;
+        }
+        bool withError = false;
+        if (ctx.ArgCount == 4)
+        {
+            if (ctx.ArgIs(3, "error"u8)) withError = true;
+            else if (!ctx.ArgIs(3, "timeout"u8))
+            {
+                ctx.Reply.AddError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"u8);
+                return;
+            }
+        }
+        if (!ctx.TryGetInt64OrReply(2, out long id)) return;
+        var target = ctx.Server.FindClient(id);
+        bool unblocked = target != null && ctx.Server.Blocking.UnblockByRequest(target, withError);
+        ctx.Reply.AddInteger(unblocked ? 1 : 0);
     }
 
     /// <summary>CLIENT CAPA option ...: remembers REDIRECT (for failover redirects); unknown capabilities are ignored.</summary>
@@ -463,7 +494,7 @@ public static class ClientCommands
         // Only the calling client has an argument vector while CLIENT LIST runs. Valkey 8 has
         // consumed the running command from the query buffer by then, so its qbuf shows only
         // what is pipelined behind it: take the command's RESP encoding off our buffer length.
-        long argvMem = 0, qbuf = c.QueryBufferLength;
+        long argvMem = 0, qbuf = c.QueryBufferLength - c.BlockedCommandBytes;
         if (self)
         {
             long encoded = 3 + DigitCount(ctx.ArgCount);
@@ -521,7 +552,9 @@ public static class ClientCommands
     private static void AppendFlags(StringBuilder sb, Client c)
     {
         int start = sb.Length;
+        if (c.IsBlocked) sb.Append('b');
         if (c.CloseAfterReply) sb.Append('c');
+        if (c.InUnblockedQueue) sb.Append('u');
         if (c.CloseAsap) sb.Append('A');
         if (c.Kind == ConnectionKind.Unix) sb.Append('U');
         if (IsNoEvict(c)) sb.Append('e');

@@ -406,6 +406,12 @@ public static unsafe class DebugCommands
             var visitor = new ListDigestVisitor(digest);
             ListValue.ForEach(h, ref visitor);
         }
+        else if (h->Type == DataType.SortedSet)
+        {
+            // Each (member, score as fpconv_dtoa) pair is mixed on its own, then XORed in (SHA1 of it).
+            var visitor = new SortedSetDigestVisitor(digest);
+            SortedSetValue.ForEach(keyspace, h, ref visitor);
+        }
         if (h->HasExpire) XorDigest(digest, "!!expire!!"u8);
     }
 
@@ -428,6 +434,18 @@ public static unsafe class DebugCommands
     private readonly struct ListDigestVisitor(byte[] digest) : IListVisitor
     {
         public void Visit(ReadOnlySpan<byte> element) => MixDigest(digest, element);
+    }
+
+    private readonly struct SortedSetDigestVisitor(byte[] digest) : ISortedSetVisitor
+    {
+        public void Visit(ReadOnlySpan<byte> member, double score)
+        {
+            var element = new byte[20];
+            MixDigest(element, member);
+            Span<byte> text = stackalloc byte[NumberFormatter.MaxDoubleLength + 8];
+            MixDigest(element, text[..NumberFormatter.FormatDoubleFpconv(score, text)]);
+            XorDigest(digest, element);
+        }
     }
 
     /// <summary>digest ^= SHA1(data): order-independent accumulation.</summary>

@@ -78,6 +78,15 @@ public sealed class Dispatcher
         long start = Stopwatch.GetTimestamp();
         cmd.Handler!(ctx);
         long elapsedUs = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        if (client.IsBlocked)
+        {
+            // Not done yet: as Valkey, a blocking command is counted once, when it is served,
+            // times out or is unblocked (BlockedClients), with the time of every attempt.
+            client.BlockedMicroseconds += elapsedUs;
+            return;
+        }
+        elapsedUs += client.BlockedMicroseconds;
+        client.BlockedMicroseconds = 0;
         cmd.Calls++;
         cmd.Microseconds += elapsedUs;
         if (reply.ErrorCount != errorsBefore) cmd.FailedCalls++;

@@ -42,4 +42,40 @@ public static class ErrorMessages
     public static ReadOnlySpan<byte> ValueOutOfRange => "ERR value is out of range"u8;
     /// <summary>getRangeLongFromObjectOrReply's own text for the range -LONG_MAX..LONG_MAX (HRANDFIELD, SRANDMEMBER...).</summary>
     public static ReadOnlySpan<byte> ValueMustBetweenSignedLong => "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"u8;
+    // Blocking commands (timeout.c getTimeoutFromObjectOrReply; TimeoutNotFloat is above).
+    public static ReadOnlySpan<byte> TimeoutNotInteger => "ERR timeout is not an integer or out of range"u8;
+    public static ReadOnlySpan<byte> TimeoutNegative => "ERR timeout is negative"u8;
+    public static ReadOnlySpan<byte> TimeoutOutOfRange => "ERR timeout is out of range"u8;
+    // Hash field expiration (t_hash.c, Valkey 9; the option texts are expire.c's).
+    public static ReadOnlySpan<byte> NumFieldsMismatch => "ERR numfields should be greater than 0 and match the provided number of fields"u8;
+    public static ReadOnlySpan<byte> NxXxGtLtIncompatible => "ERR NX and XX, GT or LT options at the same time are not compatible"u8;
+    public static ReadOnlySpan<byte> GtLtIncompatible => "ERR GT and LT options at the same time are not compatible"u8;
+    public static string UnsupportedOption(string option) => "ERR Unsupported option " + option;
+    // SORT (sort.c).
+    public static ReadOnlySpan<byte> SortScoreNotDouble => "ERR One or more scores can't be converted into double"u8;
+    // Sorted-set commands (t_zset.c).
+    public static ReadOnlySpan<byte> ZAddXxAndNx => "ERR XX and NX options at the same time are not compatible"u8;
+    public static ReadOnlySpan<byte> ZAddGtLtNx => "ERR GT, LT, and/or NX options at the same time are not compatible"u8;
+    public static ReadOnlySpan<byte> ZAddIncrSinglePair => "ERR INCR option supports a single increment-element pair"u8;
+    public static ReadOnlySpan<byte> ZAddNaN => "ERR resulting score is not a number (NaN)"u8;
+    public static ReadOnlySpan<byte> MinMaxNotFloat => "ERR min or max is not a float"u8;
+    public static ReadOnlySpan<byte> MinMaxNotStringRange => "ERR min or max not valid string range item"u8;
+    public static ReadOnlySpan<byte> ZRangeLimitNeedsByScoreOrLex => "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"u8;
+    public static ReadOnlySpan<byte> ZRangeWithScoresByLex => "ERR syntax error, WITHSCORES not supported in combination with BYLEX"u8;
+    public static ReadOnlySpan<byte> WeightNotFloat => "ERR weight value is not a float"u8;
+    // HyperLogLog commands (hyperloglog.c).
+    public static ReadOnlySpan<byte> HllWrongType => "WRONGTYPE Key is not a valid HyperLogLog string value."u8;
+    public static ReadOnlySpan<byte> HllCorrupted => "INVALIDOBJ Corrupted HLL object detected"u8;
+    public static ReadOnlySpan<byte> HllKeyMissing => "ERR The specified key does not exist"u8;
+    public static ReadOnlySpan<byte> HllNotSparse => "ERR HLL encoding is not sparse"u8;
+    public static ReadOnlySpan<byte> HllSimdArgument => "ERR Argument must be ON or OFF"u8;
+    public static string HllUnknownDebugSubcommand(string sub) => $"ERR Unknown PFDEBUG subcommand '{sub}'";
+    // Bitmap commands (bitops.c).
+    public static ReadOnlySpan<byte> BitOffsetNotInteger => "ERR bit offset is not an integer or out of range"u8;
+    public static ReadOnlySpan<byte> BitNotInteger => "ERR bit is not an integer or out of range"u8;
+    public static ReadOnlySpan<byte> BitArgumentNotBinary => "ERR The bit argument must be 1 or 0."u8;
+    public static ReadOnlySpan<byte> BitopNotSingleKey => "ERR BITOP NOT must be called with a single source key."u8;
+    public static ReadOnlySpan<byte> BitfieldInvalidType => "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."u8;
+    public static ReadOnlySpan<byte> BitfieldInvalidOverflow => "ERR Invalid OVERFLOW type specified"u8;
+    public static ReadOnlySpan<byte> BitfieldRoOnlyGet => "ERR BITFIELD_RO only supports the GET subcommand"u8;
 }

@@ -131,16 +131,40 @@ public static unsafe class HashCommands
         // Valkey's hashTypeTryConversion: more pairs than the listpack may hold means hashtable
         // up front, even if some of them repeat a field.
         if ((ctx.ArgCount - 2) / 2 > config.HashMaxListpackEntries) HashValue.ConvertToTable(ctx.Keyspace, header);
-        long created = 0;
+        bool wasVolatile = HashValue.HasVolatileFields(header);
+        long created = 0, expiredOverwritten = 0;
         for (int i = 2; i < ctx.ArgCount; i += 2)
         {
-            if (HashValue.Set(ctx.Keyspace, header, ctx.Arg(i), ctx.Arg(i + 1), config.HashMaxListpackEntries, config.HashMaxListpackValue))
+            var result = HashValue.SetField(ctx.Keyspace, header, ctx.Arg(i), ctx.Arg(i + 1), -1, false,
+                config.HashMaxListpackEntries, config.HashMaxListpackValue);
+            if (result != HashSetResult.Updated)
+            {
                 created++;
+                if (result == HashSetResult.ReplacedExpired) expiredOverwritten++;
+            }
         }
-        ctx.KeyChanged(NotifyClass.Hash, "hset", key);
+        if (wasVolatile) ctx.Db.VolatileHashes.Update(key, header, wasVolatile);
+        KeyChangedAfterSet(ctx, "hset", key, expiredOverwritten);
         ctx.MarkDirty((ctx.ArgCount - 2) / 2);
         if (replyOk) ctx.Reply.AddOk();
         else ctx.Reply.AddInteger(created);
+    }
+
+    /// <summary>
+    /// The events after a set (Valkey's order: signalModifiedKey, then "hexpired" when expired,
+    /// unreclaimed fields were overwritten, counted as expired fields, then the command's event).
+    /// </summary>
+    private static void KeyChangedAfterSet(CommandContext ctx, string eventName, ReadOnlySpan<byte> key, long expiredOverwritten)
+    {
+        if (expiredOverwritten == 0)
+        {
+            ctx.KeyChanged(NotifyClass.Hash, eventName, key);
+            return;
+        }
+        ctx.Server.KeyModified(ctx.Db, key);
+        ctx.Keyspace.Stats.ExpiredFields += expiredOverwritten;
+        ctx.Server.Notify(NotifyClass.Hash, "hexpired", key, ctx.Db.Id);
+        ctx.Server.Notify(NotifyClass.Hash, eventName, key, ctx.Db.Id);
     }
 
     private static void HGet(CommandContext ctx)
@@ -177,7 +201,7 @@ public static unsafe class HashCommands
             return;
         }
         ValueHeader* header = Database.Header(entry);
-        ctx.Reply.AddMapLength(HashValue.Count(ctx.Keyspace, header));
+        ctx.Reply.AddMapLength(HashValue.LiveCount(ctx.Keyspace, header));
         var writer = new PairWriter(ctx.Reply);
         HashValue.ForEach(ctx.Keyspace, header, ref writer);
     }
@@ -191,13 +215,43 @@ public static unsafe class HashCommands
         }
     }
 
-    private static void HDel(CommandContext ctx) =>
-        CollectionEdits.RemoveElements<FieldRemover>(ctx, DataType.Hash, NotifyClass.Hash, "hdel");
-
-    private readonly struct FieldRemover : IElementRemover
+    /// <summary>
+    /// HDEL: a field whose TTL passed is not there for HDEL (as Valkey's validating delete); the
+    /// key goes when no field is left, expired ones included ("del" after "hdel").
+    /// </summary>
+    private static void HDel(CommandContext ctx)
     {
-        public static bool Remove(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> field) => HashValue.Delete(keyspace, header, field);
-        public static long Count(Keyspace keyspace, ValueHeader* header) => HashValue.Count(keyspace, header);
+        var key = ctx.Arg(1);
+        byte* entry = ctx.LookupWriteOfType(key, DataType.Hash, out bool wrongType);
+        if (wrongType) return;
+        if (entry == null)
+        {
+            ctx.Reply.AddInteger(0);
+            return;
+        }
+        ValueHeader* header = Database.Header(entry);
+        bool wasVolatile = HashValue.HasVolatileFields(header);
+        long removed = 0;
+        bool keyRemoved = false;
+        for (int i = 2; i < ctx.ArgCount; i++)
+        {
+            if (!HashValue.Delete(ctx.Keyspace, header, ctx.Arg(i))) continue;
+            removed++;
+            if (HashValue.Count(ctx.Keyspace, header) == 0)
+            {
+                ctx.Db.DeleteEntry(entry);
+                keyRemoved = true;
+                break;
+            }
+        }
+        if (removed > 0)
+        {
+            if (!keyRemoved && wasVolatile) ctx.Db.VolatileHashes.Update(key, header, wasVolatile);
+            ctx.KeyChanged(NotifyClass.Hash, "hdel", key);
+            if (keyRemoved) ctx.Server.Notify(NotifyClass.Generic, "del", key, ctx.Db.Id);
+            ctx.MarkDirty(removed);
+        }
+        ctx.Reply.AddInteger(removed);
     }
 
     private static void HLen(CommandContext ctx)
@@ -237,9 +291,12 @@ public static unsafe class HashCommands
         }
         ValueHeader* header = entry != null ? Database.Header(entry) : CreateHash(ctx, key);
         var config = ctx.Server.Config;
-        HashValue.Set(ctx.Keyspace, header, ctx.Arg(2), ctx.Arg(3), config.HashMaxListpackEntries, config.HashMaxListpackValue);
+        bool wasVolatile = HashValue.HasVolatileFields(header);
+        var result = HashValue.SetField(ctx.Keyspace, header, ctx.Arg(2), ctx.Arg(3), -1, false,
+            config.HashMaxListpackEntries, config.HashMaxListpackValue);
+        if (wasVolatile) ctx.Db.VolatileHashes.Update(key, header, wasVolatile);
         ctx.Reply.AddInteger(1);
-        ctx.KeyChanged(NotifyClass.Hash, "hset", key);
+        KeyChangedAfterSet(ctx, "hset", key, result == HashSetResult.ReplacedExpired ? 1 : 0);
         ctx.MarkDirty();
     }
 
@@ -265,7 +322,7 @@ public static unsafe class HashCommands
             return;
         }
         ValueHeader* header = Database.Header(entry);
-        ctx.Reply.AddArrayLength(HashValue.Count(ctx.Keyspace, header));
+        ctx.Reply.AddArrayLength(HashValue.LiveCount(ctx.Keyspace, header));
         var writer = new HalfWriter(ctx.Reply, fields);
         HashValue.ForEach(ctx.Keyspace, header, ref writer);
     }
@@ -299,10 +356,9 @@ public static unsafe class HashCommands
         Span<byte> text = stackalloc byte[24];
         text = text[..NumberFormatter.FormatInt64(value, text)];
         if (header == null) header = CreateHash(ctx, key);
-        var config = ctx.Server.Config;
-        HashValue.Set(ctx.Keyspace, header, ctx.Arg(2), text, config.HashMaxListpackEntries, config.HashMaxListpackValue);
+        long expiredOverwritten = SetKeepingTtl(ctx, key, header, text);
         ctx.Reply.AddInteger(value);
-        ctx.KeyChanged(NotifyClass.Hash, "hincrby", key);
+        KeyChangedAfterSet(ctx, "hincrby", key, expiredOverwritten);
         ctx.MarkDirty();
     }
 
@@ -342,11 +398,25 @@ public static unsafe class HashCommands
         Span<byte> text = stackalloc byte[LongDouble.MaxHumanLength];
         text = text[..value.FormatHuman(text)];
         if (header == null) header = CreateHash(ctx, key);
-        var config = ctx.Server.Config;
-        HashValue.Set(ctx.Keyspace, header, ctx.Arg(2), text, config.HashMaxListpackEntries, config.HashMaxListpackValue);
+        long expiredOverwritten = SetKeepingTtl(ctx, key, header, text);
         ctx.Reply.AddBulk(text);
-        ctx.KeyChanged(NotifyClass.Hash, "hincrbyfloat", key);
+        KeyChangedAfterSet(ctx, "hincrbyfloat", key, expiredOverwritten);
         ctx.MarkDirty();
+    }
+
+    /// <summary>
+    /// HINCRBY/HINCRBYFLOAT store the result keeping the field's TTL (Valkey passes the TTL it read
+    /// back to hashTypeSet); a field whose TTL passed starts over without one. Returns 1 when such an
+    /// expired field was overwritten.
+    /// </summary>
+    private static long SetKeepingTtl(CommandContext ctx, ReadOnlySpan<byte> key, ValueHeader* header, ReadOnlySpan<byte> text)
+    {
+        var config = ctx.Server.Config;
+        bool wasVolatile = HashValue.HasVolatileFields(header);
+        var result = HashValue.SetField(ctx.Keyspace, header, ctx.Arg(2), text, -1, keepTtl: wasVolatile,
+            config.HashMaxListpackEntries, config.HashMaxListpackValue);
+        if (wasVolatile) ctx.Db.VolatileHashes.Update(key, header, wasVolatile);
+        return result == HashSetResult.ReplacedExpired ? 1 : 0;
     }
 
     // ---- HRANDFIELD ----------------------------------------------------------------------
@@ -383,8 +453,10 @@ public static unsafe class HashCommands
             ctx.Reply.AddNull();
             return;
         }
-        HashValue.RandomPair(ctx.Keyspace, Database.Header(entry), out var field, out _);
-        ctx.Reply.AddBulk(field);
+        if (HashValue.TryRandomLivePair(ctx.Keyspace, Database.Header(entry), out _, out var field, out _))
+            ctx.Reply.AddBulk(field);
+        else
+            ctx.Reply.AddNull();
     }
 
     /// <summary>Identities of the pairs already returned by a unique HRANDFIELD (reused; command thread only).</summary>
@@ -415,6 +487,11 @@ public static unsafe class HashCommands
         }
         var reply = ctx.Reply;
         var writer = new RandomPairWriter(reply, withValues);
+        if (HashValue.HasVolatileFields(header))
+        {
+            HRandFieldWithTtls(ctx, header, size, count, unique, writer);
+            return;
+        }
 
         // CASE 1: repeated picks (negative count, or a single one).
         if (!unique || count == 1)
@@ -474,8 +551,55 @@ public static unsafe class HashCommands
         if (count > 4096) picked.TrimExcess();
     }
 
+    /// <summary>
+    /// HRANDFIELD with a count on a hash with field TTLs (always hashtable): Valkey's cases with
+    /// expired, unreclaimed fields left out. Random picks give up on a pick after 100 expired
+    /// fields in a row, so the reply may be shorter than asked (its length is deferred).
+    /// </summary>
+    private static void HRandFieldWithTtls(CommandContext ctx, ValueHeader* header, long size, long count, bool unique, RandomPairWriter writer)
+    {
+        var reply = ctx.Reply;
+        bool flat = writer.WithValues && reply.Protocol == 2;
+        if (!unique || count == 1)
+        {
+            int handle = reply.BeginDeferredLength();
+            long n = 0;
+            while (n < count && HashValue.TryRandomLivePair(ctx.Keyspace, header, out _, out var f, out var v))
+            {
+                writer.Visit(f, v);
+                n++;
+                if (ctx.Client.CloseAsap) break;
+            }
+            reply.SetDeferredArrayLength(handle, flat ? n * 2 : n);
+            return;
+        }
+        long live = HashValue.LiveCount(ctx.Keyspace, header);
+        if (count >= size || count * 3 > size)
+        {
+            long needed = Math.Min(count, live);
+            reply.AddArrayLength(flat ? needed * 2 : needed);
+            var selector = new SelectionSampler(writer, needed, live);
+            HashValue.ForEach(ctx.Keyspace, header, ref selector);
+            return;
+        }
+        var picked = RandomPicked;
+        picked.Clear();
+        int lengthHandle = reply.BeginDeferredLength();
+        long maxTries = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
+        while (picked.Count < count && maxTries-- > 0)
+        {
+            if (!HashValue.TryRandomLivePair(ctx.Keyspace, header, out nint id, out var f, out var v)) break;
+            if (picked.Add(id)) writer.Visit(f, v);
+        }
+        reply.SetDeferredArrayLength(lengthHandle, flat ? picked.Count * 2L : picked.Count);
+        picked.Clear();
+        if (count > 4096) picked.TrimExcess();
+    }
+
     private readonly struct RandomPairWriter(Protocol.ReplyWriter reply, bool withValues) : IHashVisitor
     {
+        public bool WithValues => withValues;
+
         public void Visit(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
         {
             if (withValues && reply.Protocol >= 3) reply.AddArrayLength(2);

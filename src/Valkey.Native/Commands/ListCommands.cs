@@ -1,4 +1,5 @@
 using System.Buffers;
+using Valkey.Native.Server;
 using Valkey.Native.Storage;
 using Valkey.Native.Util;
 using static Valkey.Native.Commands.KeySpecFlags;
@@ -6,8 +7,9 @@ using static Valkey.Native.Commands.KeySpecFlags;
 namespace Valkey.Native.Commands;
 
 /// <summary>
-/// List commands (Valkey's t_list.c), without the blocking variants (BLPOP, BRPOP, BLMOVE,
-/// BRPOPLPUSH, BLMPOP need blocked-client support in the event loop).
+/// List commands (Valkey's t_list.c), including the blocking BLPOP, BRPOP, BLMOVE, BRPOPLPUSH
+/// and BLMPOP, which share the pop and move cores of LPOP/LMOVE/LMPOP and block through
+/// <see cref="BlockingCommands.BlockForKeys"/>.
 /// </summary>
 public static unsafe class ListCommands
 {
@@ -116,6 +118,38 @@ public static unsafe class ListCommands
                 Complexity = "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
                 KeySpecs = [KeySpec.IndexKeyNum(1, RW | Access | Delete)],
             },
+        new("blpop", -3, CommandFlags.Write | CommandFlags.Blocking, AclCategories.List, BLPop)
+            {
+                Group = "list", Since = "2.0.0", Summary = "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
+                Complexity = "O(N) where N is the number of provided keys.",
+                KeySpecs = [KeySpec.Index(1, RW | Access | Delete, lastKey: -2)],
+                History = [("6.0.0", "`timeout` is interpreted as a double instead of an integer.")],
+            },
+        new("brpop", -3, CommandFlags.Write | CommandFlags.Blocking, AclCategories.List, BRPop)
+            {
+                Group = "list", Since = "2.0.0", Summary = "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
+                Complexity = "O(N) where N is the number of provided keys.",
+                KeySpecs = [KeySpec.Index(1, RW | Access | Delete, lastKey: -2)],
+                History = [("6.0.0", "`timeout` is interpreted as a double instead of an integer.")],
+            },
+        new("blmove", 6, CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Blocking, AclCategories.List, BLMove)
+            {
+                Group = "list", Since = "6.2.0", Summary = "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", Complexity = "O(1)",
+                KeySpecs = [KeySpec.Index(1, RW | Access | Delete), KeySpec.Index(2, RW | Insert)],
+            },
+        new("brpoplpush", 4, CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Blocking, AclCategories.List, BRPopLPush)
+            {
+                Group = "list", Since = "2.2.0", Summary = "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", Complexity = "O(1)",
+                KeySpecs = [KeySpec.Index(1, RW | Access | Delete), KeySpec.Index(2, RW | Insert)],
+                History = [("6.0.0", "`timeout` is interpreted as a double instead of an integer.")],
+                DeprecatedSince = "6.2.0", ReplacedBy = "`BLMOVE` with the `RIGHT` and `LEFT` arguments", DocFlags = DocFlags.Deprecated,
+            },
+        new("blmpop", -5, CommandFlags.Write | CommandFlags.Blocking, AclCategories.List, BLMPop)
+            {
+                Group = "list", Since = "7.0.0", Summary = "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
+                Complexity = "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+                KeySpecs = [KeySpec.IndexKeyNum(2, RW | Access | Delete)],
+            },
     ];
 
     private static int Fill(CommandContext ctx)
@@ -215,9 +249,25 @@ public static unsafe class ListCommands
             ctx.Reply.AddEmptyArray();
             return;
         }
+        PopAndReply(ctx, key, entry, head, hasCount ? count : -1, withKey: false);
+    }
+
+    /// <summary>
+    /// The pop core of LPOP/RPOP, LMPOP and the blocking pops: removes from a non-empty list one
+    /// element (<paramref name="count"/> -1: a bulk reply) or up to <paramref name="count"/> (an
+    /// array), preceded by the key in a 2-element array when <paramref name="withKey"/>; then the
+    /// event, deletion of an emptied list, the modified-key signal and dirty.
+    /// </summary>
+    private static void PopAndReply(CommandContext ctx, ReadOnlySpan<byte> key, byte* entry, bool head, long count, bool withKey)
+    {
         ValueHeader* h = Database.Header(entry);
+        if (withKey)
+        {
+            ctx.Reply.AddArrayLength(2);
+            ctx.Reply.AddBulk(key);
+        }
         long popped;
-        if (!hasCount)
+        if (count < 0)
         {
             ctx.Reply.AddBulk(ListValue.Peek(h, head));
             ListValue.RemoveEnd(ctx.Keyspace, h, head);
@@ -513,6 +563,39 @@ public static unsafe class ListCommands
 
     private static void RPopLPush(CommandContext ctx) => MoveGeneric(ctx, fromHead: false, toHead: true);
 
+    /// <summary>BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout.</summary>
+    private static void BLMove(CommandContext ctx)
+    {
+        if (!TryGetSide(ctx, 3, out bool fromHead) || !TryGetSide(ctx, 4, out bool toHead)) return;
+        if (!ctx.TryGetBlockingTimeoutOrReply(5, out long timeout)) return;
+        BlockingMoveGeneric(ctx, fromHead, toHead, timeout);
+    }
+
+    /// <summary>BRPOPLPUSH source destination timeout.</summary>
+    private static void BRPopLPush(CommandContext ctx)
+    {
+        if (!ctx.TryGetBlockingTimeoutOrReply(3, out long timeout)) return;
+        BlockingMoveGeneric(ctx, fromHead: false, toHead: true, timeout);
+    }
+
+    /// <summary>blmoveGenericCommand: LMOVE when the source exists; else block on it (a null inside MULTI/scripts).</summary>
+    private static void BlockingMoveGeneric(CommandContext ctx, bool fromHead, bool toHead, long timeout)
+    {
+        byte* src = ctx.LookupWriteOfType(ctx.Arg(1), DataType.List, out bool wrongType);
+        if (wrongType) return;
+        if (src != null)
+        {
+            MoveGeneric(ctx, fromHead, toHead);
+            return;
+        }
+        if (ctx.Client.DenyBlocking)
+        {
+            ctx.Reply.AddNull();
+            return;
+        }
+        ctx.BlockForKeys(BlockType.List, 1, 1, timeout);
+    }
+
     private static bool TryGetSide(CommandContext ctx, int index, out bool head)
     {
         head = ctx.ArgIs(index, "left"u8);
@@ -565,15 +648,21 @@ public static unsafe class ListCommands
 
     // ---- LMPOP ---------------------------------------------------------------------------
 
-    private static void LMPop(CommandContext ctx)
+    private static void LMPop(CommandContext ctx) => MPopGeneric(ctx, numKeysIndex: 1, blocking: false);
+
+    /// <summary>BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count].</summary>
+    private static void BLMPop(CommandContext ctx) => MPopGeneric(ctx, numKeysIndex: 2, blocking: true);
+
+    /// <summary>lmpopGenericCommand: parses numkeys, the side and COUNT, then pops (or blocks).</summary>
+    private static void MPopGeneric(CommandContext ctx, int numKeysIndex, bool blocking)
     {
-        if (!TryGetRange(ctx, 1, 1, long.MaxValue, out long numKeys, "numkeys should be greater than 0")) return;
+        if (!TryGetRange(ctx, numKeysIndex, 1, long.MaxValue, out long numKeys, "numkeys should be greater than 0")) return;
         if (numKeys > ctx.ArgCount)
         {
             ctx.Reply.AddError(ErrorMessages.Syntax);
             return;
         }
-        long whereIndex = 1 + numKeys + 1;
+        long whereIndex = numKeysIndex + numKeys + 1;
         if (whereIndex >= ctx.ArgCount)
         {
             ctx.Reply.AddError(ErrorMessages.Syntax);
@@ -596,21 +685,55 @@ public static unsafe class ListCommands
             }
         }
         if (count == -1) count = 1;
-        for (int i = 2; i < 2 + numKeys; i++)
+        if (blocking)
+        {
+            BlockingPopGeneric(ctx, numKeysIndex + 1, (int)numKeys, head, timeoutIndex: 1, count);
+            return;
+        }
+        if (!TryPopFirstNonEmpty(ctx, numKeysIndex + 1, (int)numKeys, head, count)) return;
+        ctx.Reply.AddNullArray();
+    }
+
+    /// <summary>
+    /// Pops from the first of the keys at arguments [first, first + n) holding a non-empty list,
+    /// replying [key, element(s)]. Returns false when it replied (popped, or WRONGTYPE);
+    /// true with nothing replied when every key is missing or empty.
+    /// </summary>
+    private static bool TryPopFirstNonEmpty(CommandContext ctx, int first, int n, bool head, long count)
+    {
+        for (int i = first; i < first + n; i++)
         {
             var key = ctx.Arg(i);
             byte* entry = ctx.LookupWriteOfType(key, DataType.List, out bool wrongType);
-            if (wrongType) return;
+            if (wrongType) return false;
             if (entry == null || ListValue.Length(Database.Header(entry)) == 0) continue;
-            ctx.Reply.AddArrayLength(2);
-            ctx.Reply.AddBulk(key);
-            long popped = PopRangeReply(ctx, Database.Header(entry), head, count);
-            ctx.Server.Notify(NotifyClass.List, head ? "lpop" : "rpop", key, ctx.Db.Id);
-            AfterRemoval(ctx, key, entry);
-            ctx.Server.KeyModified(ctx.Db, key);
-            ctx.MarkDirty(popped);
+            PopAndReply(ctx, key, entry, head, count, withKey: true);
+            return false;
+        }
+        return true;
+    }
+
+    // ---- blocking pops -------------------------------------------------------------------
+
+    /// <summary>BLPOP key [key ...] timeout.</summary>
+    private static void BLPop(CommandContext ctx) => BlockingPopGeneric(ctx, 1, ctx.ArgCount - 2, head: true, timeoutIndex: ctx.ArgCount - 1, count: -1);
+
+    /// <summary>BRPOP key [key ...] timeout.</summary>
+    private static void BRPop(CommandContext ctx) => BlockingPopGeneric(ctx, 1, ctx.ArgCount - 2, head: false, timeoutIndex: ctx.ArgCount - 1, count: -1);
+
+    /// <summary>
+    /// blockingPopGenericCommand: pops like [LR]POP (count -1) or LMPOP from the first non-empty
+    /// list; with none, replies a null array inside MULTI/scripts, else blocks on every key.
+    /// </summary>
+    private static void BlockingPopGeneric(CommandContext ctx, int firstKey, int numKeys, bool head, int timeoutIndex, long count)
+    {
+        if (!ctx.TryGetBlockingTimeoutOrReply(timeoutIndex, out long timeout)) return;
+        if (!TryPopFirstNonEmpty(ctx, firstKey, numKeys, head, count)) return;
+        if (ctx.Client.DenyBlocking)
+        {
+            ctx.Reply.AddNullArray();
             return;
         }
-        ctx.Reply.AddNullArray();
+        ctx.BlockForKeys(BlockType.List, firstKey, numKeys, timeout);
     }
 }

@@ -220,14 +220,14 @@ public static class ServerCommands
             .Field("maxclients", server.Config.MaxClients)
             .Field("client_recent_max_input_buffer", maxIn)
             .Field("client_recent_max_output_buffer", maxOut)
-            .Field("blocked_clients", 0)
+            .Field("blocked_clients", server.Blocking.BlockedClientCount)
             .Field("tracking_clients", 0)
             .Field("pubsub_clients", 0)
             .Field("watching_clients", 0)
-            .Field("clients_in_timeout_table", 0)
+            .Field("clients_in_timeout_table", server.Blocking.TimeoutTableCount)
             .Field("total_watched_keys", 0)
-            .Field("total_blocking_keys", 0)
-            .Field("total_blocking_keys_on_nokey", 0);
+            .Field("total_blocking_keys", server.Blocking.TotalBlockingKeys)
+            .Field("total_blocking_keys_on_nokey", server.Blocking.TotalBlockingKeysOnNoKey);
     }
 
     /// <summary>Bytes in use: the keyspace arena (keys, values, hash tables) plus connection buffers.</summary>
@@ -365,7 +365,9 @@ public static class ServerCommands
             .Field("sync_partial_ok", 0)
             .Field("sync_partial_err", 0)
             .Field("expired_keys", ks.ExpiredKeys)
+            .Field("expired_fields", ks.ExpiredFields)
             .Field("expired_stale_perc", Fixed2(stalePerc))
+            .Field("expired_keys_with_volatile_items_stale_perc", Fixed2(ks.ExpiredFieldKeySamples == 0 ? 0 : (double)ks.ExpiredFieldKeyStaleSamples / ks.ExpiredFieldKeySamples * 100))
             .Field("expired_time_cap_reached_count", ks.ExpiredTimeCapReachedCount)
             .Field("expire_cycle_cpu_milliseconds", ks.ExpireCycleCpuMicroseconds / 1000)
             .Field("evicted_keys", ks.EvictedKeys)
@@ -479,7 +481,7 @@ public static class ServerCommands
             long keys = db.Count, expires = db.VolatileCount;
             if (keys == 0 && expires == 0) continue;
             info.Field("db" + db.Id.ToString(CultureInfo.InvariantCulture),
-                $"keys={keys},expires={expires},avg_ttl={db.AverageTtlMs}");
+                $"keys={keys},expires={expires},avg_ttl={db.AverageTtlMs},keys_with_volatile_items={db.VolatileHashes.Count}");
         }
     }
 

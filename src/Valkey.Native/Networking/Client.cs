@@ -79,6 +79,29 @@ public sealed unsafe class Client : IFileEventHandler
     internal bool InPendingWrites { get; set; }
     internal bool WantsWritable { get; set; }
 
+    // ---- blocking commands (BLPOP & co.; the registry is Server/BlockedClients) ------------
+
+    /// <summary>What this client is blocked on; created the first time it blocks, reused after.</summary>
+    public BlockState? Blocking { get; internal set; }
+    /// <summary>Valkey's CLIENT_BLOCKED: a command is waiting (for keys); nothing else executes meanwhile.</summary>
+    public bool IsBlocked { get; internal set; }
+    /// <summary>
+    /// Valkey's CLIENT_DENY_BLOCKING: set by MULTI/EXEC and scripting while they execute commands
+    /// (not yet built). Blocking commands then reply as on timeout instead of blocking.
+    /// </summary>
+    public bool DenyBlocking { get; set; }
+    /// <summary>True while a blocked command runs again because a key it waits on became ready.</summary>
+    public bool IsReprocessingCommand { get; private set; }
+    /// <summary>Valkey's CLIENT_UNBLOCKED: queued to process its pipelined input before the loop sleeps.</summary>
+    internal bool InUnblockedQueue { get; set; }
+    /// <summary>Time spent in earlier attempts of the blocked command (commandstats counts it once).</summary>
+    internal long BlockedMicroseconds;
+    private int _blockedCommandLength;
+    private bool _blockedSkipReply;
+
+    /// <summary>Bytes of the blocked command still in the query buffer (Valkey has consumed them: CLIENT LIST's qbuf).</summary>
+    internal int BlockedCommandBytes => _blockedCommandLength;
+
     public int QueryBufferLength => _queryLength - _queryStart;
     public int QueryBufferCapacity => _queryCapacity;
 
@@ -166,7 +189,7 @@ public sealed unsafe class Client : IFileEventHandler
     /// <summary>Executes every complete command in the query buffer (pipelining), stopping for backpressure.</summary>
     public void ProcessInput()
     {
-        while (!IsClosed && !CloseAfterReply && !CloseAsap && _queryStart < _queryLength)
+        while (!IsClosed && !CloseAfterReply && !CloseAsap && !IsBlocked && !InUnblockedQueue && _queryStart < _queryLength)
         {
             if (Reply.PendingBytes > ReplyBackpressureBytes)
             {
@@ -196,6 +219,16 @@ public sealed unsafe class Client : IFileEventHandler
                 if (skip) SkipNextReply = false;
                 Reply.Enabled = true;
                 if (IsClosed) return;
+                if (IsBlocked)
+                {
+                    // The command stays in the query buffer (its arguments point there) until it completes.
+                    _blockedCommandLength = consumed;
+                    _blockedSkipReply = skip;
+                    break;
+                }
+                _queryStart += consumed;
+                _server.AfterCommand();
+                continue;
             }
             _queryStart += consumed;
         }
@@ -208,6 +241,36 @@ public sealed unsafe class Client : IFileEventHandler
         }
         if (Reply.HasPending || CloseAfterReply) _server.QueueWrite(this);
     }
+
+    /// <summary>
+    /// Runs the blocked command again (a key it waits on became ready). If it completes, its
+    /// bytes leave the query buffer; if it blocks again it stays blocked with its first timeout.
+    /// </summary>
+    internal void ExecuteBlockedCommandAgain()
+    {
+        Context.Bind(_query + _queryStart, Parser.Args);
+        Reply.Enabled = !ReplyOff && !_blockedSkipReply;
+        IsReprocessingCommand = true;
+        _server.BeforeCommand();
+        _server.Dispatcher.Execute(this);
+        IsReprocessingCommand = false;
+        Reply.Enabled = true;
+        if (IsClosed) return;
+        if (!IsBlocked) FinishBlockedCommand();
+        if (Reply.HasPending) _server.QueueWrite(this);
+    }
+
+    /// <summary>The blocked command is over (served, timed out, unblocked): drop it from the query buffer.</summary>
+    internal void FinishBlockedCommand()
+    {
+        _queryStart += _blockedCommandLength;
+        _blockedCommandLength = 0;
+        _blockedSkipReply = false;
+        if (Blocking != null) Blocking.Payload = null;
+    }
+
+    /// <summary>Replies for a blocked command from outside it (timeout, CLIENT UNBLOCK) honour CLIENT REPLY OFF/SKIP.</summary>
+    internal void EnableBlockedReply() => Reply.Enabled = !ReplyOff && !_blockedSkipReply;
 
     private void PauseReading()
     {

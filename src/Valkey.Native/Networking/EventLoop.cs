@@ -43,6 +43,8 @@ public sealed unsafe class EventLoop : IDisposable
 
     public Action? Cron { get; set; }
     public Action? BeforeSleep { get; set; }
+    /// <summary>Milliseconds until the next timer other than the cron (blocked clients' timeouts), or -1 for none.</summary>
+    public Func<int>? NextTimerMs { get; set; }
     /// <summary>Called on the loop thread after <see cref="Wake"/> (signals, background work done).</summary>
     public Action? OnWake { get; set; }
 
@@ -82,6 +84,11 @@ public sealed unsafe class EventLoop : IDisposable
             BeforeSleep?.Invoke();
             long now = Stopwatch.GetTimestamp();
             int timeout = (int)Math.Max(0, (_nextCronTicks - now) * 1000 / Stopwatch.Frequency);
+            if (NextTimerMs != null)
+            {
+                int timer = NextTimerMs();
+                if (timer >= 0 && timer < timeout) timeout = timer;
+            }
             int n = _backend.Wait(_ready, timeout);
             for (int i = 0; i < n; i++)
             {

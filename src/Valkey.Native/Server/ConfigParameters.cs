@@ -362,6 +362,8 @@ public static partial class ConfigParameters
             0, LongMax, unsignedBounds: true, c => c.ZsetMaxListpackEntries, (c, v) => c.ZsetMaxListpackEntries = (int)Math.Min(v, IntMax)),
         new NumericParameter("zset-max-listpack-value", "zset-max-ziplist-value", ConfigFlags.None, NumericFormat.Memory,
             0, LongMax, unsignedBounds: true, c => c.ZsetMaxListpackValue, (c, v) => c.ZsetMaxListpackValue = (int)Math.Min(v, IntMax)),
+        new NumericParameter("hll-sparse-max-bytes", null, ConfigFlags.None, NumericFormat.Memory,
+            0, LongMax, unsignedBounds: true, c => c.HllSparseMaxBytes, (c, v) => c.HllSparseMaxBytes = v),
 
         // ---- persistence (stored for compatibility; nothing saves yet) ----
         // "appendonly no" is accepted because scripts and test suites pass it; there is no AOF to turn on.

@@ -49,6 +49,8 @@ public sealed class ServerConfig
     public int SetMaxListpackValue { get; set; } = 64;
     public int ZsetMaxListpackEntries { get; set; } = 128;
     public int ZsetMaxListpackValue { get; set; } = 64;
+    /// <summary>Longest sparse HyperLogLog (header included) before it is promoted to dense (hll-sparse-max-bytes).</summary>
+    public long HllSparseMaxBytes { get; set; } = 3000;
 
     /// <summary>"no", "yes" or "local": whether CONFIG SET may change protected parameters (dir).</summary>
     public string EnableProtectedConfigs { get; set; } = "no";

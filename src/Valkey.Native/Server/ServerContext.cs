@@ -34,6 +34,9 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         Stats = new ServerStats();
         BufferPool = new IoBufferPool();
         Keyspace = new Keyspace(config.Databases, this, (ulong)Random.Shared.NextInt64());
+        Blocking = new BlockedClients(this);
+        Keyspace.Readiness = Blocking;
+        ClientClosed += Blocking.OnClientClosed;
         Commands = new CommandTable();
         Dispatcher = new Dispatcher(this, Commands);
         IEventBackend backend = config.EventLoopBackend == "poll" || !OperatingSystem.IsLinux()
@@ -43,6 +46,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         Loop.BeforeSleep = BeforeSleep;
         Loop.Cron = Cron;
         Loop.OnWake = OnWake;
+        Loop.NextTimerMs = Blocking.MillisecondsToNextTimeout;
         RunId = Convert.ToHexString(RandomNumberGenerator()).ToLowerInvariant();
         StartTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         Config.Changed += OnConfigChanged;
@@ -59,6 +63,8 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     public Keyspace Keyspace { get; }
     public CommandTable Commands { get; }
     public Dispatcher Dispatcher { get; }
+    /// <summary>Clients blocked on keys (BLPOP, BZPOPMIN, XREAD...): see <see cref="BlockedClients"/>.</summary>
+    public BlockedClients Blocking { get; }
     public EventLoop Loop { get; }
     public string RunId { get; }
     public long StartTimeMs { get; }
@@ -283,11 +289,21 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     /// <summary>Called before every command: refreshes the cached clock commands see.</summary>
     internal void BeforeCommand() => Keyspace.RefreshClock();
 
+    /// <summary>
+    /// Called after every command a client sent (not after commands run inside EXEC or a script):
+    /// serves clients blocked on keys the command made ready (Valkey's handleClientsBlockedOnKeys).
+    /// </summary>
+    internal void AfterCommand()
+    {
+        if (Blocking.HasReadyKeys) Blocking.HandleClientsBlockedOnKeys();
+    }
+
     // ---- per-iteration work and cron -----------------------------------------------------
 
     private void BeforeSleep()
     {
         if (ActiveExpireEnabled) ActiveExpireCycle(fast: true);
+        Blocking.BeforeSleep();
         // Gather writes: one writev per client with output, once per loop iteration.
         for (int i = 0; i < _pendingWrites.Count; i++)
         {
@@ -346,6 +362,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
             if (db.VolatileCount == 0) continue;
             if (!db.ActiveExpire(samples, acceptableStale, deadline)) break;
         }
+        HashFieldExpiry.ActiveExpireCycle(Keyspace, samples, acceptableStale, deadline);
         Keyspace.Stats.ExpireCycleCpuMicroseconds += (long)Stopwatch.GetElapsedTime(now).TotalMicroseconds;
     }
 
@@ -356,7 +373,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         _closeQueue.Clear();
         foreach (var c in _clients.Values)
         {
-            if (now - c.LastInteractionMs > limit) _closeQueue.Add(c);
+            if (now - c.LastInteractionMs > limit && !c.IsBlocked) _closeQueue.Add(c);
         }
         foreach (var c in _closeQueue)
         {

@@ -38,7 +38,11 @@ public sealed unsafe class Database : IDisposable
         _keyspace = keyspace;
         _table = new KeyTable(keyspace.Arena, hashSeed);
         _rng = hashSeed ^ (ulong)(id + 1) * 0x9E3779B97F4A7C15UL;
+        VolatileHashes = new HashFieldIndex(keyspace.Arena, hashSeed);
     }
+
+    /// <summary>Hash keys with field TTLs (active field expiry, INFO keys_with_volatile_items); see <see cref="HashFieldIndex"/>.</summary>
+    public HashFieldIndex VolatileHashes { get; private set; }
 
     public int Id { get; }
     public Keyspace Keyspace => _keyspace;
@@ -110,10 +114,26 @@ public sealed unsafe class Database : IDisposable
         h->ExpireAtMs = ValueHeader.NoExpire;
         h->VolatileIndex = -1;
         h->Length = 0;
-        // dbAdd's "new" event: every family creates keys through here.
+        // dbAdd: clients blocked on this key may now be served, then the "new" event.
+        if (type is DataType.List or DataType.SortedSet or DataType.Stream) SignalKeyAsReady(key, type);
         _keyspace.Observer.Notify(NotifyClass.New, "new", key, Id);
         return entry;
     }
+
+    // ---- blocked clients -----------------------------------------------------------------
+
+    /// <summary>
+    /// Valkey's signalKeyAsReady: clients blocked on <paramref name="key"/> (BLPOP, BZPOPMIN,
+    /// XREAD...) get a chance to be served after the current command. <see cref="Add"/> calls it
+    /// for new lists, sorted sets and streams; call it directly only when data is added to an
+    /// existing key that blocked clients may wait on (stream appends). Cheap when nobody blocks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void SignalKeyAsReady(ReadOnlySpan<byte> key, DataType type) => _keyspace.Readiness?.KeyReady(this, key, type);
+
+    /// <summary>Valkey's signalDeletedKeyAsReady: the key was deleted or its value replaced by another type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void SignalDeletedKeyAsReady(ReadOnlySpan<byte> key, DataType type) => _keyspace.Readiness?.DeletedKeyReady(this, key, type);
 
     /// <summary>Changes the inline data size of a value; the entry may move (volatile list kept in step).</summary>
     public byte* ResizeData(byte* entry, int dataSize)
@@ -144,13 +164,40 @@ public sealed unsafe class Database : IDisposable
         else
         {
             ValueHeader* old = Header(entry);
+            if (old->Type != DataType.String) SignalDeletedKeyAsReady(key, old->Type);
             // A stale expired key is simply overwritten; its TTL goes with it.
             if (!keepTtl || IsExpired(entry)) RemoveExpire(entry);
+            VolatileHashes.Forget(entry);
             ValueMemory.Free(_keyspace, old);
             entry = ResizeData(entry, dataSize);
         }
         ValueHeader* h = Header(entry);
         StringValue.Write(Arena, h, value, encoding, intValue);
+        h->AccessClock = _keyspace.LruClock;
+        return entry;
+    }
+
+    /// <summary>
+    /// Valkey's setKey for a value a command builds whole (ZUNIONSTORE, ZRANGESTORE...): adds the key,
+    /// or replaces the value of an existing one of any type in place, so that no "new" event fires
+    /// for it (dbOverwrite); the TTL goes. Returns the entry with <paramref name="dataSize"/> bytes of
+    /// data and a header of the given type and encoding, for the caller to initialize.
+    /// </summary>
+    public byte* SetNewValue(ReadOnlySpan<byte> key, DataType type, ValueEncoding encoding, int dataSize)
+    {
+        byte* entry = _table.Find(key);
+        if (entry == null) return Add(key, type, encoding, dataSize);
+        ValueHeader* old = Header(entry);
+        SignalDeletedKeyAsReady(key, old->Type);
+        RemoveExpire(entry);
+        VolatileHashes.Forget(entry);
+        ValueMemory.Free(_keyspace, old);
+        entry = ResizeData(entry, dataSize);
+        ValueHeader* h = Header(entry);
+        h->Type = type;
+        h->Encoding = encoding;
+        h->Flags = 0;
+        h->Length = 0;
         h->AccessClock = _keyspace.LruClock;
         return entry;
     }
@@ -230,6 +277,8 @@ public sealed unsafe class Database : IDisposable
 
     public void DeleteEntry(byte* entry)
     {
+        VolatileHashes.Forget(entry);
+        SignalDeletedKeyAsReady(KeyOf(entry), Header(entry)->Type);
         RemoveExpire(entry);
         _table.Unlink(entry);
         ValueMemory.Free(_keyspace, Header(entry));
@@ -242,6 +291,8 @@ public sealed unsafe class Database : IDisposable
     /// </summary>
     public void DeleteEntryLazy(byte* entry)
     {
+        VolatileHashes.Forget(entry);
+        SignalDeletedKeyAsReady(KeyOf(entry), Header(entry)->Type);
         RemoveExpire(entry);
         _table.Unlink(entry);
         _keyspace.LazyFree.FreeValue(Header(entry));
@@ -264,6 +315,8 @@ public sealed unsafe class Database : IDisposable
     /// <summary>Unlinks an entry without freeing its value (RENAME/MOVE move it to a new entry).</summary>
     internal void UnlinkKeepValue(byte* entry)
     {
+        VolatileHashes.Forget(entry);
+        SignalDeletedKeyAsReady(KeyOf(entry), Header(entry)->Type);
         RemoveExpire(entry);
         _table.Unlink(entry);
         _table.FreeEntry(entry);
@@ -286,6 +339,7 @@ public sealed unsafe class Database : IDisposable
         dst->ExpireAtMs = ValueHeader.NoExpire;
         source.UnlinkKeepValue(sourceEntry);
         if (keepTtl && expireAt != ValueHeader.NoExpire) SetExpire(entry, expireAt);
+        VolatileHashes.TrackIfVolatile(entry);
         return entry;
     }
 
@@ -302,6 +356,7 @@ public sealed unsafe class Database : IDisposable
         dst->ExpireAtMs = ValueHeader.NoExpire;
         ValueMemory.CloneInto(_keyspace, src, dst);
         if (expireAt != ValueHeader.NoExpire) SetExpire(entry, expireAt);
+        VolatileHashes.TrackIfVolatile(entry);
         return entry;
     }
 
@@ -414,11 +469,13 @@ public sealed unsafe class Database : IDisposable
     /// <summary>Removes every key (FLUSHDB). Returns how many were removed.</summary>
     public long Clear()
     {
+        _keyspace.Readiness?.DatabaseEmptying(this);
         long removed = _table.Count;
         var freer = new ValueMemory.EntryValueFreer(_keyspace);
         _table.Clear(ref freer);
         _volatileCount = 0;
         AverageTtlMs = 0;
+        VolatileHashes.Clear();
         return removed;
     }
 
@@ -428,12 +485,14 @@ public sealed unsafe class Database : IDisposable
     /// </summary>
     public long ClearAsync()
     {
+        _keyspace.Readiness?.DatabaseEmptying(this);
         long removed = _table.Count;
         if (removed == 0) return 0;
         KeyTable old = _table;
         _table = new KeyTable(_keyspace.Arena, _keyspace.HashSeed);
         _volatileCount = 0;
         AverageTtlMs = 0;
+        VolatileHashes.Clear();
         _keyspace.LazyFree.FreeTable(old);
         return removed;
     }
@@ -447,12 +506,14 @@ public sealed unsafe class Database : IDisposable
         (_volatileCount, other._volatileCount) = (other._volatileCount, _volatileCount);
         (_volatileCapacity, other._volatileCapacity) = (other._volatileCapacity, _volatileCapacity);
         (AverageTtlMs, other.AverageTtlMs) = (other.AverageTtlMs, AverageTtlMs);
+        (VolatileHashes, other.VolatileHashes) = (other.VolatileHashes, VolatileHashes);
     }
 
     public void Dispose()
     {
         Clear();
         _table.Dispose();
+        VolatileHashes.Dispose();
         if (_volatile != null) Arena.Free((byte*)_volatile);
         _volatile = null;
     }

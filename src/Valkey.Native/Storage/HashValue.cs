@@ -8,6 +8,28 @@ public unsafe interface IHashVisitor
     void Visit(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value);
 }
 
+/// <summary>What <see cref="HashValue.SetField"/> did to the field.</summary>
+public enum HashSetResult
+{
+    /// <summary>A live field got a new value.</summary>
+    Updated,
+    /// <summary>The field did not exist.</summary>
+    Added,
+    /// <summary>The field existed but its TTL had passed (not yet reclaimed): replaced as if new (Valkey's expired_overwritten).</summary>
+    ReplacedExpired,
+}
+
+/// <summary>The NX/XX/GT/LT conditions of HEXPIRE and friends (Valkey's EXPIRE_* flags).</summary>
+[Flags]
+public enum FieldExpireCondition
+{
+    None = 0,
+    Nx = 1,
+    Xx = 2,
+    Gt = 4,
+    Lt = 8,
+}
+
 /// <summary>
 /// Hash values in Valkey's two encodings. "listpack": one arena block of length-prefixed
 /// field/value pairs in insertion order, scanned linearly (small hashes: compact and cache
@@ -15,8 +37,29 @@ public unsafe interface IHashVisitor
 /// the hash outgrows hash-max-listpack-entries / hash-max-listpack-value (never converted back,
 /// as in Valkey). The value's 8 data bytes hold the block pointer or the table's handle.
 /// </summary>
+/// <remarks>
+/// <para>Field TTLs (Valkey 9's hash field expiration) exist only in the hashtable encoding: a
+/// listpack hash converts when a field first gets a TTL, as in Valkey. A field's payload is
+/// <c>[int length][value]</c>; a field with a TTL sets the length's top bit and carries
+/// <c>[int length|TTL bit][int heap slot][long expireAtMs][value]</c>. A hash with such fields has
+/// <see cref="VolatileFieldsFlag"/> in its header Flags and an arena min-heap of
+/// <c>(expireAtMs, entry)</c> (see <see cref="FieldTtlHeap"/>) whose pointer is split over the
+/// header's Length word (unused by hashes) and the upper half of the data word (the table
+/// handle is an int). A hash without TTL fields has neither, so it pays nothing beyond one
+/// sign test when a field is read.</para>
+/// <para>A field whose TTL has passed but which active expiry has not reclaimed yet is invisible
+/// to every read and to HDEL/HEXPIRE/HPERSIST, still counted by <see cref="Count"/> (HLEN, as in
+/// Valkey), and overwritten as a new field by the set operations.</para>
+/// </remarks>
 public static unsafe class HashValue
 {
+    /// <summary>Header flag: the hash (hashtable encoded) has at least one field with a TTL.</summary>
+    public const ushort VolatileFieldsFlag = 0x0001;
+
+    private const int TtlBit = int.MinValue;
+    private const int PlainPrefix = 4;
+    private const int VolatilePrefix = 16;
+
     // ---- creation ----------------------------------------------------------------------
 
     /// <summary>Turns a freshly added entry (8 data bytes) into an empty listpack hash.</summary>
@@ -27,12 +70,56 @@ public static unsafe class HashValue
         ValueHeader.SetPointer(header, Listpack.Create(keyspace.Arena));
     }
 
+    /// <summary>Number of fields, including expired fields not reclaimed yet (HLEN, as Valkey's hashTypeLength).</summary>
     public static long Count(Keyspace keyspace, ValueHeader* header) => header->Encoding == ValueEncoding.ListPack
         ? Listpack.Count(ValueHeader.PointerAt(header))
         : Table(keyspace, header).Count;
 
+    /// <summary>Number of fields a reader sees: <see cref="Count"/> minus the expired ones not yet reclaimed.</summary>
+    public static long LiveCount(Keyspace keyspace, ValueHeader* header)
+    {
+        long count = Count(keyspace, header);
+        return HasVolatileFields(header) ? count - FieldTtlHeap.CountExpired(Heap(header), keyspace.NowMs) : count;
+    }
+
     private static KeyTable Table(Keyspace keyspace, ValueHeader* header) =>
         keyspace.Handles.Get<KeyTable>(*(int*)ValueHeader.DataOf(header));
+
+    // ---- TTL bookkeeping -----------------------------------------------------------------
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HasVolatileFields(ValueHeader* header) => (header->Flags & VolatileFieldsFlag) != 0;
+
+    /// <summary>The hash's TTL heap (null when no field has a TTL).</summary>
+    internal static byte* Heap(ValueHeader* header) =>
+        (byte*)(((ulong)*(uint*)(ValueHeader.DataOf(header) + 4) << 32) | (uint)header->Length);
+
+    private static void SetHeap(ValueHeader* header, byte* heap)
+    {
+        header->Length = (int)(uint)(ulong)heap;
+        *(uint*)(ValueHeader.DataOf(header) + 4) = (uint)((ulong)heap >> 32);
+        if (heap != null) header->Flags |= VolatileFieldsFlag;
+        else header->Flags &= unchecked((ushort)~VolatileFieldsFlag);
+    }
+
+    /// <summary>Number of fields with a TTL (expired or not).</summary>
+    public static long VolatileFieldCount(ValueHeader* header) => HasVolatileFields(header) ? FieldTtlHeap.Count(Heap(header)) : 0;
+
+    /// <summary>The earliest field TTL of the hash, or -1.</summary>
+    public static long NextFieldExpire(ValueHeader* header) => HasVolatileFields(header) ? FieldTtlHeap.MinExpire(Heap(header)) : -1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsVolatile(byte* payload) => *(int*)payload < 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long PayloadExpire(byte* payload) => *(int*)payload < 0 ? *(long*)(payload + 8) : -1;
+
+    /// <summary>Valkey's entryIsExpired: a TTL is over once the clock is past it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool PayloadExpired(byte* payload, long now) => *(int*)payload < 0 && now > *(long*)(payload + 8);
+
+    /// <summary>Entry's slot in the TTL heap (volatile fields only).</summary>
+    internal static ref int HeapSlotOf(byte* entry) => ref *(int*)(KeyTable.PayloadOf(entry) + 4);
 
     // ---- lookup ------------------------------------------------------------------------
 
@@ -48,7 +135,28 @@ public static unsafe class HashValue
         }
         byte* entry = Table(keyspace, header).Find(field);
         if (entry == null) { value = default; return false; }
-        value = TableValue(entry);
+        byte* payload = KeyTable.PayloadOf(entry);
+        int n = *(int*)payload;
+        if (n >= 0)
+        {
+            value = new ReadOnlySpan<byte>(payload + PlainPrefix, n);
+            return true;
+        }
+        if (keyspace.NowMs > *(long*)(payload + 8)) { value = default; return false; }
+        value = new ReadOnlySpan<byte>(payload + VolatilePrefix, n & int.MaxValue);
+        return true;
+    }
+
+    /// <summary>Valkey's hashTypeGetExpiry: false if the field is missing (or expired), else its TTL or -1.</summary>
+    public static bool TryGetFieldExpire(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> field, out long expireAtMs)
+    {
+        expireAtMs = -1;
+        if (header->Encoding == ValueEncoding.ListPack) return FindInListpack(ValueHeader.PointerAt(header), field, out _) >= 0;
+        byte* entry = Table(keyspace, header).Find(field);
+        if (entry == null) return false;
+        byte* payload = KeyTable.PayloadOf(entry);
+        if (PayloadExpired(payload, keyspace.NowMs)) return false;
+        expireAtMs = PayloadExpire(payload);
         return true;
     }
 
@@ -57,36 +165,116 @@ public static unsafe class HashValue
 
     // ---- updates -----------------------------------------------------------------------
 
-    /// <summary>Sets a field; returns true if it was new. Converts to hashtable past the limits.</summary>
+    /// <summary>Sets a field (clearing any TTL it had); returns true if it was new. Converts to hashtable past the limits.</summary>
     public static bool Set(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value,
-        int maxListpackEntries, int maxListpackValue)
+        int maxListpackEntries, int maxListpackValue) =>
+        SetField(keyspace, header, field, value, -1, false, maxListpackEntries, maxListpackValue) != HashSetResult.Updated;
+
+    /// <summary>
+    /// Valkey's hashTypeSet: sets a field to <paramref name="value"/> with the TTL
+    /// <paramref name="expireAtMs"/> (-1: none). With <paramref name="keepTtl"/> a live field keeps
+    /// the TTL it has. An expired field that was not reclaimed yet is overwritten as a new one.
+    /// Converts to hashtable past the listpack limits or when a TTL is given.
+    /// </summary>
+    public static HashSetResult SetField(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value,
+        long expireAtMs, bool keepTtl, int maxListpackEntries, int maxListpackValue)
     {
         if (header->Encoding == ValueEncoding.ListPack)
         {
-            byte* block = ValueHeader.PointerAt(header);
-            int pairs = *(int*)(block + 4);
-            int fieldPos = FindInListpack(block, field, out int valuePos);
-            bool fits = field.Length <= maxListpackValue && value.Length <= maxListpackValue
-                && *(int*)block + 10L + field.Length + value.Length <= Listpack.MaxSafeBytes;
-            // An update keeps the listpack only while it is within the entry limit (the limit
-            // may have been lowered by CONFIG SET since): Valkey checks the length after every set.
-            if (fieldPos >= 0 && fits && pairs <= maxListpackEntries)
+            if (expireAtMs < 0)
             {
-                ReplaceListpackValue(keyspace.Arena, header, valuePos, value);
-                return false;
-            }
-            if (fieldPos < 0 && fits && pairs + 1 <= maxListpackEntries)
-            {
-                AppendListpackPair(keyspace.Arena, header, field, value);
-                return true;
+                byte* block = ValueHeader.PointerAt(header);
+                int pairs = *(int*)(block + 4);
+                int fieldPos = FindInListpack(block, field, out int valuePos);
+                bool fits = field.Length <= maxListpackValue && value.Length <= maxListpackValue
+                    && *(int*)block + 10L + field.Length + value.Length <= Listpack.MaxSafeBytes;
+                // An update keeps the listpack only while it is within the entry limit (the limit
+                // may have been lowered by CONFIG SET since): Valkey checks the length after every set.
+                if (fieldPos >= 0 && fits && pairs <= maxListpackEntries)
+                {
+                    ReplaceListpackValue(keyspace.Arena, header, valuePos, value);
+                    return HashSetResult.Updated;
+                }
+                if (fieldPos < 0 && fits && pairs + 1 <= maxListpackEntries)
+                {
+                    AppendListpackPair(keyspace.Arena, header, field, value);
+                    return HashSetResult.Added;
+                }
             }
             ConvertToTable(keyspace, header);
         }
-        return SetInTable(Table(keyspace, header), field, value);
+        var table = Table(keyspace, header);
+        if (expireAtMs < 0 && !keepTtl)
+        {
+            // The common case (HSET): one probe, the TTL (if any) goes away.
+            byte* entry = table.FindOrAdd(field, PlainPrefix + value.Length, out bool added);
+            if (added)
+            {
+                WritePlain(entry, value);
+                return HashSetResult.Added;
+            }
+            var result = HashSetResult.Updated;
+            byte* payload = KeyTable.PayloadOf(entry);
+            if (IsVolatile(payload))
+            {
+                if (keyspace.NowMs > *(long*)(payload + 8)) result = HashSetResult.ReplacedExpired;
+                RemoveFromHeap(keyspace, header, entry);
+            }
+            entry = table.ResizePayload(entry, PlainPrefix + value.Length);
+            WritePlain(entry, value);
+            return result;
+        }
+        return SetInTableWithTtl(keyspace, header, table, field, value, expireAtMs, keepTtl);
     }
 
-    /// <summary>Deletes a field; returns whether it existed. The caller deletes an emptied key.</summary>
-    public static bool Delete(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> field)
+    private static HashSetResult SetInTableWithTtl(Keyspace keyspace, ValueHeader* header, KeyTable table,
+        ReadOnlySpan<byte> field, ReadOnlySpan<byte> value, long expireAtMs, bool keepTtl)
+    {
+        byte* entry = table.Find(field);
+        if (entry == null)
+        {
+            if (expireAtMs < 0)
+            {
+                WritePlain(table.Add(field, PlainPrefix + value.Length), value);
+                return HashSetResult.Added;
+            }
+            entry = table.Add(field, VolatilePrefix + value.Length);
+            WriteVolatile(entry, value, expireAtMs);
+            PushToHeap(keyspace, header, entry, expireAtMs);
+            return HashSetResult.Added;
+        }
+        byte* payload = KeyTable.PayloadOf(entry);
+        long current = PayloadExpire(payload);
+        bool expired = current >= 0 && keyspace.NowMs > current;
+        if (keepTtl && !expired && expireAtMs < 0) expireAtMs = current;
+        var result = expired ? HashSetResult.ReplacedExpired : HashSetResult.Updated;
+        if (expireAtMs < 0)
+        {
+            if (current >= 0) RemoveFromHeap(keyspace, header, entry);
+            entry = table.ResizePayload(entry, PlainPrefix + value.Length);
+            WritePlain(entry, value);
+            return result;
+        }
+        if (current < 0)
+        {
+            entry = table.ResizePayload(entry, VolatilePrefix + value.Length);
+            WriteVolatile(entry, value, expireAtMs);
+            PushToHeap(keyspace, header, entry, expireAtMs);
+            return result;
+        }
+        int slot = HeapSlotOf(entry);
+        entry = table.ResizePayload(entry, VolatilePrefix + value.Length);
+        WriteVolatile(entry, value, expireAtMs); // keeps the slot word
+        FieldTtlHeap.Relocate(Heap(header), slot, entry);
+        FieldTtlHeap.UpdateExpire(Heap(header), slot, expireAtMs);
+        return result;
+    }
+
+    /// <summary>Deletes a live field; returns whether it existed. An expired field is left to active expiry (as Valkey's HDEL). The caller deletes an emptied key.</summary>
+    public static bool Delete(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> field) => Delete(keyspace, header, field, ignoreTtl: false);
+
+    /// <summary>Deletes a field; with <paramref name="ignoreTtl"/> an expired, unreclaimed field is deleted too (HSETEX with a past time).</summary>
+    public static bool Delete(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> field, bool ignoreTtl)
     {
         if (header->Encoding == ValueEncoding.ListPack)
         {
@@ -97,7 +285,114 @@ public static unsafe class HashValue
             Listpack.RemoveRange(block, fieldPos, end, entries: 1);
             return true;
         }
-        return Table(keyspace, header).Remove(field);
+        var table = Table(keyspace, header);
+        byte* entry = table.Find(field);
+        if (entry == null) return false;
+        byte* payload = KeyTable.PayloadOf(entry);
+        if (IsVolatile(payload))
+        {
+            if (!ignoreTtl && keyspace.NowMs > *(long*)(payload + 8)) return false;
+            RemoveFromHeap(keyspace, header, entry);
+        }
+        table.Unlink(entry);
+        table.FreeEntry(entry);
+        return true;
+    }
+
+    /// <summary>
+    /// Valkey's hashTypeSetExpire: -2 the field is missing, 0 a condition failed, 1 the TTL was
+    /// set, 2 the time is not in the future and the field was deleted. A listpack hash converts
+    /// to hashtable only when a TTL is actually set.
+    /// </summary>
+    public static int SetFieldExpire(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> field, long expireAtMs, FieldExpireCondition condition)
+    {
+        bool timeIsPast = expireAtMs <= keyspace.NowMs;
+        if (header->Encoding == ValueEncoding.ListPack)
+        {
+            if (FindInListpack(ValueHeader.PointerAt(header), field, out _) < 0) return -2;
+            // Listpack fields have no TTL: XX and GT cannot hold.
+            if ((condition & (FieldExpireCondition.Xx | FieldExpireCondition.Gt)) != 0) return 0;
+            if (timeIsPast)
+            {
+                Delete(keyspace, header, field);
+                return 2;
+            }
+            ConvertToTable(keyspace, header);
+        }
+        var table = Table(keyspace, header);
+        byte* entry = table.Find(field);
+        if (entry == null) return -2;
+        byte* payload = KeyTable.PayloadOf(entry);
+        if (PayloadExpired(payload, keyspace.NowMs)) return -2;
+        long current = PayloadExpire(payload);
+        if ((condition & FieldExpireCondition.Nx) != 0 && current != -1) return 0;
+        if ((condition & FieldExpireCondition.Xx) != 0 && current == -1) return 0;
+        if ((condition & FieldExpireCondition.Gt) != 0 && (current == -1 || expireAtMs <= current)) return 0;
+        if ((condition & FieldExpireCondition.Lt) != 0 && current != -1 && expireAtMs >= current) return 0;
+        if (timeIsPast)
+        {
+            if (current != -1) RemoveFromHeap(keyspace, header, entry);
+            table.Unlink(entry);
+            table.FreeEntry(entry);
+            return 2;
+        }
+        if (current != -1)
+        {
+            *(long*)(payload + 8) = expireAtMs;
+            FieldTtlHeap.UpdateExpire(Heap(header), HeapSlotOf(entry), expireAtMs);
+            return 1;
+        }
+        // Make room for the TTL words in front of the value.
+        int length = *(int*)payload;
+        entry = table.ResizePayload(entry, VolatilePrefix + length);
+        payload = KeyTable.PayloadOf(entry);
+        Buffer.MemoryCopy(payload + PlainPrefix, payload + VolatilePrefix, length, length);
+        *(int*)payload = length | TtlBit;
+        *(long*)(payload + 8) = expireAtMs;
+        PushToHeap(keyspace, header, entry, expireAtMs);
+        return 1;
+    }
+
+    /// <summary>Valkey's hashTypePersist: -2 the field is missing, -1 it has no TTL, 1 the TTL was removed.</summary>
+    public static int PersistField(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> field)
+    {
+        if (header->Encoding == ValueEncoding.ListPack)
+            return FindInListpack(ValueHeader.PointerAt(header), field, out _) >= 0 ? -1 : -2;
+        var table = Table(keyspace, header);
+        byte* entry = table.Find(field);
+        if (entry == null) return -2;
+        byte* payload = KeyTable.PayloadOf(entry);
+        if (!IsVolatile(payload)) return -1;
+        if (keyspace.NowMs > *(long*)(payload + 8)) return -2;
+        RemoveFromHeap(keyspace, header, entry);
+        int length = *(int*)payload & int.MaxValue;
+        Buffer.MemoryCopy(payload + VolatilePrefix, payload + PlainPrefix, length, length);
+        *(int*)payload = length;
+        table.ResizePayload(entry, PlainPrefix + length);
+        return 1;
+    }
+
+    /// <summary>
+    /// Active expiry of fields (Valkey's hashTypeDeleteExpiredFields): deletes up to
+    /// <paramref name="maxFields"/> fields whose TTL is at or before <paramref name="nowMs"/>, earliest
+    /// first. Returns how many were deleted. The caller deletes an emptied key.
+    /// </summary>
+    public static int DeleteExpiredFields(Keyspace keyspace, ValueHeader* header, long nowMs, int maxFields)
+    {
+        if (!HasVolatileFields(header)) return 0;
+        var table = Table(keyspace, header);
+        int deleted = 0;
+        while (deleted < maxFields && HasVolatileFields(header))
+        {
+            byte* heap = Heap(header);
+            if (FieldTtlHeap.MinExpire(heap) > nowMs) break;
+            byte* entry = FieldTtlHeap.MinEntry(heap);
+            RemoveFromHeap(keyspace, header, entry);
+            table.Unlink(entry);
+            table.FreeEntry(entry);
+            deleted++;
+        }
+        return deleted;
     }
 
     public static void ForEach<TVisitor>(Keyspace keyspace, ValueHeader* header, ref TVisitor visitor) where TVisitor : IHashVisitor
@@ -115,15 +410,23 @@ public static unsafe class HashValue
             }
             return;
         }
-        var adapter = new TableVisitor<TVisitor>(visitor);
+        var adapter = new TableVisitor<TVisitor>(visitor, keyspace.NowMs);
         Table(keyspace, header).ForEach(ref adapter);
         visitor = adapter.Inner;
     }
 
-    private struct TableVisitor<TVisitor>(TVisitor inner) : IKeyTableVisitor where TVisitor : IHashVisitor
+    /// <summary>Hands live fields to the inner visitor (expired, unreclaimed fields are skipped as Valkey's hashtable validation does).</summary>
+    private struct TableVisitor<TVisitor>(TVisitor inner, long now) : IKeyTableVisitor where TVisitor : IHashVisitor
     {
         public TVisitor Inner = inner;
-        public void Visit(byte* entry) => Inner.Visit(KeyTable.KeyOf(entry), TableValue(entry));
+
+        public void Visit(byte* entry)
+        {
+            byte* payload = KeyTable.PayloadOf(entry);
+            int n = *(int*)payload;
+            if (n >= 0) Inner.Visit(KeyTable.KeyOf(entry), new ReadOnlySpan<byte>(payload + PlainPrefix, n));
+            else if (now <= *(long*)(payload + 8)) Inner.Visit(KeyTable.KeyOf(entry), new ReadOnlySpan<byte>(payload + VolatilePrefix, n & int.MaxValue));
+        }
     }
 
     // ---- random access and scan (HSTRLEN, HRANDFIELD, HSCAN) ------------------------------
@@ -148,7 +451,8 @@ public static unsafe class HashValue
     /// <summary>
     /// A random field and its value of a non-empty hash (listpack: uniform; hashtable: the
     /// table's fair random entry). Returns an identity of the pair (stable until the hash
-    /// changes) so that callers can tell repeated picks apart.
+    /// changes) so that callers can tell repeated picks apart. Expired fields are not skipped:
+    /// hashes with field TTLs use <see cref="TryRandomLivePair"/>.
     /// </summary>
     public static nint RandomPair(Keyspace keyspace, ValueHeader* header, out ReadOnlySpan<byte> field, out ReadOnlySpan<byte> value)
     {
@@ -169,6 +473,33 @@ public static unsafe class HashValue
         field = KeyTable.KeyOf(entry);
         value = TableValue(entry);
         return (nint)entry;
+    }
+
+    /// <summary>
+    /// Valkey's hashTypeRandomElement: a random live field, trying up to 100 picks on a hash with
+    /// field TTLs; false when every try met an expired field.
+    /// </summary>
+    public static bool TryRandomLivePair(Keyspace keyspace, ValueHeader* header, out nint id, out ReadOnlySpan<byte> field, out ReadOnlySpan<byte> value)
+    {
+        if (!HasVolatileFields(header))
+        {
+            id = RandomPair(keyspace, header, out field, out value);
+            return true;
+        }
+        var table = Table(keyspace, header);
+        long now = keyspace.NowMs;
+        for (int tries = 0; tries < 100; tries++)
+        {
+            byte* entry = table.RandomEntry(ref s_rngState);
+            if (PayloadExpired(KeyTable.PayloadOf(entry), now)) continue;
+            id = (nint)entry;
+            field = KeyTable.KeyOf(entry);
+            value = TableValue(entry);
+            return true;
+        }
+        id = 0;
+        field = value = default;
+        return false;
     }
 
     /// <summary>
@@ -201,10 +532,11 @@ public static unsafe class HashValue
     /// <summary>
     /// One step of HSCAN over a hashtable-encoded hash (Valkey's reverse-binary cursor); returns the
     /// next cursor, 0 when done. The spans handed to the visitor stay valid until the hash changes.
+    /// Expired fields are skipped.
     /// </summary>
     public static ulong ScanTable<TVisitor>(Keyspace keyspace, ValueHeader* header, ulong cursor, ref TVisitor visitor) where TVisitor : IHashVisitor
     {
-        var adapter = new TableVisitor<TVisitor>(visitor);
+        var adapter = new TableVisitor<TVisitor>(visitor, keyspace.NowMs);
         cursor = Table(keyspace, header).Scan(cursor, ref adapter);
         visitor = adapter.Inner;
         return cursor;
@@ -212,12 +544,18 @@ public static unsafe class HashValue
 
     // ---- memory ------------------------------------------------------------------------
 
+    /// <summary>Frees the value's memory (may run on the lazy-free thread, on a copy of the header).</summary>
     public static void Free(Keyspace keyspace, ValueHeader* header)
     {
         if (header->Encoding == ValueEncoding.ListPack)
         {
             keyspace.Arena.Free(ValueHeader.PointerAt(header));
             return;
+        }
+        if (HasVolatileFields(header))
+        {
+            keyspace.Arena.Free(Heap(header));
+            SetHeap(header, null);
         }
         int handle = *(int*)ValueHeader.DataOf(header);
         var table = keyspace.Handles.Get<KeyTable>(handle);
@@ -226,6 +564,7 @@ public static unsafe class HashValue
         keyspace.Handles.Remove(handle);
     }
 
+    /// <summary>Deep copy for COPY: same encoding, same fields, same field TTLs.</summary>
     public static void CloneInto(Keyspace keyspace, ValueHeader* source, ValueHeader* target)
     {
         if (source->Encoding == ValueEncoding.ListPack)
@@ -238,14 +577,27 @@ public static unsafe class HashValue
             return;
         }
         var clone = new KeyTable(keyspace.Arena, keyspace.HashSeed);
-        var copier = new TableCopier(clone);
+        byte* heap = null;
+        if (HasVolatileFields(source)) heap = FieldTtlHeap.Create(keyspace.Arena, FieldTtlHeap.Capacity(Heap(source)));
+        var copier = new TableCopier(clone, keyspace.Arena, heap);
         Table(keyspace, source).ForEach(ref copier);
         *(long*)ValueHeader.DataOf(target) = keyspace.Handles.Add(clone);
+        SetHeap(target, copier.Heap);
     }
 
-    private readonly struct TableCopier(KeyTable target) : IKeyTableVisitor
+    private struct TableCopier(KeyTable target, Arena arena, byte* heap) : IKeyTableVisitor
     {
-        public void Visit(byte* entry) => SetInTable(target, KeyTable.KeyOf(entry), TableValue(entry));
+        public byte* Heap = heap;
+
+        public void Visit(byte* entry)
+        {
+            byte* payload = KeyTable.PayloadOf(entry);
+            int n = *(int*)payload;
+            int size = n >= 0 ? PlainPrefix + n : VolatilePrefix + (n & int.MaxValue);
+            byte* copy = target.Add(KeyTable.KeyOf(entry), size);
+            Buffer.MemoryCopy(payload, KeyTable.PayloadOf(copy), size, size);
+            if (n < 0) Heap = FieldTtlHeap.Push(arena, Heap, *(long*)(payload + 8), copy);
+        }
     }
 
     public static long MemoryBytes(Keyspace keyspace, ValueHeader* header)
@@ -254,7 +606,8 @@ public static unsafe class HashValue
         var table = Table(keyspace, header);
         var sizer = new TableSizer(keyspace.Arena);
         table.ForEach(ref sizer);
-        return sizer.Bytes + table.BucketArrayBytes;
+        long heapBytes = HasVolatileFields(header) ? (long)keyspace.Arena.UsableSize(Heap(header)) : 0;
+        return sizer.Bytes + table.BucketArrayBytes + heapBytes;
     }
 
     private struct TableSizer(Arena arena) : IKeyTableVisitor
@@ -265,21 +618,52 @@ public static unsafe class HashValue
 
     // ---- hashtable encoding helpers ----------------------------------------------------
 
+    /// <summary>The value of a table entry, whether or not it carries a TTL.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ReadOnlySpan<byte> TableValue(byte* entry)
     {
         byte* payload = KeyTable.PayloadOf(entry);
-        return new ReadOnlySpan<byte>(payload + 4, *(int*)payload);
+        int n = *(int*)payload;
+        return n >= 0 ? new ReadOnlySpan<byte>(payload + PlainPrefix, n) : new ReadOnlySpan<byte>(payload + VolatilePrefix, n & int.MaxValue);
     }
 
-    private static bool SetInTable(KeyTable table, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WritePlain(byte* entry, ReadOnlySpan<byte> value)
     {
-        byte* entry = table.FindOrAdd(field, 4 + value.Length, out bool added);
-        if (!added) entry = table.ResizePayload(entry, 4 + value.Length);
         byte* payload = KeyTable.PayloadOf(entry);
         *(int*)payload = value.Length;
-        value.CopyTo(new Span<byte>(payload + 4, value.Length));
-        return added;
+        value.CopyTo(new Span<byte>(payload + PlainPrefix, value.Length));
+    }
+
+    /// <summary>Writes a TTL field's payload; the heap slot word is left as it is.</summary>
+    private static void WriteVolatile(byte* entry, ReadOnlySpan<byte> value, long expireAtMs)
+    {
+        byte* payload = KeyTable.PayloadOf(entry);
+        *(int*)payload = value.Length | TtlBit;
+        *(long*)(payload + 8) = expireAtMs;
+        value.CopyTo(new Span<byte>(payload + VolatilePrefix, value.Length));
+    }
+
+    private static void PushToHeap(Keyspace keyspace, ValueHeader* header, byte* entry, long expireAtMs) =>
+        SetHeap(header, FieldTtlHeap.Push(keyspace.Arena, Heap(header), expireAtMs, entry));
+
+    /// <summary>Takes a TTL field out of the heap; the last one out frees the heap and clears the flag.</summary>
+    private static void RemoveFromHeap(Keyspace keyspace, ValueHeader* header, byte* entry)
+    {
+        byte* heap = Heap(header);
+        FieldTtlHeap.RemoveAt(heap, HeapSlotOf(entry));
+        if (FieldTtlHeap.Count(heap) == 0)
+        {
+            keyspace.Arena.Free(heap);
+            SetHeap(header, null);
+        }
+    }
+
+    private static void SetInTable(KeyTable table, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    {
+        byte* entry = table.FindOrAdd(field, PlainPrefix + value.Length, out bool added);
+        if (!added) entry = table.ResizePayload(entry, PlainPrefix + value.Length);
+        WritePlain(entry, value);
     }
 
     /// <summary>
@@ -302,6 +686,7 @@ public static unsafe class HashValue
         keyspace.Arena.Free(block);
         *(long*)ValueHeader.DataOf(header) = keyspace.Handles.Add(table);
         header->Encoding = ValueEncoding.HashTable;
+        SetHeap(header, null);
     }
 
     // ---- listpack helpers (the encoding itself is Listpack) ---------------------------------

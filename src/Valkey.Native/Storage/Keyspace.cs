@@ -11,11 +11,17 @@ public sealed class KeyspaceStats
     public long ExpiredTimeCapReachedCount;
     public long ExpireCycleCpuMicroseconds;
     public long EvictedKeys;
+    /// <summary>Hash fields deleted because their TTL passed (INFO expired_fields).</summary>
+    public long ExpiredFields;
+    /// <summary>Hashes visited by active field expiry, and how many of them had expired fields.</summary>
+    public long ExpiredFieldKeySamples;
+    public long ExpiredFieldKeyStaleSamples;
 
     public void Reset()
     {
         Hits = Misses = ExpiredKeys = ExpiredStaleSamples = ExpiredSamples = 0;
         ExpiredTimeCapReachedCount = ExpireCycleCpuMicroseconds = EvictedKeys = 0;
+        ExpiredFields = ExpiredFieldKeySamples = ExpiredFieldKeyStaleSamples = 0;
     }
 }
 
@@ -58,6 +64,12 @@ public sealed class Keyspace : IDisposable
     /// <summary>Set while a CLIENT NO-TOUCH connection runs a command other than TOUCH: lookups leave the access clock alone.</summary>
     public bool SuppressTouch { get; set; }
 
+    /// <summary>
+    /// Receives key readiness for blocked clients (BLPOP, BZPOPMIN, XREAD...): the server's
+    /// blocked-client registry; null in bare keyspaces (unit tests), where nothing can block.
+    /// </summary>
+    public IKeyReadiness? Readiness { get; set; }
+
     public void RefreshClock() => NowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     /// <summary>Valkey's 24-bit LRU clock with one-second resolution.</summary>
@@ -77,7 +89,9 @@ public sealed class Keyspace : IDisposable
     public void Swap(int a, int b)
     {
         if (a == b) return;
+        Readiness?.DatabasesSwapping(Databases[a], Databases[b]);
         Databases[a].SwapContents(Databases[b]);
+        Readiness?.DatabasesSwapped(Databases[a], Databases[b]);
     }
 
     public void Dispose()

@@ -31,7 +31,8 @@ public static unsafe class ListValue
     private const int ListpackOverhead = 7;       // listpack header (6) + end byte (1)
     private const int SizeEstimateOverhead = 8;   // Valkey's SIZE_ESTIMATE_OVERHEAD
     private const int SizeSafetyLimit = 8192;     // Valkey's SIZE_SAFETY_LIMIT
-    private static ReadOnlySpan<int> OptimizationLevel => [4096, 8192, 16384, 32768, 65536];
+    // A static array: a collection expression of ints in a span property allocated on every read (LPUSH's hot path).
+    private static readonly int[] OptimizationLevel = [4096, 8192, 16384, 32768, 65536];
 
     // ---- node fields -------------------------------------------------------------------
 
@@ -262,7 +263,9 @@ public static unsafe class ListValue
         int used = Used(node);
         if ((nuint)(used + size) > arena.UsableSize(node))
         {
-            byte* moved = arena.Realloc(node, (nuint)(used + size + (used + size) / 4));
+            // Exactly the size needed: the arena's size classes (at most 25% apart) already give
+            // amortized growth, and a full node then wastes at most its class rounding.
+            byte* moved = arena.Realloc(node, (nuint)(used + size));
             Relink(h, node, moved);
             node = moved;
         }
@@ -295,7 +298,7 @@ public static unsafe class ListValue
             int now = Used(node);
             if (usable >= 1024 && (nuint)now * 2 < usable)
             {
-                byte* moved = arena.Realloc(node, (nuint)Math.Max(now + now / 4, 64));
+                byte* moved = arena.Realloc(node, (nuint)Math.Max(now, 64));
                 Relink(h, node, moved);
                 node = moved;
             }

@@ -110,6 +110,25 @@ public static unsafe class Listpack
         return block;
     }
 
+    /// <summary>
+    /// Inserts one entry of two items at <paramref name="pos"/> (an entry boundary, or
+    /// <see cref="UsedBytes"/> to append), moving what follows; count grows by one.
+    /// Sorted sets use it to keep their (member, score) pairs in order.
+    /// </summary>
+    public static byte* InsertAt(Arena arena, byte* block, int pos, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        int used = UsedBytes(block);
+        int size = ItemSize(first.Length) + ItemSize(second.Length);
+        block = EnsureCapacity(arena, block, used + size);
+        int tail = used - pos;
+        Buffer.MemoryCopy(block + pos, block + pos + size, tail, tail);
+        int at = pos + WriteItem(block + pos, first);
+        WriteItem(block + at, second);
+        *(int*)block = used + size;
+        AddToCount(block, 1);
+        return block;
+    }
+
     /// <summary>Removes the bytes [start, end) and lowers count by <paramref name="entries"/>.</summary>
     public static void RemoveRange(byte* block, int start, int end, int entries)
     {

@@ -23,6 +23,9 @@ public static unsafe class ValueMemory
             case DataType.Set:
                 SetValue.Free(keyspace, header);
                 break;
+            case DataType.SortedSet:
+                SortedSetValue.Free(keyspace, header);
+                break;
         }
     }
 
@@ -51,6 +54,9 @@ public static unsafe class ValueMemory
             case DataType.Set:
                 SetValue.CloneInto(keyspace, source, target);
                 break;
+            case DataType.SortedSet:
+                SortedSetValue.CloneInto(keyspace, source, target);
+                break;
         }
     }
 
@@ -63,6 +69,7 @@ public static unsafe class ValueMemory
         (DataType.List, ValueEncoding.QuickList) => ListValue.NodeCount(header),
         (DataType.Set, ValueEncoding.HashTable) => SetValue.Count(keyspace, header),
         (DataType.Hash, ValueEncoding.HashTable) => HashValue.Count(keyspace, header),
+        (DataType.SortedSet, ValueEncoding.SkipList) => SortedSetValue.Count(keyspace, header),
         _ => 1,
     };
 
@@ -84,6 +91,7 @@ public static unsafe class ValueMemory
         DataType.Hash => HashValue.MemoryBytes(keyspace, header),
         DataType.List => ListValue.MemoryBytes(keyspace, header),
         DataType.Set => SetValue.MemoryBytes(keyspace, header),
+        DataType.SortedSet => SortedSetValue.MemoryBytes(keyspace, header),
         _ => 0,
     };
 }

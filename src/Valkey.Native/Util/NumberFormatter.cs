@@ -104,6 +104,20 @@ public static class NumberFormatter
     }
 
     /// <summary>
+    /// fpconv_dtoa() itself, without d2string's plain-integer shortcut: "0"/"-0", "inf"/"-inf",
+    /// "nan"/"-nan", else Grisu2 digits laid out as fpconv does (so 1e9 is "1e+9", 12345 is "12345").
+    /// DEBUG DIGEST mixes sorted-set scores in this form.
+    /// </summary>
+    public static int FormatDoubleFpconv(double value, Span<byte> dest)
+    {
+        if (double.IsNaN(value)) return Copy(double.IsNegative(value) ? "-nan"u8 : "nan"u8, dest);
+        if (double.IsInfinity(value)) return Copy(value > 0 ? "inf"u8 : "-inf"u8, dest);
+        if (value == 0) return Copy(double.IsNegative(value) ? "-0"u8 : "0"u8, dest);
+        if (dest.Length < MaxDoubleLength) ThrowTooSmall();
+        return Grisu2.Format(value, dest);
+    }
+
+    /// <summary>
     /// ld2string(LD_STR_HUMAN) of a double widened to long double, as addReplyHumanLongDouble sends
     /// GEOPOS/GEORADIUS WITHCOORD coordinates: "%.17Lf" with trailing zeros (and a bare '.')
     /// removed, e.g. 13.361389 → "13.36138933897018433". Allocation-free for |v| below 2^64.

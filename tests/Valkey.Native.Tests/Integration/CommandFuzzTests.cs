@@ -16,6 +16,10 @@ public class CommandFuzzTests
     private static readonly HashSet<string> Excluded = new(StringComparer.OrdinalIgnoreCase)
     {
         "shutdown", "debug", "quit", "reset", "client", "config", "hello", "auth", "select", "swapdb", "function",
+        // Commands that may legitimately block the connection (a timeout of 0 waits forever),
+        // or turn it into a different kind of connection.
+        "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop", "xread", "xreadgroup",
+        "wait", "waitaof", "monitor", "subscribe", "psubscribe", "ssubscribe", "sync", "psync", "failover",
     };
 
     private static readonly string[] Samples =

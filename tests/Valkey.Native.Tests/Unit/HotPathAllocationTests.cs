@@ -16,11 +16,25 @@ public class HotPathAllocationTests
     [TestCase("SET", "alloc:key", "12345")]
     [TestCase("HGET", "alloc:hash", "field")]
     [TestCase("HSET", "alloc:hash", "field", "value")]
+    [TestCase("ZADD", "alloc:zset", "3", "member")]
+    [TestCase("ZINCRBY", "alloc:zset", "1", "member")]
+    [TestCase("ZSCORE", "alloc:zset", "member")]
+    [TestCase("ZRANGE", "alloc:zset", "0", "-1", "WITHSCORES")]
+    [TestCase("ZRANGE", "alloc:zset", "0", "-1", "REV")]
+    [TestCase("ZADD", "alloc:bigzset", "GT", "CH", "5", "m7")]
+    [TestCase("ZINCRBY", "alloc:bigzset", "1", "m7")]
+    [TestCase("ZSCORE", "alloc:bigzset", "m150")]
+    [TestCase("ZRANGE", "alloc:bigzset", "10", "20", "WITHSCORES")]
+    [TestCase("ZRANGE", "alloc:zset", "(0", "+inf", "BYSCORE", "REV", "LIMIT", "0", "2")]
+    [TestCase("ZRANGEBYSCORE", "alloc:bigzset", "(10", "20", "WITHSCORES")]
     public void SteadyStateCommandAllocatesNothing(params string[] command)
     {
         using var server = new InProcessServer();
         server.Execute("SET", "alloc:key", "v");
         server.Execute("HSET", "alloc:hash", "field", "v");
+        server.Execute("ZADD", "alloc:zset", "1", "member", "2", "other", "0", "first");
+        // Past zset-max-listpack-entries: the skiplist encoding.
+        server.Execute(["ZADD", "alloc:bigzset", .. Enumerable.Range(0, 200).SelectMany(i => new[] { i.ToString(), "m" + i })]);
         long allocated = server.AllocatedBytes(warmup: 1000, runs: 10_000, RawRespClient.EncodeCommand(command));
 
         Assert.That(allocated, Is.EqualTo(0), $"{string.Join(' ', command)} allocated {allocated} bytes over 10,000 runs");
