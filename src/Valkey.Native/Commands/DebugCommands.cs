@@ -207,7 +207,23 @@ public static unsafe class DebugCommands
         sb.Append(" lru_seconds_idle:").Append(IdleSeconds(ctx.Keyspace.LruClock, lru & 0xFFFFFF));
         sb.Append(" lfu_freq:").Append(LfuFrequency(ctx.Keyspace.NowMs, lru));
         sb.Append(" lfu_access_time_minutes:").Append(lru >> 8);
+        if (h->Encoding == ValueEncoding.QuickList) AppendQuicklistFacts(ctx, h, fast, sb);
         ctx.Reply.AddSimpleString(sb.ToString());
+    }
+
+    /// <summary>
+    /// The quicklist fields of DEBUG OBJECT. Valkey reports the fill and compress depth the list was
+    /// created with; a list here keeps neither, so the current configuration is reported.
+    /// </summary>
+    private static void AppendQuicklistFacts(CommandContext ctx, ValueHeader* h, bool fast, StringBuilder sb)
+    {
+        long nodes = ListValue.NodeCount(h);
+        double average = nodes == 0 ? 0 : (double)ListValue.Length(h) / nodes;
+        sb.Append(" ql_nodes:").Append(nodes);
+        sb.Append(" ql_avg_node:").Append(average.ToString("F2", System.Globalization.CultureInfo.InvariantCulture));
+        sb.Append(" ql_listpack_max:").Append(ctx.Server.Config.ListMaxListpackSize);
+        sb.Append(" ql_compressed:").Append(ctx.Server.Config.ListCompressDepth != 0 ? 1 : 0);
+        if (!fast) sb.Append(" ql_uncompressed_size:").Append(ListValue.ListpackBytes(h));
     }
 
     /// <summary>estimateObjectIdleTime: the 24-bit LRU clock wraps, in seconds.</summary>

@@ -75,6 +75,14 @@ public static unsafe class ListValue
 
     public static long Length(ValueHeader* h) => IsQuick(h) ? QCount(ValueHeader.PointerAt(h)) : NCount(ValueHeader.PointerAt(h));
 
+    /// <summary>Sum over the nodes of the listpack bytes Valkey would use for them (DEBUG OBJECT ql_uncompressed_size).</summary>
+    public static long ListpackBytes(ValueHeader* h)
+    {
+        long total = 0;
+        for (byte* n = Head(h); n != null; n = Next(n)) total += Sz(n);
+        return total;
+    }
+
     /// <summary>Number of nodes (1 for a listpack), for tests and DEBUG.</summary>
     public static long NodeCount(ValueHeader* h) => IsQuick(h) ? QNodes(ValueHeader.PointerAt(h)) : 1;
 

@@ -139,6 +139,29 @@ public class DebugCommandsTests : OwnServerFixture
         raw.Execute("DEL", "obj:emb", "obj:int", "obj:raw");
     }
 
+    [Test]
+    public void ObjectOfAQuicklistShowsItsNodes()
+    {
+        using var raw = Raw();
+        raw.Execute("CONFIG", "SET", "list-max-listpack-size", "4");
+        try
+        {
+            raw.Execute("RPUSH", "obj:ql", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
+            string info = raw.Execute("DEBUG", "OBJECT", "obj:ql");
+            // 10 one-byte elements, 4 per node: 3 nodes; each listpack is 7 bytes of overhead + 3 per element
+            // (encoding byte, the byte, back-length byte), as Valkey counts node->sz.
+            Assert.That(info, Does.Match(@" encoding:quicklist .* ql_nodes:3 ql_avg_node:3\.33 ql_listpack_max:4 ql_compressed:0 ql_uncompressed_size:51\r\n$"));
+            Assert.That(raw.Execute("DEBUG", "OBJECT", "obj:ql", "fast"), Does.EndWith(" ql_compressed:0\r\n"));
+            raw.Execute("RPUSH", "obj:lp", "a");
+            Assert.That(raw.Execute("DEBUG", "OBJECT", "obj:lp"), Does.Not.Contain("ql_nodes"));
+        }
+        finally
+        {
+            raw.Execute("CONFIG", "SET", "list-max-listpack-size", "-2");
+            raw.Execute("DEL", "obj:ql", "obj:lp");
+        }
+    }
+
     // ---- DIGEST ----------------------------------------------------------------------------------------
 
     [Test]
