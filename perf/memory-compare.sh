@@ -48,6 +48,8 @@ set-intset|intset|100000|10|keys|intset
 set-hashtable|set|1|1000000|per|hashtable
 list-small|list|100000|100|keys|quicklist/listpack
 list-big|list|1|1000000|per|quicklist
+hash-numeric|hashnum|1000000|10|keys|listpack
+list-numeric|listnum|100000|100|keys|quicklist/listpack
 string|string|1000000|1|keys|embstr
 "
 
@@ -73,6 +75,8 @@ Data (fixed-width ids, so --quick and full runs store elements of the same size)
   set     SADD set:NNNNNNN member:JJJJJJJ ...
   list    RPUSH list:NNNNNNN element:JJJJJJJ ...              (15-byte elements)
   string  SET key:NNNNNNN value:NNNNNNN                       (13-byte values: embstr in both)
+  hashnum HSET nhash:NNNNNNN J <J*100003+12345> ...           (integer fields 0-9, 5-6 digit integer values)
+  listnum RPUSH nlist:NNNNNNN <J*100003+12345> ...            (5-7 digit integers)
 EOF
 }
 
@@ -146,6 +150,8 @@ case_label() { # ID -> "1M hashes of 10 fields (listpack)"
         intset) noun="set"; unit="integers" ;;
         set) noun="set"; unit="strings" ;;
         list) noun="list"; unit="elements" ;;
+        hashnum) noun="hash"; unit="integer fields" ;;
+        listnum) noun="list"; unit="integers" ;;
         string) echo "$k string keys (${C_ENC[$id]})"; return ;;
     esac
     if [[ "${C_KEYS[$id]}" -eq 1 ]]; then
@@ -218,8 +224,9 @@ width = max(7, len(str(max(keys, per) - 1)))
 prefix, cmd = {
     "hash": (b"hash:", b"HSET"), "zset": (b"zset:", b"ZADD"), "intset": (b"iset:", b"SADD"),
     "set": (b"set:", b"SADD"), "list": (b"list:", b"RPUSH"), "string": (b"key:", b"SET"),
+    "hashnum": (b"nhash:", b"HSET"), "listnum": (b"nlist:", b"RPUSH"),
 }[kind]
-args_per_elem = 2 if kind in ("hash", "zset") else 1
+args_per_elem = 2 if kind in ("hash", "zset", "hashnum") else 1
 
 def bulk(b):
     return b"$%d\r\n%s\r\n" % (len(b), b)
@@ -232,8 +239,10 @@ def elem(j):
         return bulk(b"field:" + num(j)) + bulk(b"value:" + num(j))
     if kind == "zset":
         return bulk(b"%d" % j) + bulk(b"member:" + num(j))
-    if kind == "intset":
+    if kind == "intset" or kind == "listnum":
         return bulk(b"%d" % (j * 100003 + 12345))
+    if kind == "hashnum":
+        return bulk(b"%d" % j) + bulk(b"%d" % (j * 100003 + 12345))
     if kind == "set":
         return bulk(b"member:" + num(j))
     return bulk(b"element:" + num(j))
@@ -409,18 +418,18 @@ settled_used_memory() { # PORT
 
 probe_args() { # KIND -> a one-element command for the kind, on key __memprobe__
     case "$1" in
-        hash) echo "HSET __memprobe__ f v" ;;
+        hash|hashnum) echo "HSET __memprobe__ f v" ;;
         zset) echo "ZADD __memprobe__ 1 m" ;;
         intset) echo "SADD __memprobe__ 1" ;;
         set) echo "SADD __memprobe__ m" ;;
-        list) echo "RPUSH __memprobe__ e" ;;
+        list|listnum) echo "RPUSH __memprobe__ e" ;;
         string) echo "SET __memprobe__ v" ;;
     esac
 }
 
 length_cmd() { # KIND
     case "$1" in
-        hash) echo HLEN ;; zset) echo ZCARD ;; intset|set) echo SCARD ;; list) echo LLEN ;; string) echo STRLEN ;;
+        hash|hashnum) echo HLEN ;; zset) echo ZCARD ;; intset|set) echo SCARD ;; list|listnum) echo LLEN ;; string) echo STRLEN ;;
     esac
 }
 
@@ -429,7 +438,7 @@ sample_key() { # KIND KEYS PER -> the first key the loader writes (ids are at le
     (( ${#max} > width )) && width=${#max}
     case "$1" in
         hash) prefix="hash" ;; zset) prefix="zset" ;; intset) prefix="iset" ;; set) prefix="set" ;;
-        list) prefix="list" ;; string) prefix="key" ;;
+        list) prefix="list" ;; string) prefix="key" ;; hashnum) prefix="nhash" ;; listnum) prefix="nlist" ;;
     esac
     printf '%s:%0*d\n' "$prefix" "$width" 0
 }

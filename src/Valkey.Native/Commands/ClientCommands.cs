@@ -475,8 +475,9 @@ public static class ClientCommands
         return true;
     }
 
-    /// <summary>Replication and pub/sub do not exist yet, so every connection is a normal client.</summary>
-    private static ClientType TypeOf(Client client) => ClientType.Normal;
+    /// <summary>Valkey's getClientType: subscribed clients are "pubsub"; replication does not exist yet.</summary>
+    private static ClientType TypeOf(Client client) =>
+        client.Subscriptions is { Total: > 0 } ? ClientType.PubSub : ClientType.Normal;
 
     // ---- the CLIENT LIST line ----------------------------------------------------------------------
 
@@ -522,11 +523,15 @@ public static class ClientCommands
         sb.Append(" flags=");
         AppendFlags(sb, c);
         sb.Append(" db=").Append(c.DbIndex);
-        sb.Append(" sub=0 psub=0 ssub=0 multi=-1 watch=0");
+        var subs = c.Subscriptions;
+        sb.Append(" sub=").Append(subs?.Channels.Count ?? 0).Append(" psub=").Append(subs?.Patterns.Count ?? 0)
+            .Append(" ssub=").Append(subs?.ShardChannels.Count ?? 0);
+        sb.Append(" multi=").Append(c.Multi is { Active: true } ? c.Multi.Count : -1)
+            .Append(" watch=").Append(c.Multi?.Watched.Count ?? 0);
         sb.Append(" qbuf=").Append(qbuf);
         sb.Append(" qbuf-free=").Append(Math.Max(0, c.QueryBufferCapacity - c.QueryBufferLength));
         sb.Append(" argv-mem=").Append(argvMem);
-        sb.Append(" multi-mem=0");
+        sb.Append(" multi-mem=").Append(c.Multi?.ArgumentBytes ?? 0);
         sb.Append(" rbs=").Append(ReplyChunkBytes);
         sb.Append(" rbp=").Append(obl);
         sb.Append(" obl=").Append(obl);
@@ -552,7 +557,10 @@ public static class ClientCommands
     private static void AppendFlags(StringBuilder sb, Client c)
     {
         int start = sb.Length;
+        if (c.Subscriptions is { Total: > 0 }) sb.Append('P');
+        if (c.Multi is { Active: true }) sb.Append('x');
         if (c.IsBlocked) sb.Append('b');
+        if (c.Multi is { DirtyCas: true }) sb.Append('d');
         if (c.CloseAfterReply) sb.Append('c');
         if (c.InUnblockedQueue) sb.Append('u');
         if (c.CloseAsap) sb.Append('A');

@@ -39,6 +39,10 @@ public sealed unsafe class CommandContext
         _args = args;
     }
 
+    /// <summary>The current binding (EXEC rebinds to each queued command, then restores it).</summary>
+    internal byte* ArgBase => _base;
+    internal ArgList Args => _args;
+
     public int ArgCount
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -44,7 +44,10 @@ public sealed class CommandTable
             .Concat(ObjectCommands.Commands)
             .Concat(DebugCommands.Commands)
             .Concat(FunctionCommands.Commands)
-            .Concat(MemoryCommands.Commands);
+            .Concat(MemoryCommands.Commands)
+            .Concat(TransactionCommands.Commands)
+            .Concat(PubSubCommands.Commands)
+            .Concat(GeoCommands.Commands);
 
     public IEnumerable<CommandSpec> All => _byName.Values;
     public int Count => _byName.Count;

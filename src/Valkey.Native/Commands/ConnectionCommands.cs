@@ -52,6 +52,14 @@ public static class ConnectionCommands
             ctx.Reply.AddError(ErrorMessages.WrongArgCount("ping"));
             return;
         }
+        if (ctx.Client.Subscriptions is { Total: > 0 } && ctx.Reply.Protocol == 2)
+        {
+            // RESP2 subscribed context: ["pong", argument or ""], as Valkey.
+            ctx.Reply.AddArrayLength(2);
+            ctx.Reply.AddBulk("pong"u8);
+            ctx.Reply.AddBulk(ctx.ArgCount == 1 ? default : ctx.Arg(1));
+            return;
+        }
         if (ctx.ArgCount == 1) ctx.Reply.AddRaw("+PONG\r\n"u8);
         else ctx.Reply.AddBulk(ctx.Arg(1));
     }

@@ -23,6 +23,8 @@ public sealed class Dispatcher
 
     public void Execute(Client client)
     {
+        // Pub/sub holds push messages for the running client until its reply is complete.
+        _server.PubSub.EnterCommand(client);
         try
         {
             ExecuteChecked(client);
@@ -34,6 +36,7 @@ public sealed class Dispatcher
             _server.Log.Warning($"Command '{name}' failed with an internal error: {e}");
             client.Reply.AddError("ERR internal error while executing '" + name + "'");
         }
+        _server.PubSub.LeaveCommand(client);
     }
 
     private void ExecuteChecked(Client client)
@@ -44,7 +47,7 @@ public sealed class Dispatcher
         CommandSpec? cmd = Table.Find(ctx.Arg(0));
         if (cmd == null)
         {
-            reply.AddError(UnknownCommandMessage(ctx));
+            Reject(client, null, UnknownCommandMessage(ctx));
             return;
         }
         if (cmd.Subcommands != null && ctx.ArgCount >= 2)
@@ -52,29 +55,57 @@ public sealed class Dispatcher
             CommandSpec? sub = CommandTable.FindSubcommand(cmd, ctx.Arg(1));
             if (sub == null)
             {
-                cmd.RejectedCalls++;
-                reply.AddError(ErrorMessages.UnknownSubcommand(ctx.ArgPrefix(1, 128), ctx.ArgPrefix(0, 128)));
+                Reject(client, cmd, ErrorMessages.UnknownSubcommand(ctx.ArgPrefix(1, 128), ctx.ArgPrefix(0, 128)));
                 return;
             }
             cmd = sub;
         }
         if ((cmd.Arity > 0 && cmd.Arity != ctx.ArgCount) || ctx.ArgCount < -cmd.Arity)
         {
-            cmd.RejectedCalls++;
-            reply.AddError(ErrorMessages.WrongArgCount(cmd.FullName));
+            Reject(client, cmd, ErrorMessages.WrongArgCount(cmd.FullName));
             return;
         }
         if (!client.Authenticated && !cmd.Is(CommandFlags.NoAuth) && _server.AuthRequired)
         {
-            cmd.RejectedCalls++;
-            reply.AddError(ErrorMessages.NoAuth);
+            Reject(client, cmd, ErrorMessages.NoAuth);
             return;
         }
+        if (client.Multi is { Active: true } && cmd.Is(CommandFlags.NoMulti))
+        {
+            Reject(client, cmd, ErrorMessages.NotAllowedInTransaction);
+            return;
+        }
+        if ((client.Subscriptions != null || cmd.Is(CommandFlags.PubSub)) && PubSubCommands.ContextError(client, cmd) is { } pubSubError)
+        {
+            // RESP2 subscribed context (only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET), or NOSUB.
+            Reject(client, cmd, pubSubError);
+            return;
+        }
+        // Inside MULTI everything but EXEC/DISCARD/QUIT/RESET is queued and answered +QUEUED.
+        if (client.Multi is { Active: true } && TransactionCommands.TryQueue(ctx, cmd)) return;
 
-        ctx.Command = cmd;
         client.LastCommand = cmd;
+        Call(client, cmd);
+    }
+
+    /// <summary>
+    /// Errors seen when the last call started or ended (Valkey's prev_err_count): a call counts as
+    /// failed only for errors after that, so EXEC is not blamed for its queued commands' errors.
+    /// </summary>
+    private long _errorsSeen;
+
+    /// <summary>
+    /// Valkey's call(): runs a command that passed every check (from the client, or queued and
+    /// now run by EXEC with its arguments bound to <paramref name="client"/>'s context) and keeps
+    /// its commandstats. EXEC's commands do not refresh the clock: the transaction sees one time.
+    /// </summary>
+    internal void Call(Client client, CommandSpec cmd)
+    {
+        CommandContext ctx = client.Context;
+        var reply = client.Reply;
+        ctx.Command = cmd;
         _server.Keyspace.SuppressTouch = client.NoTouch && cmd.Name != "touch";
-        long errorsBefore = reply.ErrorCount;
+        _errorsSeen = reply.ErrorCount;
         long start = Stopwatch.GetTimestamp();
         cmd.Handler!(ctx);
         long elapsedUs = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
@@ -89,10 +120,25 @@ public sealed class Dispatcher
         client.BlockedMicroseconds = 0;
         cmd.Calls++;
         cmd.Microseconds += elapsedUs;
-        if (reply.ErrorCount != errorsBefore) cmd.FailedCalls++;
+        if (reply.ErrorCount != _errorsSeen) cmd.FailedCalls++;
+        _errorsSeen = reply.ErrorCount;
         _server.Stats.CommandsProcessed++;
         client.CommandsProcessed++;
     }
+
+    /// <summary>
+    /// Valkey's rejectCommand: the command is refused before running (counted as rejected); inside
+    /// MULTI the transaction is flagged so EXEC aborts, and a refused EXEC aborts it at once.
+    /// </summary>
+    private static void Reject(Client client, CommandSpec? cmd, ReadOnlySpan<byte> message)
+    {
+        if (cmd != null) cmd.RejectedCalls++;
+        if (TransactionCommands.OnCommandRejected(client, cmd, message)) return;
+        client.Reply.AddError(message);
+    }
+
+    private static void Reject(Client client, CommandSpec? cmd, string message) =>
+        Reject(client, cmd, Encoding.UTF8.GetBytes(message));
 
     /// <summary>"ERR unknown command 'x', with args beginning with: 'a' 'b' " (args capped at 128 chars).</summary>
     private static string UnknownCommandMessage(CommandContext ctx)

@@ -78,4 +78,35 @@ public static class ErrorMessages
     public static ReadOnlySpan<byte> BitfieldInvalidType => "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."u8;
     public static ReadOnlySpan<byte> BitfieldInvalidOverflow => "ERR Invalid OVERFLOW type specified"u8;
     public static ReadOnlySpan<byte> BitfieldRoOnlyGet => "ERR BITFIELD_RO only supports the GET subcommand"u8;
+    // Pub/sub (pubsub.c, server.c processCommand).
+    public static string NotAllowedWhileSubscribed(string fullName) =>
+        $"ERR Can't execute '{fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+    public static string SubscribeDenyBlocking(string command) => $"ERR {command} isn't allowed for a DENY BLOCKING client";
+    public static string SubcommandSyntax(string sub, string container) =>
+        $"ERR unknown subcommand or wrong number of arguments for '{Truncate(sub, 128)}'. Try {container} HELP.";
+    // Transactions (multi.c, server.c processCommand).
+    public static ReadOnlySpan<byte> ExecWithoutMulti => "ERR EXEC without MULTI"u8;
+    public static ReadOnlySpan<byte> DiscardWithoutMulti => "ERR DISCARD without MULTI"u8;
+    public static ReadOnlySpan<byte> ExecAbort => "EXECABORT Transaction discarded because of previous errors."u8;
+    public static ReadOnlySpan<byte> NotAllowedInTransaction => "ERR Command not allowed inside a transaction"u8;
+    /// <summary>Ours (Valkey has no limit): the queued arguments of one transaction would pass 2 GB.</summary>
+    public static ReadOnlySpan<byte> TransactionTooLarge => "ERR transaction too large"u8;
+    /// <summary>EXEC itself rejected (arity, NOAUTH...): the reason without an ERR code, others keep theirs.</summary>
+    public static string ExecAbortBecause(string reason) =>
+        "EXECABORT Transaction discarded because of: " + (reason.StartsWith("ERR ", StringComparison.Ordinal) ? reason[4..] : reason);
+    public static string NotSubscribed(string fullName) => $"NOSUB '{fullName}' command executed not in subscribed mode";
+    // Geo (geo.c).
+    public static string GeoInvalidLongLat(string longitude, string latitude) => $"ERR invalid longitude,latitude pair {longitude},{latitude}";
+    public static ReadOnlySpan<byte> GeoUnsupportedUnit => "ERR unsupported unit provided. please use M, KM, FT, MI"u8;
+    public static ReadOnlySpan<byte> GeoNeedNumericRadius => "ERR need numeric radius"u8;
+    public static ReadOnlySpan<byte> GeoNegativeRadius => "ERR radius cannot be negative"u8;
+    public static ReadOnlySpan<byte> GeoNeedNumericWidth => "ERR need numeric width"u8;
+    public static ReadOnlySpan<byte> GeoNeedNumericHeight => "ERR need numeric height"u8;
+    public static ReadOnlySpan<byte> GeoNegativeBox => "ERR height or width cannot be negative"u8;
+    public static ReadOnlySpan<byte> GeoMemberNotDecoded => "ERR could not decode requested zset member"u8;
+    public static ReadOnlySpan<byte> GeoCountNotPositive => "ERR COUNT must be > 0"u8;
+    public static ReadOnlySpan<byte> GeoAnyWithoutCount => "ERR the ANY argument requires COUNT argument"u8;
+    public static string GeoStoreWithOptions(string what) => $"ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options";
+    public static string GeoNeedFrom(string command) => $"ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {command}";
+    public static string GeoNeedBy(string command) => $"ERR exactly one of BYRADIUS and BYBOX can be specified for {command}";
 }

@@ -77,6 +77,8 @@ public sealed unsafe class Client : IFileEventHandler
     /// <summary>CLIENT CAPA REDIRECT was sent: the client understands -REDIRECT replies.</summary>
     public bool CapaRedirect { get; set; }
     internal bool InPendingWrites { get; set; }
+    /// <summary>Pub/sub channels and patterns (Server/PubSub); null until the first subscription.</summary>
+    public ClientSubscriptions? Subscriptions { get; internal set; }
     internal bool WantsWritable { get; set; }
 
     // ---- blocking commands (BLPOP & co.; the registry is Server/BlockedClients) ------------
@@ -90,6 +92,9 @@ public sealed unsafe class Client : IFileEventHandler
     /// (not yet built). Blocking commands then reply as on timeout instead of blocking.
     /// </summary>
     public bool DenyBlocking { get; set; }
+
+    /// <summary>MULTI/WATCH state (queued commands, dirty flags, watched keys); null until first used.</summary>
+    public MultiState? Multi { get; internal set; }
     /// <summary>True while a blocked command runs again because a key it waits on became ready.</summary>
     public bool IsReprocessingCommand { get; private set; }
     /// <summary>Valkey's CLIENT_UNBLOCKED: queued to process its pipelined input before the loop sleeps.</summary>

@@ -365,6 +365,12 @@ public static partial class ConfigParameters
         new NumericParameter("hll-sparse-max-bytes", null, ConfigFlags.None, NumericFormat.Memory,
             0, LongMax, unsignedBounds: true, c => c.HllSparseMaxBytes, (c, v) => c.HllSparseMaxBytes = v),
 
+        new SpecialParameter("client-output-buffer-limit", null, ConfigFlags.MultiArg, GetOutputBufferLimits, SetOutputBufferLimits,
+            (c, d) => new RewriteLine($"client-output-buffer-limit {GetOutputBufferLimits(c)}", GetOutputBufferLimits(c) != GetOutputBufferLimits(d))),
+        new SpecialParameter("notify-keyspace-events", null, ConfigFlags.None,
+            c => KeyspaceNotifier.FormatFlags(c.NotifyKeyspaceEvents), SetNotifyKeyspaceEvents,
+            (c, _) => new RewriteLine($"notify-keyspace-events {ConfigText.Repr(KeyspaceNotifier.FormatFlags(c.NotifyKeyspaceEvents))}", c.NotifyKeyspaceEvents != 0)),
+
         // ---- persistence (stored for compatibility; nothing saves yet) ----
         // "appendonly no" is accepted because scripts and test suites pass it; there is no AOF to turn on.
         Bool("appendonly", ConfigFlags.None, _ => false, (_, _) => { },
@@ -383,6 +389,61 @@ public static partial class ConfigParameters
 
     private static BoolParameter Bool(string name, ConfigFlags flags, Func<ServerConfig, bool> get, Action<ServerConfig, bool> set,
         Func<bool, string?>? validate = null) => new(name, null, flags, get, set, validate);
+
+    // ---- client-output-buffer-limit ----
+
+    private static readonly string[] OutputBufferClassNames = ["normal", "slave", "pubsub"];
+
+    private static string GetOutputBufferLimits(ServerConfig config) =>
+        string.Join(' ', config.ClientOutputBufferLimits.Select((l, i) => $"{OutputBufferClassNames[i]} {l.Hard} {l.Soft} {l.SoftSeconds}"));
+
+    /// <summary>Valkey's setConfigClientOutputBufferLimitOption: &lt;class&gt; &lt;hard&gt; &lt;soft&gt; &lt;soft seconds&gt; groups, all or nothing.</summary>
+    private static SetResult SetOutputBufferLimits(ServerConfig config, string[] args, out string? error)
+    {
+        if (args.Length % 4 != 0)
+        {
+            error = "Wrong number of arguments in buffer limit configuration.";
+            return SetResult.Failed;
+        }
+        var limits = (OutputBufferLimit[])config.ClientOutputBufferLimits.Clone();
+        for (int j = 0; j < args.Length; j += 4)
+        {
+            int cls = args[j].ToLowerInvariant() switch { "normal" => 0, "slave" or "replica" => 1, "pubsub" => 2, _ => -1 };
+            if (cls < 0)
+            {
+                error = "Invalid client class specified in buffer limit configuration.";
+                return SetResult.Failed;
+            }
+            long hard = (long)ConfigText.MemToULong(args[j + 1], out bool hardError);
+            if (hardError) { error = "Error in hard limit"; return SetResult.Failed; }
+            long soft = (long)ConfigText.MemToULong(args[j + 2], out bool softError);
+            if (softError) { error = "Error in soft limit"; return SetResult.Failed; }
+            if (!long.TryParse(args[j + 3], System.Globalization.NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long seconds))
+            {
+                error = "Error in soft_seconds setting";
+                return SetResult.Failed;
+            }
+            limits[cls] = new OutputBufferLimit(hard, soft, seconds);
+        }
+        error = null;
+        config.ClientOutputBufferLimits = limits;
+        return SetResult.Changed;
+    }
+
+    // ---- notify-keyspace-events ----
+
+    private static SetResult SetNotifyKeyspaceEvents(ServerConfig config, string[] args, out string? error)
+    {
+        int flags = KeyspaceNotifier.ParseFlags(args[0]);
+        if (flags == -1)
+        {
+            error = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+            return SetResult.Failed;
+        }
+        error = null;
+        config.NotifyKeyspaceEvents = flags;
+        return SetResult.Changed;
+    }
 
     // ---- bind ----
 

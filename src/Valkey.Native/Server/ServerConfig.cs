@@ -51,6 +51,11 @@ public sealed class ServerConfig
     public int ZsetMaxListpackValue { get; set; } = 64;
     /// <summary>Longest sparse HyperLogLog (header included) before it is promoted to dense (hll-sparse-max-bytes).</summary>
     public long HllSparseMaxBytes { get; set; } = 3000;
+    /// <summary>notify-keyspace-events as Valkey's NOTIFY_* bits (see KeyspaceNotifier); 0 = off.</summary>
+    public int NotifyKeyspaceEvents { get; set; }
+    /// <summary>client-output-buffer-limit per class: [0] normal, [1] replica, [2] pubsub (only pubsub is enforced so far).</summary>
+    public OutputBufferLimit[] ClientOutputBufferLimits { get; set; } =
+        [new(0, 0, 0), new(256L * 1024 * 1024, 64L * 1024 * 1024, 60), new(32L * 1024 * 1024, 8L * 1024 * 1024, 60)];
 
     /// <summary>"no", "yes" or "local": whether CONFIG SET may change protected parameters (dir).</summary>
     public string EnableProtectedConfigs { get; set; } = "no";
@@ -65,3 +70,6 @@ public sealed class ServerConfig
 
     public void RaiseChanged(string name) => Changed?.Invoke(name);
 }
+
+/// <summary>One client class's output limits: close at <see cref="Hard"/> bytes, or above <see cref="Soft"/> for <see cref="SoftSeconds"/>.</summary>
+public readonly record struct OutputBufferLimit(long Hard, long Soft, long SoftSeconds);

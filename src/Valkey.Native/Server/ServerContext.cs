@@ -37,6 +37,11 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         Blocking = new BlockedClients(this);
         Keyspace.Readiness = Blocking;
         ClientClosed += Blocking.OnClientClosed;
+        PubSub = new PubSub(this);
+        ClientClosed += PubSub.OnClientClosed;
+        Watches = new WatchedKeys(this);
+        ClientClosed += Watches.OnClientClosed;
+        Notifications = new KeyspaceNotifier(this);
         Commands = new CommandTable();
         Dispatcher = new Dispatcher(this, Commands);
         IEventBackend backend = config.EventLoopBackend == "poll" || !OperatingSystem.IsLinux()
@@ -65,6 +70,12 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     public Dispatcher Dispatcher { get; }
     /// <summary>Clients blocked on keys (BLPOP, BZPOPMIN, XREAD...): see <see cref="BlockedClients"/>.</summary>
     public BlockedClients Blocking { get; }
+    /// <summary>WATCHed keys and the transactions they make dirty: see <see cref="WatchedKeys"/>.</summary>
+    public WatchedKeys Watches { get; }
+    /// <summary>Channels, patterns and message delivery: see <see cref="Server.PubSub"/>.</summary>
+    public PubSub PubSub { get; }
+    /// <summary>notify-keyspace-events: publishes keyspace events (installs <see cref="NotifyHook"/> only when on).</summary>
+    public KeyspaceNotifier Notifications { get; }
     public EventLoop Loop { get; }
     public string RunId { get; }
     public long StartTimeMs { get; }
@@ -323,6 +334,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         InfoState.SampleMetrics(Stats);
         if (_pausedListeners.Count > 0) ResumePausedListeners();
         if (Config.Timeout > 0) CloseIdleClients();
+        PubSub.CronCheckOutputLimits();
         if (ActiveExpireEnabled) ActiveExpireCycle(fast: false);
         // Incremental rehashing gets 1 ms per database per cron, as Valkey's activerehashing.
         foreach (var db in Keyspace.Databases)
@@ -409,7 +421,14 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
 
     // ---- keyspace observer (hooks for WATCH, notifications, tracking, snapshots) ---------
 
-    public void KeyModified(Database db, ReadOnlySpan<byte> key) => KeyModifiedHook?.Invoke(db, key);
+    public void KeyModified(Database db, ReadOnlySpan<byte> key)
+    {
+        Watches.TouchKey(db, key);
+        KeyModifiedHook?.Invoke(db, key);
+    }
+
+    /// <summary>FLUSHDB/FLUSHALL (replacedWith null) or SWAPDB is about to change every key of <paramref name="db"/>.</summary>
+    public void DatabaseTouched(Database db, Database? replacedWith) => Watches.TouchAllKeysInDb(db, replacedWith);
 
     public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbId) =>
         NotifyHook?.Invoke(type, eventName, key, dbId);

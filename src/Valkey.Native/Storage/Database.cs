@@ -76,7 +76,12 @@ public sealed unsafe class Database : IDisposable
         }
         if ((flags & LookupFlags.NoStats) == 0)
         {
-            if (entry == null) _keyspace.Stats.Misses++;
+            if (entry == null)
+            {
+                _keyspace.Stats.Misses++;
+                // Valkey's lookupKey: a read miss is the "keymiss" event (class 'm').
+                _keyspace.Observer.Notify(NotifyClass.KeyMiss, "keymiss", key, Id);
+            }
             else _keyspace.Stats.Hits++;
         }
         if (entry != null && (flags & LookupFlags.NoTouch) == 0 && !_keyspace.SuppressTouch) Header(entry)->AccessClock = _keyspace.LruClock;
@@ -469,6 +474,7 @@ public sealed unsafe class Database : IDisposable
     /// <summary>Removes every key (FLUSHDB). Returns how many were removed.</summary>
     public long Clear()
     {
+        _keyspace.Observer.DatabaseTouched(this, null);
         _keyspace.Readiness?.DatabaseEmptying(this);
         long removed = _table.Count;
         var freer = new ValueMemory.EntryValueFreer(_keyspace);
@@ -485,6 +491,7 @@ public sealed unsafe class Database : IDisposable
     /// </summary>
     public long ClearAsync()
     {
+        _keyspace.Observer.DatabaseTouched(this, null);
         _keyspace.Readiness?.DatabaseEmptying(this);
         long removed = _table.Count;
         if (removed == 0) return 0;

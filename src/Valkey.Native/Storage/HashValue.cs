@@ -31,8 +31,8 @@ public enum FieldExpireCondition
 }
 
 /// <summary>
-/// Hash values in Valkey's two encodings. "listpack": one arena block of length-prefixed
-/// field/value pairs in insertion order, scanned linearly (small hashes: compact and cache
+/// Hash values in Valkey's two encodings. "listpack": one arena block of field/value pairs (Listpack's
+/// tagged items: canonical integers stored as integers, as Valkey does) in insertion order, scanned linearly (small hashes: compact and cache
 /// friendly). "hashtable": a KeyTable keyed by field whose payload is the value, used once
 /// the hash outgrows hash-max-listpack-entries / hash-max-listpack-value (never converted back,
 /// as in Valkey). The value's 8 data bytes hold the block pointer or the table's handle.
@@ -40,13 +40,14 @@ public enum FieldExpireCondition
 /// <remarks>
 /// <para>Field TTLs (Valkey 9's hash field expiration) exist only in the hashtable encoding: a
 /// listpack hash converts when a field first gets a TTL, as in Valkey. A field's payload is
-/// <c>[int length][value]</c>; a field with a TTL sets the length's top bit and carries
-/// <c>[int length|TTL bit][int heap slot][long expireAtMs][value]</c>. A hash with such fields has
+/// <c>[varint length &lt;&lt; 1][value]</c> (1 byte of prefix up to 63-byte values, so a 13-byte
+/// field and value fit the 48-byte class); a field with a TTL sets the low bit and carries
+/// <c>[int length &lt;&lt; 1 | 1][int heap slot][long expireAtMs][value]</c>. A hash with such fields has
 /// <see cref="VolatileFieldsFlag"/> in its header Flags and an arena min-heap of
 /// <c>(expireAtMs, entry)</c> (see <see cref="FieldTtlHeap"/>) whose pointer is split over the
 /// header's Length word (unused by hashes) and the upper half of the data word (the table
 /// handle is an int). A hash without TTL fields has neither, so it pays nothing beyond one
-/// sign test when a field is read.</para>
+/// bit test when a field is read.</para>
 /// <para>A field whose TTL has passed but which active expiry has not reclaimed yet is invisible
 /// to every read and to HDEL/HEXPIRE/HPERSIST, still counted by <see cref="Count"/> (HLEN, as in
 /// Valkey), and overwritten as a new field by the set operations.</para>
@@ -56,8 +57,6 @@ public static unsafe class HashValue
     /// <summary>Header flag: the hash (hashtable encoded) has at least one field with a TTL.</summary>
     public const ushort VolatileFieldsFlag = 0x0001;
 
-    private const int TtlBit = int.MinValue;
-    private const int PlainPrefix = 4;
     private const int VolatilePrefix = 16;
 
     // ---- creation ----------------------------------------------------------------------
@@ -109,14 +108,49 @@ public static unsafe class HashValue
     public static long NextFieldExpire(ValueHeader* header) => HasVolatileFields(header) ? FieldTtlHeap.MinExpire(Heap(header)) : -1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsVolatile(byte* payload) => *(int*)payload < 0;
+    private static bool IsVolatile(byte* payload) => (*payload & 1) != 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static long PayloadExpire(byte* payload) => *(int*)payload < 0 ? *(long*)(payload + 8) : -1;
+    private static long PayloadExpire(byte* payload) => IsVolatile(payload) ? *(long*)(payload + 8) : -1;
 
     /// <summary>Valkey's entryIsExpired: a TTL is over once the clock is past it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool PayloadExpired(byte* payload, long now) => *(int*)payload < 0 && now > *(long*)(payload + 8);
+    private static bool PayloadExpired(byte* payload, long now) => IsVolatile(payload) && now > *(long*)(payload + 8);
+
+    /// <summary>Bytes of a plain payload's length prefix (a varint of length &lt;&lt; 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PlainPrefixSize(int length)
+    {
+        int n = 1;
+        for (uint x = (uint)length << 1; x >= 0x80; x >>= 7) n++;
+        return n;
+    }
+
+    /// <summary>Payload bytes of a field without TTL whose value is <paramref name="length"/> bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PlainSize(int length) => PlainPrefixSize(length) + length;
+
+    /// <summary>The value in a payload, plain or volatile; <paramref name="offset"/> is where it starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ReadOnlySpan<byte> PayloadValue(byte* payload, out int offset)
+    {
+        if (IsVolatile(payload))
+        {
+            offset = VolatilePrefix;
+            return new ReadOnlySpan<byte>(payload + VolatilePrefix, (int)(*(uint*)payload >> 1));
+        }
+        uint x = 0;
+        int shift = 0, p = 0;
+        byte b;
+        do
+        {
+            b = payload[p++];
+            x |= (uint)(b & 0x7F) << shift;
+            shift += 7;
+        } while ((b & 0x80) != 0);
+        offset = p;
+        return new ReadOnlySpan<byte>(payload + p, (int)(x >> 1));
+    }
 
     /// <summary>Entry's slot in the TTL heap (volatile fields only).</summary>
     internal static ref int HeapSlotOf(byte* entry) => ref *(int*)(KeyTable.PayloadOf(entry) + 4);
@@ -136,14 +170,8 @@ public static unsafe class HashValue
         byte* entry = Table(keyspace, header).Find(field);
         if (entry == null) { value = default; return false; }
         byte* payload = KeyTable.PayloadOf(entry);
-        int n = *(int*)payload;
-        if (n >= 0)
-        {
-            value = new ReadOnlySpan<byte>(payload + PlainPrefix, n);
-            return true;
-        }
-        if (keyspace.NowMs > *(long*)(payload + 8)) { value = default; return false; }
-        value = new ReadOnlySpan<byte>(payload + VolatilePrefix, n & int.MaxValue);
+        if (PayloadExpired(payload, keyspace.NowMs)) { value = default; return false; }
+        value = PayloadValue(payload, out _);
         return true;
     }
 
@@ -207,7 +235,7 @@ public static unsafe class HashValue
         if (expireAtMs < 0 && !keepTtl)
         {
             // The common case (HSET): one probe, the TTL (if any) goes away.
-            byte* entry = table.FindOrAdd(field, PlainPrefix + value.Length, out bool added);
+            byte* entry = table.FindOrAdd(field, PlainSize(value.Length), out bool added);
             if (added)
             {
                 WritePlain(entry, value);
@@ -220,7 +248,7 @@ public static unsafe class HashValue
                 if (keyspace.NowMs > *(long*)(payload + 8)) result = HashSetResult.ReplacedExpired;
                 RemoveFromHeap(keyspace, header, entry);
             }
-            entry = table.ResizePayload(entry, PlainPrefix + value.Length);
+            entry = table.ResizePayload(entry, PlainSize(value.Length));
             WritePlain(entry, value);
             return result;
         }
@@ -235,7 +263,7 @@ public static unsafe class HashValue
         {
             if (expireAtMs < 0)
             {
-                WritePlain(table.Add(field, PlainPrefix + value.Length), value);
+                WritePlain(table.Add(field, PlainSize(value.Length)), value);
                 return HashSetResult.Added;
             }
             entry = table.Add(field, VolatilePrefix + value.Length);
@@ -251,7 +279,7 @@ public static unsafe class HashValue
         if (expireAtMs < 0)
         {
             if (current >= 0) RemoveFromHeap(keyspace, header, entry);
-            entry = table.ResizePayload(entry, PlainPrefix + value.Length);
+            entry = table.ResizePayload(entry, PlainSize(value.Length));
             WritePlain(entry, value);
             return result;
         }
@@ -281,7 +309,7 @@ public static unsafe class HashValue
             byte* block = ValueHeader.PointerAt(header);
             int fieldPos = FindInListpack(block, field, out int valuePos);
             if (fieldPos < 0) return false;
-            ReadItem(block, valuePos, out int end);
+            int end = Listpack.SkipTagged(block, valuePos);
             Listpack.RemoveRange(block, fieldPos, end, entries: 1);
             return true;
         }
@@ -343,11 +371,11 @@ public static unsafe class HashValue
             return 1;
         }
         // Make room for the TTL words in front of the value.
-        int length = *(int*)payload;
+        int length = PayloadValue(payload, out int plainOffset).Length;
         entry = table.ResizePayload(entry, VolatilePrefix + length);
         payload = KeyTable.PayloadOf(entry);
-        Buffer.MemoryCopy(payload + PlainPrefix, payload + VolatilePrefix, length, length);
-        *(int*)payload = length | TtlBit;
+        Buffer.MemoryCopy(payload + plainOffset, payload + VolatilePrefix, length, length);
+        *(int*)payload = (length << 1) | 1;
         *(long*)(payload + 8) = expireAtMs;
         PushToHeap(keyspace, header, entry, expireAtMs);
         return 1;
@@ -365,10 +393,11 @@ public static unsafe class HashValue
         if (!IsVolatile(payload)) return -1;
         if (keyspace.NowMs > *(long*)(payload + 8)) return -2;
         RemoveFromHeap(keyspace, header, entry);
-        int length = *(int*)payload & int.MaxValue;
-        Buffer.MemoryCopy(payload + VolatilePrefix, payload + PlainPrefix, length, length);
-        *(int*)payload = length;
-        table.ResizePayload(entry, PlainPrefix + length);
+        int length = PayloadValue(payload, out _).Length;
+        int prefix = PlainPrefixSize(length);
+        Buffer.MemoryCopy(payload + VolatilePrefix, payload + prefix, length, length);
+        WritePlainPrefix(payload, length);
+        table.ResizePayload(entry, prefix + length);
         return 1;
     }
 
@@ -423,9 +452,7 @@ public static unsafe class HashValue
         public void Visit(byte* entry)
         {
             byte* payload = KeyTable.PayloadOf(entry);
-            int n = *(int*)payload;
-            if (n >= 0) Inner.Visit(KeyTable.KeyOf(entry), new ReadOnlySpan<byte>(payload + PlainPrefix, n));
-            else if (now <= *(long*)(payload + 8)) Inner.Visit(KeyTable.KeyOf(entry), new ReadOnlySpan<byte>(payload + VolatilePrefix, n & int.MaxValue));
+            if (!PayloadExpired(payload, now)) Inner.Visit(KeyTable.KeyOf(entry), PayloadValue(payload, out _));
         }
     }
 
@@ -462,11 +489,7 @@ public static unsafe class HashValue
             int pairs = *(int*)(block + 4);
             long skip = (long)NextRandom((ulong)pairs);
             int pos = Listpack.HeaderSize;
-            while (skip-- > 0)
-            {
-                ReadItem(block, pos, out pos);
-                ReadItem(block, pos, out pos);
-            }
+            while (skip-- > 0) pos = Listpack.SkipTagged(block, Listpack.SkipTagged(block, pos));
             return ListpackPairAt(header, pos, out field, out value);
         }
         byte* entry = Table(keyspace, header).RandomEntry(ref s_rngState);
@@ -514,8 +537,7 @@ public static unsafe class HashValue
         while (pos < used)
         {
             offsets[n++] = pos;
-            ReadItem(block, pos, out pos);
-            ReadItem(block, pos, out pos);
+            pos = Listpack.SkipTagged(block, Listpack.SkipTagged(block, pos));
         }
         return n;
     }
@@ -592,11 +614,10 @@ public static unsafe class HashValue
         public void Visit(byte* entry)
         {
             byte* payload = KeyTable.PayloadOf(entry);
-            int n = *(int*)payload;
-            int size = n >= 0 ? PlainPrefix + n : VolatilePrefix + (n & int.MaxValue);
+            int size = PayloadValue(payload, out int offset).Length + offset;
             byte* copy = target.Add(KeyTable.KeyOf(entry), size);
             Buffer.MemoryCopy(payload, KeyTable.PayloadOf(copy), size, size);
-            if (n < 0) Heap = FieldTtlHeap.Push(arena, Heap, *(long*)(payload + 8), copy);
+            if (IsVolatile(payload)) Heap = FieldTtlHeap.Push(arena, Heap, *(long*)(payload + 8), copy);
         }
     }
 
@@ -622,24 +643,33 @@ public static unsafe class HashValue
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ReadOnlySpan<byte> TableValue(byte* entry)
     {
-        byte* payload = KeyTable.PayloadOf(entry);
-        int n = *(int*)payload;
-        return n >= 0 ? new ReadOnlySpan<byte>(payload + PlainPrefix, n) : new ReadOnlySpan<byte>(payload + VolatilePrefix, n & int.MaxValue);
+        return PayloadValue(KeyTable.PayloadOf(entry), out _);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WritePlain(byte* entry, ReadOnlySpan<byte> value)
     {
         byte* payload = KeyTable.PayloadOf(entry);
-        *(int*)payload = value.Length;
-        value.CopyTo(new Span<byte>(payload + PlainPrefix, value.Length));
+        int prefix = WritePlainPrefix(payload, value.Length);
+        value.CopyTo(new Span<byte>(payload + prefix, value.Length));
+    }
+
+    /// <summary>Writes a plain payload's length prefix (a varint of length &lt;&lt; 1: the low bit 0 tells it from a TTL payload); returns its size.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int WritePlainPrefix(byte* payload, int length)
+    {
+        int pos = 0;
+        uint x = (uint)length << 1;
+        while (x >= 0x80) { payload[pos++] = (byte)(x | 0x80); x >>= 7; }
+        payload[pos++] = (byte)x;
+        return pos;
     }
 
     /// <summary>Writes a TTL field's payload; the heap slot word is left as it is.</summary>
     private static void WriteVolatile(byte* entry, ReadOnlySpan<byte> value, long expireAtMs)
     {
         byte* payload = KeyTable.PayloadOf(entry);
-        *(int*)payload = value.Length | TtlBit;
+        *(int*)payload = (value.Length << 1) | 1;
         *(long*)(payload + 8) = expireAtMs;
         value.CopyTo(new Span<byte>(payload + VolatilePrefix, value.Length));
     }
@@ -661,8 +691,8 @@ public static unsafe class HashValue
 
     private static void SetInTable(KeyTable table, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
     {
-        byte* entry = table.FindOrAdd(field, PlainPrefix + value.Length, out bool added);
-        if (!added) entry = table.ResizePayload(entry, PlainPrefix + value.Length);
+        byte* entry = table.FindOrAdd(field, PlainSize(value.Length), out bool added);
+        if (!added) entry = table.ResizePayload(entry, PlainSize(value.Length));
         WritePlain(entry, value);
     }
 
@@ -691,21 +721,62 @@ public static unsafe class HashValue
 
     // ---- listpack helpers (the encoding itself is Listpack) ---------------------------------
 
+    // A hash listpack holds Listpack's tagged items: fields and values that are canonical
+    // integers are stored as 1-9 byte integers, as in Valkey's listpack.
+
     /// <summary>Offset of the field's item (or -1) and, through <paramref name="valuePos"/>, of its value item.</summary>
     private static int FindInListpack(byte* block, ReadOnlySpan<byte> field, out int valuePos)
     {
-        int pos = Listpack.Find(block, field, itemsPerEntry: 2);
+        bool keyIsInt = Listpack.IsCanonicalInteger(field, out long keyValue);
+        int used = *(int*)block;
+        int pos = Listpack.HeaderSize;
+        while (pos < used)
+        {
+            if (Listpack.TaggedEquals(block, pos, out int next, field, keyIsInt, keyValue))
+            {
+                valuePos = next;
+                return pos;
+            }
+            pos = Listpack.SkipTagged(block, next);
+        }
         valuePos = -1;
-        if (pos >= 0) Listpack.ReadItem(block, pos, out valuePos);
-        return pos;
+        return -1;
     }
 
+    /// <summary>
+    /// The item at <paramref name="pos"/> as bytes. An integer item is formatted into the thread's
+    /// shadow buffer at <c>10 * pos</c>: every item of a block gets its own slot (an integer item
+    /// of 1 byte has at most 3 digits, a longer one is at least 2 bytes), so the spans of one
+    /// hash stay valid and distinct together, as spans into the block would (HSCAN collects them
+    /// all before replying), until the hash changes or a larger hash is read.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ReadOnlySpan<byte> ReadItem(byte* block, int pos, out int next) => Listpack.ReadItem(block, pos, out next);
+    private static ReadOnlySpan<byte> ReadItem(byte* block, int pos, out int next)
+    {
+        var text = Listpack.ReadTagged(block, pos, out next, out bool isInt, out long v);
+        return isInt ? FormatInShadow(block, pos, v) : text;
+    }
+
+    [ThreadStatic] private static byte* t_shadow;
+    [ThreadStatic] private static nint t_shadowSize;
+
+    private static ReadOnlySpan<byte> FormatInShadow(byte* block, int pos, long v)
+    {
+        // Sized from the whole block, so it only grows (moves) on the first read of a bigger hash.
+        nint need = (nint)(*(int*)block) * 10 + 32;
+        if (t_shadowSize < need)
+        {
+            nint size = Math.Max(need, 4096);
+            t_shadow = (byte*)System.Runtime.InteropServices.NativeMemory.Realloc(t_shadow, (nuint)size);
+            t_shadowSize = size;
+        }
+        var slot = new Span<byte>(t_shadow + (nint)pos * 10, Util.NumberFormatter.MaxInt64Length);
+        return slot[..Util.NumberFormatter.FormatInt64(v, slot)];
+    }
 
     private static void AppendListpackPair(Arena arena, ValueHeader* header, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value) =>
-        ValueHeader.SetPointer(header, Listpack.Append(arena, ValueHeader.PointerAt(header), field, value));
+        ValueHeader.SetPointer(header, Listpack.AppendTagged(arena, ValueHeader.PointerAt(header), field, value));
 
     private static void ReplaceListpackValue(Arena arena, ValueHeader* header, int valuePos, ReadOnlySpan<byte> value) =>
-        ValueHeader.SetPointer(header, Listpack.ReplaceItem(arena, ValueHeader.PointerAt(header), valuePos, value));
+        ValueHeader.SetPointer(header, Listpack.ReplaceTagged(arena, ValueHeader.PointerAt(header), valuePos, value));
 }

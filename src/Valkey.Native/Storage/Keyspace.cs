@@ -89,6 +89,8 @@ public sealed class Keyspace : IDisposable
     public void Swap(int a, int b)
     {
         if (a == b) return;
+        _observer.DatabaseTouched(Databases[a], Databases[b]);
+        _observer.DatabaseTouched(Databases[b], Databases[a]);
         Readiness?.DatabasesSwapping(Databases[a], Databases[b]);
         Databases[a].SwapContents(Databases[b]);
         Readiness?.DatabasesSwapped(Databases[a], Databases[b]);

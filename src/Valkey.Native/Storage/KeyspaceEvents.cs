@@ -33,4 +33,11 @@ public interface IKeyspaceObserver
 
     /// <summary>A keyspace event (Valkey's notifyKeyspaceEvent); <paramref name="eventName"/> is e.g. "set", "expired".</summary>
     void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbId);
+
+    /// <summary>
+    /// Every key of <paramref name="db"/> is about to be removed (FLUSHDB/FLUSHALL: <paramref name="replacedWith"/>
+    /// is null) or exchanged with those of <paramref name="replacedWith"/> (SWAPDB): Valkey's
+    /// touchAllWatchedKeysInDb. Called before the change, so both sides can still be read.
+    /// </summary>
+    void DatabaseTouched(Database db, Database? replacedWith) { }
 }

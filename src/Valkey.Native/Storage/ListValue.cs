@@ -12,8 +12,9 @@ public interface IListVisitor
 /// <summary>
 /// List values in Valkey's two encodings, all in arena memory.
 /// <para>A <b>node</b> is one arena block: <c>[prev 8][next 8][used 4][count 4][sz 4][pad 4]</c> then the
-/// elements, each <c>[varint length][bytes][backward varint length]</c> so a node can be walked both
-/// ways. <c>sz</c> is the size Valkey's listpack would need for the same elements (its
+/// elements, each <c>[header][payload][backward varint size]</c> so a node can be walked both
+/// ways; an element that is a canonical integer is stored as a 1-9 byte integer, as Valkey's
+/// listpack does (see "items" below). <c>sz</c> is the size Valkey's listpack would need for the same elements (its
 /// entry encodings), so node limits and conversions happen at the same points as in Valkey.</para>
 /// <para>"listpack": the value's 8 data bytes point at a single node (prev/next null).
 /// "quicklist": they point at a 32-byte header <c>[head 8][tail 8][count 8][nodes 8]</c> over a doubly
@@ -124,28 +125,60 @@ public static unsafe class ListValue
         return fill >= 0 ? length > SizeSafetyLimit : length > OptimizationLevel[Math.Min(-fill - 1, OptimizationLevel.Length - 1)];
     }
 
-    /// <summary>Valkey's _quicklistNodeAllowInsert; a node holding one large element stands for a plain node and takes nothing more.</summary>
+    /// <summary>
+    /// Valkey's _quicklistNodeAllowInsert; a node holding one large element stands for a plain node and takes nothing more.
+    /// On top of Valkey's estimate, the node's own bytes must stay within the byte limit too
+    /// (<see cref="WithinOwnBytes"/>), so that a full node fits its size class.
+    /// </summary>
     private static bool AllowInsert(byte* node, int fill, int length) =>
         !IsLarge(length, fill) && !IsPlain(node, fill)
-        && !Exceeds(fill, Sz(node) + (long)length + SizeEstimateOverhead, NCount(node) + 1L);
+        && !Exceeds(fill, Sz(node) + (long)length + SizeEstimateOverhead, NCount(node) + 1L)
+        && WithinOwnBytes(node, fill, length);
 
-    private static bool IsPlain(byte* node, int fill) => NCount(node) == 1 && IsLarge(ReadItem(node, NodeHeader, out _).Length, fill);
+    /// <summary>
+    /// Whether the node's own block stays within the node byte limit (the size limit of a negative
+    /// fill, else the 8 KB safety limit) after adding an element of <paramref name="length"/> bytes.
+    /// Valkey's limit counts listpack bytes (7 bytes of header and end byte); our node has a
+    /// 32-byte header, so a node Valkey calls full would be ~25 bytes past 8,192 and take a 10 KB
+    /// block. Refusing those last one or two elements (they start the next node) keeps a full node
+    /// in the 8 KB class. It never refuses an empty node, and conversions between listpack and
+    /// quicklist still follow Valkey's listpack-size rule alone.
+    /// </summary>
+    private static bool WithinOwnBytes(byte* node, int fill, int length)
+    {
+        if (NCount(node) == 0) return true;
+        Limits(fill, out long size, out _);
+        if (size == long.MaxValue) size = SizeSafetyLimit;
+        return Used(node) + (long)MaxItemSize(length) <= size;
+    }
+
+    private static bool IsPlain(byte* node, int fill) => NCount(node) == 1 && IsLarge(TextLength(node, NodeHeader), fill);
 
     /// <summary>Listpack bytes Valkey would use for this element (lpEncode + backlen).</summary>
     private static int Estimate(ReadOnlySpan<byte> e)
     {
-        if (e.Length <= 20 && e.Length > 0 && NumberParser.TryParseInt64(e, out long v))
-        {
-            if (v is >= 0 and <= 127) return 2;
-            if (v is >= -4096 and <= 4095) return 3;
-            if (v is >= short.MinValue and <= short.MaxValue) return 4;
-            if (v is >= -(1 << 23) and < (1 << 23)) return 5;
-            if (v is >= int.MinValue and <= int.MaxValue) return 6;
-            return 10;
-        }
+        if (AsInteger(e, out long v)) return EstimateInteger(v);
         long enc = e.Length < 64 ? 1 + e.Length : e.Length < 4096 ? 2 + e.Length : 5 + e.Length;
         int back = enc < 128 ? 1 : enc < 16384 ? 2 : enc < 2097152 ? 3 : enc < 268435456 ? 4 : 5;
         return (int)(enc + back);
+    }
+
+    /// <summary>Listpack bytes of an integer element in Valkey (its integer encodings + backlen).</summary>
+    private static int EstimateInteger(long v)
+    {
+        if (v is >= 0 and <= 127) return 2;
+        if (v is >= -4096 and <= 4095) return 3;
+        if (v is >= short.MinValue and <= short.MaxValue) return 4;
+        if (v is >= -(1 << 23) and < (1 << 23)) return 5;
+        if (v is >= int.MinValue and <= int.MaxValue) return 6;
+        return 10;
+    }
+
+    /// <summary><see cref="Estimate"/> of the stored element at <paramref name="off"/>.</summary>
+    private static int EstimateAt(byte* node, int off, out int next)
+    {
+        var text = ReadRaw(node, off, out next, out bool isInt, out long v);
+        return isInt ? EstimateInteger(v) : Estimate(text);
     }
 
     /// <summary>
@@ -194,62 +227,185 @@ public static unsafe class ListValue
     }
 
     // ---- items -------------------------------------------------------------------------
+    //
+    // An element is [header][payload][back]. A string: header = varint (LEB128) of length << 1,
+    // payload = its bytes. An element that is a canonical int64 (Valkey's string2ll: what its
+    // listpack stores as an integer, and formatting gives back the same bytes) is an integer:
+    // header = one odd byte (t << 1 | 1), t <= TinyIntMax being the value itself (no payload),
+    // t = IntTagBase + k a k-byte little-endian two's complement payload (k = 1..8).
+    // back = the size of header + payload as a varint written backwards (its last byte holds
+    // the low bits), so a node walks both ways.
 
-    private static int VarintSize(int value)
+    private const int TinyIntMax = 118;
+    private const int IntTagBase = 119;
+
+    private static int VarintSize(uint value)
     {
         int n = 1;
         while (value >= 0x80) { value >>= 7; n++; }
         return n;
     }
 
-    private static int ItemSize(int length) => 2 * VarintSize(length) + length;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AsInteger(ReadOnlySpan<byte> e, out long v)
+    {
+        v = 0;
+        return e.Length is > 0 and <= 20 && (uint)(e[0] - '0') <= 9 | e[0] == '-' && NumberParser.TryParseInt64(e, out v);
+    }
+
+    /// <summary>Payload bytes of an integer element: 0 for 0..TinyIntMax, else the fewest two's complement bytes.</summary>
+    private static int IntPayload(long v)
+    {
+        if ((ulong)v <= TinyIntMax) return 0;
+        int k = 1;
+        while (k < 8 && (v < -(1L << (8 * k - 1)) || v >= 1L << (8 * k - 1))) k++;
+        return k;
+    }
+
+    /// <summary>Bytes the element takes in a node.</summary>
+    private static int ItemSize(ReadOnlySpan<byte> e)
+    {
+        int body = AsInteger(e, out long v) ? 1 + IntPayload(v) : VarintSize((uint)e.Length << 1) + e.Length;
+        return body + VarintSize((uint)body);
+    }
+
+    /// <summary>Most bytes an element of <paramref name="length"/> bytes can take (stored as a string).</summary>
+    private static int MaxItemSize(int length)
+    {
+        int body = VarintSize((uint)length << 1) + length;
+        return body + VarintSize((uint)body);
+    }
 
     private static int WriteItem(byte* dest, ReadOnlySpan<byte> item)
     {
-        int pos = 0;
-        uint v = (uint)item.Length;
-        while (v >= 0x80) { dest[pos++] = (byte)(v | 0x80); v >>= 7; }
-        dest[pos++] = (byte)v;
-        item.CopyTo(new Span<byte>(dest + pos, item.Length));
-        pos += item.Length;
-        int n = VarintSize(item.Length);
-        v = (uint)item.Length;
+        int pos;
+        if (AsInteger(item, out long v))
+        {
+            int k = IntPayload(v);
+            dest[0] = (byte)(((k == 0 ? (int)v : IntTagBase + k) << 1) | 1);
+            for (int i = 0; i < k; i++) dest[1 + i] = (byte)(v >> (8 * i));
+            pos = 1 + k;
+        }
+        else
+        {
+            pos = 0;
+            uint x = (uint)item.Length << 1;
+            while (x >= 0x80) { dest[pos++] = (byte)(x | 0x80); x >>= 7; }
+            dest[pos++] = (byte)x;
+            item.CopyTo(new Span<byte>(dest + pos, item.Length));
+            pos += item.Length;
+        }
+        uint body = (uint)pos;
+        int n = VarintSize(body);
         for (int i = 0; i < n; i++)
         {
-            dest[pos + n - 1 - i] = (byte)((v & 0x7F) | (i < n - 1 ? 0x80u : 0u));
-            v >>= 7;
+            dest[pos + n - 1 - i] = (byte)((body & 0x7F) | (i < n - 1 ? 0x80u : 0u));
+            body >>= 7;
         }
         return pos + n;
     }
 
+    /// <summary>
+    /// Decodes the element at <paramref name="off"/>: a string's bytes, or (<paramref name="isInt"/>)
+    /// an integer's value; <paramref name="next"/> is where the following element starts.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ReadOnlySpan<byte> ReadItem(byte* node, int off, out int next)
+    private static ReadOnlySpan<byte> ReadRaw(byte* node, int off, out int next, out bool isInt, out long value)
     {
-        int length = 0, shift = 0;
+        byte b0 = node[off];
+        int body;
+        if ((b0 & 1) != 0)
+        {
+            isInt = true;
+            int t = b0 >> 1;
+            if (t <= TinyIntMax)
+            {
+                value = t;
+                body = 1;
+            }
+            else
+            {
+                int k = t - IntTagBase;
+                ulong raw = 0;
+                for (int i = 0; i < k; i++) raw |= (ulong)node[off + 1 + i] << (8 * i);
+                int shift = 64 - 8 * k;
+                value = (long)(raw << shift) >> shift;
+                body = 1 + k;
+            }
+            next = off + body + VarintSize((uint)body);
+            return default;
+        }
+        isInt = false;
+        value = 0;
+        uint x = 0;
+        int shiftBits = 0, p = off;
         byte b;
         do
         {
-            b = node[off++];
-            length |= (b & 0x7F) << shift;
-            shift += 7;
+            b = node[p++];
+            x |= (uint)(b & 0x7F) << shiftBits;
+            shiftBits += 7;
         } while ((b & 0x80) != 0);
-        next = off + length + VarintSize(length);
-        return new ReadOnlySpan<byte>(node + off, length);
+        int length = (int)(x >> 1);
+        body = p - off + length;
+        next = off + body + VarintSize((uint)body);
+        return new ReadOnlySpan<byte>(node + p, length);
+    }
+
+    /// <summary>The element at <paramref name="off"/> as bytes; an integer is formatted into <paramref name="scratch"/> (24 bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ReadOnlySpan<byte> ReadItem(byte* node, int off, out int next, Span<byte> scratch)
+    {
+        var text = ReadRaw(node, off, out next, out bool isInt, out long v);
+        if (!isInt) return text;
+        return scratch[..NumberFormatter.FormatInt64(v, scratch)];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SkipItem(byte* node, int off)
+    {
+        ReadRaw(node, off, out int next, out _, out _);
+        return next;
+    }
+
+    /// <summary>Length of the element at <paramref name="off"/> as bytes (an integer's text length).</summary>
+    private static int TextLength(byte* node, int off)
+    {
+        var text = ReadRaw(node, off, out _, out bool isInt, out long v);
+        return isInt ? NumberFormatter.DigitCount(v) : text.Length;
+    }
+
+    /// <summary>
+    /// Where <see cref="Peek"/> and <see cref="Cursor.Value"/> format an integer element: one
+    /// native buffer per thread, so such a span is valid until the next read of an integer
+    /// element through them (callers use or copy it at once).
+    /// </summary>
+    [ThreadStatic] private static byte* t_scratch;
+
+    private static Span<byte> Scratch
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            byte* p = t_scratch;
+            if (p == null) t_scratch = p = (byte*)System.Runtime.InteropServices.NativeMemory.Alloc(NumberFormatter.MaxInt64Length);
+            return new Span<byte>(p, NumberFormatter.MaxInt64Length);
+        }
     }
 
     /// <summary>Offset of the item that ends at <paramref name="end"/>.</summary>
     private static int PrevOffset(byte* node, int end)
     {
-        int p = end - 1, length = 0, shift = 0;
+        int p = end - 1, body = 0, shift = 0;
         while (true)
         {
             byte b = node[p];
-            length |= (b & 0x7F) << shift;
+            body |= (b & 0x7F) << shift;
             shift += 7;
             if ((b & 0x80) == 0) break;
             p--;
         }
-        return p - length - VarintSize(length);
+        return p - body;
     }
 
     // ---- node surgery ------------------------------------------------------------------
@@ -267,7 +423,7 @@ public static unsafe class ListValue
     /// <summary>Inserts an element at byte offset <paramref name="off"/> of the node; returns the (possibly moved) node.</summary>
     private static byte* InsertInNode(Arena arena, ValueHeader* h, byte* node, int off, ReadOnlySpan<byte> item)
     {
-        int size = ItemSize(item.Length);
+        int size = ItemSize(item);
         int used = Used(node);
         if ((nuint)(used + size) > arena.UsableSize(node))
         {
@@ -293,7 +449,7 @@ public static unsafe class ListValue
     private static byte* DeleteInNode(Arena arena, ValueHeader* h, byte* node, int off, int n, bool shrink = true)
     {
         int end = off, est = 0;
-        for (int i = 0; i < n; i++) est += Estimate(ReadItem(node, end, out end));
+        for (int i = 0; i < n; i++) est += EstimateAt(node, end, out end);
         int used = Used(node);
         Buffer.MemoryCopy(node + end, node + off, used - off, used - end);
         Used(node) = used - (end - off);
@@ -347,7 +503,7 @@ public static unsafe class ListValue
         var arena = keyspace.Arena;
         byte* node = head ? Head(h) : Tail(h);
         if (IsQuick(h) && (node == null || !AllowInsert(node, fill, item.Length)))
-            node = LinkNewNode(arena, h, head ? null : node, NodeHeader + ItemSize(item.Length));
+            node = LinkNewNode(arena, h, head ? null : node, NodeHeader + ItemSize(item));
         InsertInNode(arena, h, node, head ? NodeHeader : Used(node), item);
     }
 
@@ -355,7 +511,7 @@ public static unsafe class ListValue
     public static ReadOnlySpan<byte> Peek(ValueHeader* h, bool head)
     {
         byte* node = head ? Head(h) : Tail(h);
-        return ReadItem(node, head ? NodeHeader : PrevOffset(node, Used(node)), out _);
+        return ReadItem(node, head ? NodeHeader : PrevOffset(node, Used(node)), out _, Scratch);
     }
 
     /// <summary>Removes the first or last element (the list must not be empty).</summary>
@@ -374,14 +530,15 @@ public static unsafe class ListValue
         public byte* Node;
         public int Offset;
         public readonly bool Valid => Node != null;
-        public readonly ReadOnlySpan<byte> Value => ReadItem(Node, Offset, out _);
+        /// <summary>The element; an integer element's text is valid until the next such read (see <see cref="Scratch"/>).</summary>
+        public readonly ReadOnlySpan<byte> Value => ReadItem(Node, Offset, out _, Scratch);
     }
 
     private static Cursor Advance(Cursor c, bool forward)
     {
         if (forward)
         {
-            ReadItem(c.Node, c.Offset, out int next);
+            int next = SkipItem(c.Node, c.Offset);
             if (next < Used(c.Node)) return new Cursor { Node = c.Node, Offset = next };
             byte* n = Next(c.Node);
             while (n != null && NCount(n) == 0) n = Next(n);
@@ -416,7 +573,7 @@ public static unsafe class ListValue
         if (local < NCount(node) / 2)
         {
             off = NodeHeader;
-            for (long i = 0; i < local; i++) ReadItem(node, off, out off);
+            for (long i = 0; i < local; i++) off = SkipItem(node, off);
         }
         else
         {
@@ -431,9 +588,10 @@ public static unsafe class ListValue
     {
         if (count <= 0) return;
         var c = Locate(h, from);
+        Span<byte> scratch = stackalloc byte[NumberFormatter.MaxInt64Length];
         for (long i = 0; i < count; i++)
         {
-            visitor.Visit(c.Value);
+            visitor.Visit(ReadItem(c.Node, c.Offset, out _, scratch));
             if (i + 1 < count) c = Advance(c, !reverse);
         }
     }
@@ -461,7 +619,7 @@ public static unsafe class ListValue
         while (count > 0 && node != null)
         {
             int local = 0;
-            for (int p = NodeHeader; p < off; ReadItem(node, p, out p)) local++;
+            for (int p = NodeHeader; p < off; p = SkipItem(node, p)) local++;
             int n = (int)Math.Min(count, NCount(node) - local);
             node = DeleteInNode(arena, h, node, off, n);
             count -= n;
@@ -485,7 +643,7 @@ public static unsafe class ListValue
         Cursor following;
         if (forward)
         {
-            ReadItem(c.Node, c.Offset, out int next);
+            int next = SkipItem(c.Node, c.Offset);
             if (next < Used(c.Node)) following = c; // the next element slides into this offset
             else
             {
@@ -508,9 +666,9 @@ public static unsafe class ListValue
         var c = Locate(h, index);
         byte* node = c.Node;
         int off = c.Offset;
-        var old = ReadItem(node, off, out _);
+        int oldEstimate = EstimateAt(node, off, out _);
         bool fits = !IsQuick(h) || (!IsLarge(value.Length, fill)
-            && !Exceeds(fill, Sz(node) - Estimate(old) + (long)value.Length + SizeEstimateOverhead, NCount(node)));
+            && !Exceeds(fill, Sz(node) - oldEstimate + (long)value.Length + SizeEstimateOverhead, NCount(node)));
         if (fits)
         {
             node = DeleteInNode(arena, h, node, off, 1, shrink: false);
@@ -520,7 +678,7 @@ public static unsafe class ListValue
         // Too big for its node: the element gets a node of its own between the halves.
         byte* rest = SplitAt(arena, h, node, off);
         rest = DeleteInNode(arena, h, rest, NodeHeader, 1);
-        byte* own = LinkNewNode(arena, h, node, NodeHeader + ItemSize(value.Length));
+        byte* own = LinkNewNode(arena, h, node, NodeHeader + ItemSize(value));
         InsertInNode(arena, h, own, NodeHeader, value);
         DropIfEmpty(arena, h, rest);
         DropIfEmpty(arena, h, node);
@@ -533,7 +691,7 @@ public static unsafe class ListValue
         byte* rest = LinkNewNode(arena, h, node, NodeHeader + bytes);
         Buffer.MemoryCopy(node + off, rest + NodeHeader, bytes, bytes);
         int n = 0, est = 0;
-        for (int p = NodeHeader; p < NodeHeader + bytes;) { est += Estimate(ReadItem(rest, p, out p)); n++; }
+        for (int p = NodeHeader; p < NodeHeader + bytes;) { est += EstimateAt(rest, p, out p); n++; }
         Used(rest) = NodeHeader + bytes;
         NCount(rest) = n;
         Sz(rest) = ListpackOverhead + est;
@@ -552,7 +710,7 @@ public static unsafe class ListValue
             if (!c.Value.SequenceEqual(pivot)) continue;
             byte* node = c.Node;
             int off = c.Offset;
-            if (after) ReadItem(node, off, out off);
+            if (after) off = SkipItem(node, off);
             if (!IsQuick(h) || AllowInsert(node, fill, value.Length))
             {
                 InsertInNode(arena, h, node, off, value);
@@ -564,15 +722,15 @@ public static unsafe class ListValue
             else if (atHead && Prev(node) != null && AllowInsert(Prev(node), fill, value.Length))
                 InsertInNode(arena, h, Prev(node), Used(Prev(node)), value);
             else if (atTail)
-                InsertInNode(arena, h, LinkNewNode(arena, h, node, NodeHeader + ItemSize(value.Length)), NodeHeader, value);
+                InsertInNode(arena, h, LinkNewNode(arena, h, node, NodeHeader + ItemSize(value)), NodeHeader, value);
             else if (atHead)
-                InsertInNode(arena, h, LinkNewNode(arena, h, Prev(node), NodeHeader + ItemSize(value.Length)), NodeHeader, value);
+                InsertInNode(arena, h, LinkNewNode(arena, h, Prev(node), NodeHeader + ItemSize(value)), NodeHeader, value);
             else
             {
                 byte* rest = SplitAt(arena, h, node, off);
                 if (AllowInsert(node, fill, value.Length)) InsertInNode(arena, h, node, Used(node), value);
                 else if (AllowInsert(rest, fill, value.Length)) InsertInNode(arena, h, rest, NodeHeader, value);
-                else InsertInNode(arena, h, LinkNewNode(arena, h, node, NodeHeader + ItemSize(value.Length)), NodeHeader, value);
+                else InsertInNode(arena, h, LinkNewNode(arena, h, node, NodeHeader + ItemSize(value)), NodeHeader, value);
             }
             return true;
         }

@@ -384,9 +384,13 @@ public static unsafe class SetValue
     {
         byte* intset = ValueHeader.PointerAt(header);
         int n = *(int*)intset;
-        byte* block = keyspace.Arena.Alloc((nuint)(BlockHeader + n * 21 + 32));
-        int pos = BlockHeader;
         Span<byte> scratch = stackalloc byte[24];
+        // Exactly the bytes the members take (the caller appends one more member right after,
+        // growing the block to exactly its size as well): no slack beyond the arena class.
+        int size = BlockHeader;
+        for (int i = 0; i < n; i++) size += Listpack.ItemSize(NumberFormatter.FormatInt64(IntSet.Get(intset, i), scratch));
+        byte* block = keyspace.Arena.Alloc((nuint)size);
+        int pos = BlockHeader;
         for (int i = 0; i < n; i++)
         {
             int len = NumberFormatter.FormatInt64(IntSet.Get(intset, i), scratch);

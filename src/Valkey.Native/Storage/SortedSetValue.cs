@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace Valkey.Native.Storage;
 
@@ -50,8 +49,13 @@ public interface ISortedSetVisitor
 /// </summary>
 public static unsafe class SortedSetValue
 {
-    // A pair: member item (varint length + bytes), then score item (length byte 8 + the double).
-    private const int ScoreItemSize = 9;
+    // A pair: member item (varint length + bytes), then the score in the compact form of
+    // WriteScore: a tag byte, then 0-8 payload bytes (integral scores as small integers, as
+    // Valkey's listpack stores them; other doubles as a float when exact, else the 8 bytes).
+    private const int MaxScoreSize = 9;
+    private const byte ScoreIntTag = 0xF0;     // 0xF0 + k (k = 1..8): a k-byte signed integer follows
+    private const byte ScoreFloatTag = 0xFE;   // a 4-byte float that reads back as exactly the score
+    private const byte ScoreDoubleTag = 0xFF;  // the 8-byte double
     private const int StackOffsets = 256;
 
     // ---- creation and encoding -------------------------------------------------------------
@@ -140,14 +144,14 @@ public static unsafe class SortedSetValue
         SkipList* list = List(header);
         long bytes = Listpack.HeaderSize;
         for (SkipListNode* n = SkipList.First(list); n != null; n = SkipListNode.Next(n))
-            bytes += Listpack.ItemSize(SkipListNode.MemberOf(n).Length) + ScoreItemSize;
+            bytes += Listpack.ItemSize(SkipListNode.MemberOf(n).Length) + ScoreSize(n->Score);
         byte* block = Listpack.Create(keyspace.Arena, (int)bytes);
-        Span<byte> scoreBytes = stackalloc byte[8];
+        byte* scoreBytes = stackalloc byte[MaxScoreSize];
         for (SkipListNode* n = SkipList.First(list); n != null; n = SkipListNode.Next(n))
         {
-            double score = ListpackScore(n->Score);
-            MemoryMarshal.Write(scoreBytes, in score);
-            block = Listpack.Append(keyspace.Arena, block, SkipListNode.MemberOf(n), scoreBytes);
+            int size = WriteScore(scoreBytes, n->Score);
+            block = Listpack.InsertItemAndRawAt(keyspace.Arena, block, Listpack.UsedBytes(block), SkipListNode.MemberOf(n),
+                new ReadOnlySpan<byte>(scoreBytes, size));
         }
         FreeSkipList(keyspace, list);
         ValueHeader.SetPointer(header, block);
@@ -312,10 +316,11 @@ public static unsafe class SortedSetValue
     {
         if (header->Encoding == ValueEncoding.ListPack)
         {
-            Span<byte> scoreBytes = stackalloc byte[8];
-            score = ListpackScore(score);
-            MemoryMarshal.Write(scoreBytes, in score);
-            ValueHeader.SetPointer(header, Listpack.Append(keyspace.Arena, ValueHeader.PointerAt(header), member, scoreBytes));
+            byte* scoreBytes = stackalloc byte[MaxScoreSize];
+            int size = WriteScore(scoreBytes, score);
+            byte* block = ValueHeader.PointerAt(header);
+            ValueHeader.SetPointer(header, Listpack.InsertItemAndRawAt(keyspace.Arena, block, Listpack.UsedBytes(block), member,
+                new ReadOnlySpan<byte>(scoreBytes, size)));
             return;
         }
         SkipList* list = List(header);
@@ -719,19 +724,86 @@ public static unsafe class SortedSetValue
     // ---- listpack helpers ------------------------------------------------------------------------
 
     /// <summary>
-    /// The score a listpack keeps: Valkey stores integral scores as listpack integers (double2ll),
-    /// which turns -0 into 0; every other double reads back exactly.
+    /// Writes a score in the listpack's compact form; returns its size (1 to <see cref="MaxScoreSize"/>).
+    /// Like Valkey (double2ll into a listpack integer) an integral score is an integer, which turns
+    /// -0 into 0: 0..239 is the tag byte alone, other int64 values take the fewest bytes that hold
+    /// them. Anything else is a 4-byte float when that is exact, else the 8-byte double; every
+    /// score but -0 reads back bit for bit.
     /// </summary>
+    internal static int WriteScore(byte* dest, double score)
+    {
+        if (score >= -9.2233720368547758E18 && score < 9.2233720368547758E18)
+        {
+            long v = (long)score;
+            if (v == score)
+            {
+                if ((ulong)v < ScoreIntTag) { *dest = (byte)v; return 1; }
+                int k = IntBytes(v);
+                *dest = (byte)(ScoreIntTag + k);
+                for (int i = 0; i < k; i++) dest[1 + i] = (byte)(v >> (8 * i));
+                return 1 + k;
+            }
+        }
+        float f = (float)score;
+        if (f == score)
+        {
+            *dest = ScoreFloatTag;
+            Unsafe.WriteUnaligned(dest + 1, f);
+            return 5;
+        }
+        *dest = ScoreDoubleTag;
+        Unsafe.WriteUnaligned(dest + 1, score);
+        return 9;
+    }
+
+    /// <summary>Bytes <see cref="WriteScore"/> takes for <paramref name="score"/>.</summary>
+    internal static int ScoreSize(double score)
+    {
+        byte* scratch = stackalloc byte[MaxScoreSize];
+        return WriteScore(scratch, score);
+    }
+
+    /// <summary>Fewest bytes of a two's complement integer that hold <paramref name="v"/> (1..8).</summary>
+    private static int IntBytes(long v)
+    {
+        int k = 1;
+        while (k < 8 && (v < -(1L << (8 * k - 1)) || v >= 1L << (8 * k - 1))) k++;
+        return k;
+    }
+
+    /// <summary>Reads a score written by <see cref="WriteScore"/>; <paramref name="size"/> is how many bytes it took.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double ListpackScore(double score) => score == 0 ? 0.0 : score;
+    internal static double ReadScore(byte* p, out int size)
+    {
+        byte tag = *p;
+        if (tag < ScoreIntTag) { size = 1; return tag; }
+        if (tag == ScoreDoubleTag) { size = 9; return Unsafe.ReadUnaligned<double>(p + 1); }
+        if (tag == ScoreFloatTag) { size = 5; return Unsafe.ReadUnaligned<float>(p + 1); }
+        int k = tag - ScoreIntTag;
+        size = 1 + k;
+        ulong raw = 0;
+        for (int i = 0; i < k; i++) raw |= (ulong)p[1 + i] << (8 * i);
+        int shift = 64 - 8 * k;
+        return (long)(raw << shift) >> shift;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ScoreSizeAt(byte* p)
+    {
+        byte tag = *p;
+        if (tag < ScoreIntTag) return 1;
+        if (tag == ScoreDoubleTag) return 9;
+        if (tag == ScoreFloatTag) return 5;
+        return 1 + tag - ScoreIntTag;
+    }
 
     /// <summary>Reads the pair at <paramref name="pos"/>: its member, score and where the next pair starts.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ReadOnlySpan<byte> ReadPair(byte* block, int pos, out double score, out int next)
     {
         var member = Listpack.ReadItem(block, pos, out int scorePos);
-        score = Unsafe.ReadUnaligned<double>(block + scorePos + 1);
-        next = scorePos + ScoreItemSize;
+        score = ReadScore(block + scorePos, out int size);
+        next = scorePos + size;
         return member;
     }
 
@@ -739,7 +811,7 @@ public static unsafe class SortedSetValue
     private static int NextPair(byte* block, int pos)
     {
         Listpack.ReadItem(block, pos, out int scorePos);
-        return scorePos + ScoreItemSize;
+        return scorePos + ScoreSizeAt(block + scorePos);
     }
 
     private static int SkipPairs(byte* block, int pos, long pairs)
@@ -776,10 +848,9 @@ public static unsafe class SortedSetValue
             if (s > score || (s == score && m.SequenceCompareTo(member) > 0)) break;
             pos = next;
         }
-        Span<byte> scoreBytes = stackalloc byte[8];
-        score = ListpackScore(score);
-        MemoryMarshal.Write(scoreBytes, in score);
-        ValueHeader.SetPointer(header, Listpack.InsertAt(arena, block, pos, member, scoreBytes));
+        byte* scoreBytes = stackalloc byte[MaxScoreSize];
+        int size = WriteScore(scoreBytes, score);
+        ValueHeader.SetPointer(header, Listpack.InsertItemAndRawAt(arena, block, pos, member, new ReadOnlySpan<byte>(scoreBytes, size)));
     }
 
     /// <summary>

@@ -250,4 +250,98 @@ public sealed unsafe class ListValueTests : KeyspaceFixture
         Db.Delete(B("l"));
         Assert.That(Keyspace.Arena.UsedBytes, Is.EqualTo(Baseline));
     }
+
+    [Test]
+    public void FullNodesFitTheirSizeClass([Values(-1, -2, 128)] int fill)
+    {
+        // 1M-element lists of 15-byte elements: Valkey's rule alone would let a node's own bytes
+        // (32-byte header + elements) pass the byte limit by ~25 bytes, into the next size class.
+        ValueHeader* h = Create("l");
+        var model = new List<byte[]>();
+        for (int i = 0; i < 3000; i++)
+        {
+            var v = B($"element:{i:D7}");
+            Push(h, v, head: i % 3 == 0, fill);
+            if (i % 3 == 0) model.Insert(0, v); else model.Add(v);
+        }
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.QuickList));
+        long limit = fill < 0 ? 4096L << (-fill - 1) : 8192;
+        long nodes = ListValue.NodeCount(h);
+        Assert.That(ListValue.MemoryBytes(Keyspace, h), Is.LessThanOrEqualTo(nodes * limit + 32), "every node within its limit's class");
+        if (fill < 0)
+            Assert.That(nodes, Is.LessThanOrEqualTo(3000 / ((limit - 32) / 17) + 3), "nodes are still filled up to the limit");
+        else
+            Assert.That(nodes, Is.LessThanOrEqualTo(3000 / 128 + 3), "count-limited nodes are unaffected");
+        AssertSame(h, model, "after the pushes");
+        Db.Delete(B("l"));
+        Assert.That(Keyspace.Arena.UsedBytes, Is.EqualTo(Baseline));
+    }
+
+    [Test]
+    public void NodeBytesCapOnlyRefusesWhatWouldPassTheLimit()
+    {
+        const int fill = -2; // 8 KB
+        ValueHeader* h = Create("l");
+        Push(h, new byte[5000], head: false, fill);
+        Push(h, new byte[5000], head: false, fill);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.QuickList));
+        // 8,160 bytes: Valkey's listpack would be 8,174 bytes, ours 8,196 with the node header. It
+        // still gets a node of its own (an empty node takes any element that is not "large").
+        var near = new byte[8160];
+        Push(h, near, head: false, fill);
+        Assert.That(ListValue.NodeCount(h), Is.EqualTo(3));
+        // Valkey would add "x" to that node (8,174 + 1 + 8 <= 8,192); our node is already past
+        // 8,192 bytes of its own, so "x" starts the next node.
+        Push(h, B("x"), head: false, fill);
+        Assert.That(ListValue.Length(h), Is.EqualTo(4));
+        Assert.That(ListValue.NodeCount(h), Is.EqualTo(4));
+        Push(h, B("y"), head: false, fill);
+        Assert.That(ListValue.NodeCount(h), Is.EqualTo(4), "small elements share a node again");
+        Db.Delete(B("l"));
+        Assert.That(Keyspace.Arena.UsedBytes, Is.EqualTo(Baseline));
+    }
+
+    [Test]
+    public void IntegerElementsAreCompactAndReadBackByteForByte([Values(4, -2)] int fill)
+    {
+        string[] elements =
+        [
+            "0", "-0", "00", "007", "+5", "-1", "1", "118", "119", "127", "128", "-128", "-129", "255", "32767", "-32768",
+            "65536", "9223372036854775807", "-9223372036854775808", "9223372036854775808", "-9223372036854775809",
+            " 1", "1 ", "", "1.0", "0x10", "12345678901234567890", "-", "1e3", "99999999999999999999",
+        ];
+        ValueHeader* h = Create("l");
+        var model = new List<byte[]>();
+        foreach (var e in elements) { Push(h, B(e), head: false, fill); model.Add(B(e)); }
+        foreach (var e in elements) { Push(h, B(e), head: true, fill); model.Insert(0, B(e)); }
+        AssertSame(h, model, "pushed");
+        for (int i = 0; i < model.Count; i += 3) Assert.That(ListValue.Locate(h, i).Value.ToArray(), Is.EqualTo(model[i]), $"index {i}");
+        Assert.That(ListValue.Peek(h, head: true).ToArray(), Is.EqualTo(model[0]));
+        Assert.That(ListValue.Peek(h, head: false).ToArray(), Is.EqualTo(model[^1]));
+        // Set and Insert across the encodings (a string replaced by an integer and back).
+        ListValue.Set(Keyspace, h, 5, B("-42"), fill); model[5] = B("-42");
+        ListValue.Set(Keyspace, h, 6, B("text"), fill); model[6] = B("text");
+        Assert.That(ListValue.Insert(Keyspace, h, B("-42"), after: true, B("4242424242"), fill), Is.True);
+        model.Insert(6, B("4242424242"));
+        AssertSame(h, model, "after set and insert");
+        Db.Delete(B("l"));
+        Assert.That(Keyspace.Arena.UsedBytes, Is.EqualTo(Baseline));
+    }
+
+    [Test]
+    public void AListOfIntegersTakesValkeysListpackBytes()
+    {
+        // 100 integers of 5-7 digits: a tag byte + 2-4 payload bytes + 1 back byte each, the same as
+        // Valkey's 16/24/32-bit integers + backlen: 32 + 515 = 547 bytes in the 640 class (as text
+        // they took 32 + 909 = 941 bytes, the 1,024 class).
+        ValueHeader* h = Create("l");
+        for (int j = 0; j < 100; j++) Push(h, B((j * 100003 + 12345).ToString()), head: false, fill: -2);
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack));
+        Assert.That(ListValue.MemoryBytes(Keyspace, h), Is.EqualTo(640));
+        Assert.That(ListValue.ListpackBytes(h), Is.EqualTo(7 + 4 + 83 * 5 + 16 * 6), "Valkey's size estimate is unchanged");
+        var all = All(h);
+        for (int j = 0; j < 100; j++) Assert.That(all[j], Is.EqualTo(B((j * 100003 + 12345).ToString())));
+        Db.Delete(B("l"));
+        Assert.That(Keyspace.Arena.UsedBytes, Is.EqualTo(Baseline));
+    }
 }

@@ -282,6 +282,73 @@ public sealed unsafe class SortedSetValueTests : KeyspaceFixture
         Assert.That(double.IsNegative(y), Is.False, "converted to listpack");
     }
 
+    private static readonly double[] EncodingScores =
+    [
+        0, 1, 9, 127, 128, 239, 240, 255, 256, -1, -128, -129, 32767, 32768, -32769, 65535, 1 << 23, -(1 << 23) - 1,
+        int.MaxValue, int.MinValue, 1700000000, -1700000000123, 1L << 40, 9007199254740993.0, -(1L << 62),
+        9.2233720368547748E18, -9.2233720368547758E18, 9.2233720368547758E18, 1e20, -1e300,
+        1.5, -2.75, 0.1, 1e-300, double.Epsilon, double.MaxValue, double.MinValue, 3.4028234663852886E38, 1.0 / 3,
+        double.PositiveInfinity, double.NegativeInfinity,
+    ];
+
+    [Test]
+    public void ScoreEncodingRoundTripsEveryDoubleAndIsCompact()
+    {
+        byte* buffer = stackalloc byte[16];
+        foreach (double score in EncodingScores)
+        {
+            int size = SortedSetValue.WriteScore(buffer, score);
+            Assert.That(SortedSetValue.ScoreSize(score), Is.EqualTo(size), $"{score:R}");
+            double back = SortedSetValue.ReadScore(buffer, out int read);
+            Assert.That(read, Is.EqualTo(size), $"{score:R}");
+            Assert.That(BitConverter.DoubleToInt64Bits(back), Is.EqualTo(BitConverter.DoubleToInt64Bits(score)), $"{score:R} reads back bit for bit");
+        }
+        Assert.That(SortedSetValue.WriteScore(buffer, -0.0), Is.EqualTo(1));
+        Assert.That(double.IsNegative(SortedSetValue.ReadScore(buffer, out _)), Is.False, "-0 is stored as the integer 0, as Valkey does");
+        Assert.That(SortedSetValue.ScoreSize(0), Is.EqualTo(1));
+        Assert.That(SortedSetValue.ScoreSize(239), Is.EqualTo(1), "small integers are the tag byte alone");
+        Assert.That(SortedSetValue.ScoreSize(240), Is.EqualTo(3), "past 127: two payload bytes");
+        Assert.That(SortedSetValue.ScoreSize(-1), Is.EqualTo(2));
+        Assert.That(SortedSetValue.ScoreSize(-128), Is.EqualTo(2));
+        Assert.That(SortedSetValue.ScoreSize(32767), Is.EqualTo(3));
+        Assert.That(SortedSetValue.ScoreSize(1700000000), Is.EqualTo(5), "a timestamp");
+        Assert.That(SortedSetValue.ScoreSize(-9.2233720368547758E18), Is.EqualTo(9));
+        Assert.That(SortedSetValue.ScoreSize(1.5), Is.EqualTo(5), "an exact float");
+        Assert.That(SortedSetValue.ScoreSize(0.1), Is.EqualTo(9), "not a float: the double");
+        Assert.That(SortedSetValue.ScoreSize(1e20), Is.EqualTo(9), "integral beyond int64: the double");
+    }
+
+    [Test]
+    public void ListpackKeepsEveryScoreKindInOrderAndSmallIntegerScoresAreCompact()
+    {
+        var h = Create("z");
+        var model = new Dictionary<string, double>();
+        var shuffled = EncodingScores.Select((s, i) => (s, i)).OrderBy(p => (p.i * 7919) % EncodingScores.Length).ToArray();
+        foreach (var (score, i) in shuffled)
+        {
+            Add(h, score, "m" + i);
+            model["m" + i] = score;
+        }
+        Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack));
+        Assert.That(All(h), Is.EqualTo(Sorted(model)));
+        foreach (var (member, score) in model)
+            Assert.That(SortedSetValue.TryGetScore(Keyspace, h, B(member), out double s) && s.Equals(score), Is.True, member);
+        // Updates that change a score's encoded size move it and keep the rest intact.
+        Add(h, 0.1, "m0");
+        Add(h, 1e20, "m1");
+        Add(h, 5, "m30");
+        model["m0"] = 0.1; model["m1"] = 1e20; model["m30"] = 5;
+        Assert.That(All(h), Is.EqualTo(Sorted(model)));
+        Db.Delete(B("z"));
+
+        // 10 members of 14 bytes with scores 0-9: 8 + 10 x (15 + 1) = 168 bytes, the 192-byte class.
+        var small = Create("small");
+        for (int i = 0; i < 10; i++) Add(small, i, $"member:{i:D7}");
+        Assert.That(SortedSetValue.MemoryBytes(Keyspace, small), Is.EqualTo(192));
+        Db.Delete(B("small"));
+        Assert.That(Keyspace.Arena.UsedBytes, Is.EqualTo(Baseline));
+    }
+
     [Test]
     public void ClonesAreDeepAndEverythingIsFreed([Values(ValueEncoding.ListPack, ValueEncoding.SkipList)] ValueEncoding encoding)
     {
@@ -407,7 +474,8 @@ public sealed class SortedSetEventTests
         Assert.That(Run("ZINTERSTORE", "d", "1", "z").Events, Is.EqualTo(new[] { "SortedSet:zinterstore:d" }));
         Assert.That(Run("ZDIFFSTORE", "d", "1", "z").Events, Is.EqualTo(new[] { "SortedSet:zdiffstore:d" }));
         Assert.That(Run("ZRANGESTORE", "d", "z", "5", "9"), Is.EqualTo((new[] { "Generic:del:d" }, new[] { "d" }, 1L)));
-        Assert.That(Run("ZDIFFSTORE", "d", "1", "missing"), Is.EqualTo((Array.Empty<string>(), Array.Empty<string>(), 0L)), "nothing to delete");
+        Assert.That(Run("ZDIFFSTORE", "d", "1", "missing"), Is.EqualTo((new[] { "KeyMiss:keymiss:missing" }, Array.Empty<string>(), 0L)),
+            "nothing to delete; reading the missing source is a key miss (Valkey's lookupKeyRead)");
         Assert.That(Run("ZRANGE", "z", "0", "-1").Events, Is.Empty);
         _server.Execute("SET", "str", "x");
         _server.Execute("EXPIRE", "str", "100");
