@@ -14,43 +14,12 @@ namespace Valkey.Native.Tests.Integration;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public class BlockingListCommandsTests : OwnServerFixture
+public class BlockingListCommandsTests : BlockedClientsFixture
 {
-    protected override string[] ServerArguments => ["--enable-debug-command", "yes"];
-
     private static string K(string name = "k") => $"{{bl}}:{TestContext.CurrentContext.Test.Name}:{name}";
 
     private const string NullArray2 = "*-1\r\n";
     private const string Null3 = "_\r\n";
-
-    private static string Arr(params string[] items) => $"*{items.Length}\r\n" + string.Concat(items.Select(Bulk));
-
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(150);
-
-    private long Info(string field) => InfoParser.Field(BulkText(Execute("INFO", "clients")), field);
-
-    /// <summary>Waits until INFO reports exactly <paramref name="count"/> blocked clients.</summary>
-    private void WaitForBlocked(int count)
-    {
-        var sw = Stopwatch.StartNew();
-        long now;
-        while ((now = Info("blocked_clients")) != count)
-        {
-            if (sw.Elapsed > TimeSpan.FromSeconds(5)) Assert.Fail($"expected {count} blocked clients, INFO says {now}");
-            Thread.Sleep(5);
-        }
-    }
-
-    /// <summary>Sends a blocking command and waits until the server counts one more blocked client.</summary>
-    private void Block(RawRespClient client, params string[] command)
-    {
-        long before = Info("blocked_clients");
-        client.SendCommand(command);
-        WaitForBlocked((int)before + 1);
-    }
-
-    [TearDown]
-    public void NoClientLeftBlocked() => WaitForBlocked(0);
 
     // ---- served at once ------------------------------------------------------------------------
 

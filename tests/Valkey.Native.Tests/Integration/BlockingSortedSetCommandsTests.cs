@@ -13,36 +13,11 @@ namespace Valkey.Native.Tests.Integration;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public class BlockingSortedSetCommandsTests : OwnServerFixture
+public class BlockingSortedSetCommandsTests : BlockedClientsFixture
 {
     private static string K(string name = "k") => $"{{bz}}:{TestContext.CurrentContext.Test.Name}:{name}";
 
-    private static string Arr(params string[] items) => $"*{items.Length}\r\n" + string.Concat(items.Select(Bulk));
-
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(150);
-
-    private long BlockedClients() => InfoParser.Field(BulkText(Execute("INFO", "clients")), "blocked_clients");
-
-    private void WaitForBlocked(int count)
-    {
-        var sw = Stopwatch.StartNew();
-        long now;
-        while ((now = BlockedClients()) != count)
-        {
-            if (sw.Elapsed > TimeSpan.FromSeconds(5)) Assert.Fail($"expected {count} blocked clients, INFO says {now}");
-            Thread.Sleep(5);
-        }
-    }
-
-    private void Block(RawRespClient client, params string[] command)
-    {
-        long before = BlockedClients();
-        client.SendCommand(command);
-        WaitForBlocked((int)before + 1);
-    }
-
-    [TearDown]
-    public void NoClientLeftBlocked() => WaitForBlocked(0);
+    private long BlockedClients() => Info("blocked_clients");
 
     [Test]
     public void PopsAtOnceFromTheFirstNonEmptySortedSet()

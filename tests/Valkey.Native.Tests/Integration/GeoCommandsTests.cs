@@ -249,51 +249,13 @@ public class GeoCommandsTests : SharedServerFixture
 [TestFixture]
 public class GeoRedisDifferentialTests : OwnServerFixture
 {
-    private const string RedisServerPath = "/usr/bin/redis-server";
-    private Process? _redis;
-    private int _redisPort;
+    private ReferenceRedisServer? _redis;
 
     [OneTimeSetUp]
-    public void StartRedisServer()
-    {
-        if (!File.Exists(RedisServerPath)) Assert.Ignore($"{RedisServerPath} is not installed");
-        _redisPort = ServerProcess.GetFreePort();
-        var psi = new ProcessStartInfo(RedisServerPath)
-        {
-            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath(),
-        };
-        foreach (var arg in new[] { "--port", _redisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
-            psi.ArgumentList.Add(arg);
-        _redis = Process.Start(psi)!;
-        _redis.OutputDataReceived += (_, _) => { };
-        _redis.ErrorDataReceived += (_, _) => { };
-        _redis.BeginOutputReadLine();
-        _redis.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                using var probe = new RawRespClient(_redisPort);
-                if (probe.Execute("PING") == "+PONG\r\n") break;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(100);
-            }
-        }
-    }
+    public void StartRedisServer() => _redis = ReferenceRedisServer.StartOrIgnore();
 
     [OneTimeTearDown]
-    public void StopRedisServer()
-    {
-        if (_redis is { HasExited: false })
-        {
-            _redis.Kill();
-            _redis.WaitForExit(5000);
-        }
-        _redis?.Dispose();
-    }
+    public void StopRedisServer() => _redis?.Dispose();
 
     [TestCase(2, 1, 40)]
     [TestCase(3, 2, 40)]
@@ -302,7 +264,7 @@ public class GeoRedisDifferentialTests : OwnServerFixture
     public void RepliesAreIdenticalToRedis(int protocol, int seed, int points)
     {
         using var ours = new RawRespClient(Server.Port);
-        using var theirs = new RawRespClient(_redisPort);
+        using var theirs = _redis!.CreateRawClient();
         var random = new Random(seed);
         int checks = 0;
         void Check(params string[] args)

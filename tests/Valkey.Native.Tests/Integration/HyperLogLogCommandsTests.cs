@@ -454,8 +454,7 @@ public class HyperLogLogSparseLimitTests : OwnServerFixture
 [TestFixture]
 public class HyperLogLogRedisInteropTests : OwnServerFixture
 {
-    private const string RedisServerPath = "/usr/bin/redis-server";
-    private Process? _redisProcess;
+    private ReferenceRedisServer? _redisServer;
     private ConnectionMultiplexer? _redisConnection;
 
     private IDatabase Ours => Redis.GetDatabase();
@@ -464,38 +463,10 @@ public class HyperLogLogRedisInteropTests : OwnServerFixture
     [OneTimeSetUp]
     public void StartRedisServer()
     {
-        if (!File.Exists(RedisServerPath)) Assert.Ignore($"{RedisServerPath} is not installed");
-        int port = ServerProcess.GetFreePort();
-        var psi = new ProcessStartInfo(RedisServerPath)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        foreach (var arg in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
-            psi.ArgumentList.Add(arg);
-        _redisProcess = Process.Start(psi)!;
-        _redisProcess.OutputDataReceived += (_, _) => { };
-        _redisProcess.ErrorDataReceived += (_, _) => { };
-        _redisProcess.BeginOutputReadLine();
-        _redisProcess.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                using var probe = new RawRespClient(port);
-                if (probe.Execute("PING") == "+PONG\r\n") break;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(100);
-            }
-        }
+        _redisServer = ReferenceRedisServer.StartOrIgnore();
         _redisConnection = ConnectionMultiplexer.Connect(new ConfigurationOptions
         {
-            EndPoints = { { "127.0.0.1", port } },
+            EndPoints = { { "127.0.0.1", _redisServer.Port } },
             AllowAdmin = true,
             AbortOnConnectFail = false,
             SyncTimeout = 10000,
@@ -506,12 +477,7 @@ public class HyperLogLogRedisInteropTests : OwnServerFixture
     public void StopRedisServer()
     {
         _redisConnection?.Dispose();
-        if (_redisProcess is { HasExited: false })
-        {
-            _redisProcess.Kill();
-            _redisProcess.WaitForExit(5000);
-        }
-        _redisProcess?.Dispose();
+        _redisServer?.Dispose();
     }
 
     [SetUp]
