@@ -231,7 +231,8 @@ public static class ServerCommands
     }
 
     /// <summary>Bytes in use: the keyspace arena (keys, values, hash tables) plus connection buffers.</summary>
-    public static long UsedMemory(ServerContext server) => server.Keyspace.Arena.UsedBytes + server.BufferPool.BytesInUse;
+    public static long UsedMemory(ServerContext server) =>
+        server.Keyspace.Arena.UsedBytes + server.Keyspace.ManagedBytes + server.BufferPool.BytesInUse;
 
     private static void MemorySection(InfoBuilder info, ServerContext server)
     {

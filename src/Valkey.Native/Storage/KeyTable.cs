@@ -64,6 +64,22 @@ public sealed unsafe class KeyTable : IDisposable
     private int _pauseRehash;         // >0 while entries are being visited: nothing may move
     private bool _disposed;
 
+    /// <summary>
+    /// GC-heap bytes of one KeyTable object: its buckets and entries are arena memory, but the
+    /// object itself is managed, so used_memory and MEMORY USAGE add this per large collection.
+    /// </summary>
+    public static long ManagedObjectBytes { get; } = MeasureObjectBytes();
+
+    private static long MeasureObjectBytes()
+    {
+        using var arena = new Arena();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var table = new KeyTable(arena, 0);
+        long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        GC.KeepAlive(table);
+        return bytes;
+    }
+
     public KeyTable(Arena arena, ulong hashSeed)
     {
         _arena = arena ?? throw new ArgumentNullException(nameof(arena));

@@ -48,6 +48,9 @@ public sealed class Keyspace : IDisposable
     public Arena Arena { get; }
     /// <summary>Managed structures of large collections, referenced from values by handle.</summary>
     public ObjectHandles Handles { get; } = new();
+
+    /// <summary>GC-heap bytes of the managed objects of large collections (part of used_memory).</summary>
+    public long ManagedBytes => Handles.Count * (KeyTable.ManagedObjectBytes + IntPtr.Size);
     public ulong HashSeed { get; private set; }
     /// <summary>The background freer of large values and flushed databases (UNLINK, FLUSHALL ASYNC).</summary>
     public LazyFree LazyFree { get; }

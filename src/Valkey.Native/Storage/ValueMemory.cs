@@ -84,8 +84,18 @@ public static unsafe class ValueMemory
         ? header->Length
         : 8;
 
+    /// <summary>
+    /// The managed part of a large collection: hashtable hashes and sets and skiplist sorted sets
+    /// hold a <see cref="KeyTable"/> object (by handle), whose own bytes are on the GC heap.
+    /// </summary>
+    private static long ManagedBytes(ValueHeader* header) =>
+        (header->Type, header->Encoding) is (DataType.Hash, ValueEncoding.HashTable) or (DataType.Set, ValueEncoding.HashTable)
+            or (DataType.SortedSet, ValueEncoding.SkipList)
+            ? KeyTable.ManagedObjectBytes
+            : 0;
+
     /// <summary>Bytes used by the value's out-of-line memory (MEMORY USAGE, DEBUG OBJECT).</summary>
-    public static long OutOfLineBytes(Keyspace keyspace, ValueHeader* header) => header->Type switch
+    public static long OutOfLineBytes(Keyspace keyspace, ValueHeader* header) => ManagedBytes(header) + header->Type switch
     {
         DataType.String when header->Encoding == ValueEncoding.Raw => (long)keyspace.Arena.UsableSize(ValueHeader.PointerAt(header)),
         DataType.Hash => HashValue.MemoryBytes(keyspace, header),

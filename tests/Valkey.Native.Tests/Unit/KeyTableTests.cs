@@ -631,4 +631,12 @@ public sealed class KeyHashTests
         byte[] message = Enumerable.Range(0, length).Select(i => (byte)i).ToArray();
         Assert.That(KeyHash.SipHash12(message, ReferenceKey0, ReferenceKey1), Is.EqualTo(expected));
     }
+
+    [Test]
+    public void TheManagedObjectOfATableIsMeasuredForUsedMemory()
+    {
+        // The object holds an arena reference, the hash keys, two bucket arrays and counters:
+        // tens of bytes, counted once per large collection in used_memory and MEMORY USAGE.
+        Assert.That(KeyTable.ManagedObjectBytes, Is.InRange(48, 512));
+    }
 }
