@@ -213,7 +213,7 @@ public static unsafe class DebugCommands
 
     /// <summary>
     /// The quicklist fields of DEBUG OBJECT. Valkey reports the fill and compress depth the list was
-    /// created with; a list here keeps neither, so the current configuration is reported.
+    /// created with; a list here keeps its compress depth but not its fill (the current one is reported).
     /// </summary>
     private static void AppendQuicklistFacts(CommandContext ctx, ValueHeader* h, bool fast, StringBuilder sb)
     {
@@ -222,7 +222,7 @@ public static unsafe class DebugCommands
         sb.Append(" ql_nodes:").Append(nodes);
         sb.Append(" ql_avg_node:").Append(average.ToString("F2", System.Globalization.CultureInfo.InvariantCulture));
         sb.Append(" ql_listpack_max:").Append(ctx.Server.Config.ListMaxListpackSize);
-        sb.Append(" ql_compressed:").Append(ctx.Server.Config.ListCompressDepth != 0 ? 1 : 0);
+        sb.Append(" ql_compressed:").Append(ListValue.DepthOf(h) != 0 ? 1 : 0);
         if (!fast) sb.Append(" ql_uncompressed_size:").Append(ListValue.ListpackBytes(h));
     }
 

@@ -155,6 +155,7 @@ public static unsafe class ListCommands
     private static int Fill(CommandContext ctx)
     {
         ListValue.PackedThreshold = DebugCommands.QuicklistPackedThreshold;
+        ListValue.CompressDepth = ctx.Server.Config.ListCompressDepth;
         return ctx.Server.Config.ListMaxListpackSize;
     }
 

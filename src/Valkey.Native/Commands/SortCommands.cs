@@ -306,6 +306,7 @@ public static unsafe class SortCommands
 
             int fill = ctx.Server.Config.ListMaxListpackSize;
             ListValue.PackedThreshold = DebugCommands.QuicklistPackedThreshold;
+            ListValue.CompressDepth = ctx.Server.Config.ListCompressDepth;
             ctx.Db.Delete(key);
             byte* entry = ctx.Db.Add(key, DataType.List, ValueEncoding.ListPack, 8);
             ValueHeader* h = Database.Header(entry);

@@ -22,8 +22,15 @@ public interface IListVisitor
 /// listpack bytes; positive: an entry count, with an 8 KB safety limit). A listpack converts
 /// when an insertion would exceed one node's limit; a quicklist converts back when it has a
 /// single node at most half the limit (Valkey 8's shrinking rule).</para>
-/// Not implemented: compression (list-compress-depth is stored only) and plain nodes (an
-/// oversized element simply gets a node of its own).
+/// <para>Compression (list-compress-depth): a quicklist keeps the depth it was created with in its
+/// header; every node but the <c>depth</c> nodes at each end is kept LZF-compressed when that saves
+/// bytes (see <see cref="Compress"/>): flag <see cref="FlagCompressed"/> in the pad word, payload
+/// <c>[raw used 4][lzf bytes]</c>, <c>used</c> covering the compressed bytes; <c>count</c> and
+/// <c>sz</c> stay those of the raw node, so lengths, limits and locating by counts never decompress.
+/// Reads see a compressed node through a per-thread decompressed copy (<see cref="View"/>),
+/// edits decompress it in place (<see cref="Open"/>), and each mutating operation restores
+/// the compression afterwards. Depth 0 costs one header check per push or pop.</para>
+/// Not implemented: plain nodes (an oversized element simply gets a node of its own).
 /// </summary>
 public static unsafe class ListValue
 {
@@ -48,7 +55,14 @@ public static unsafe class ListValue
     [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref byte* QHead(byte* q) => ref *(byte**)q;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref byte* QTail(byte* q) => ref *(byte**)(q + 8);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref long QCount(byte* q) => ref *(long*)(q + 16);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref long QNodes(byte* q) => ref *(long*)(q + 24);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref int QNodes(byte* q) => ref *(int*)(q + 24);
+    /// <summary>
+    /// The list-compress-depth the quicklist was created with (low 16 bits: Valkey caps it at 65535)
+    /// and <see cref="QDirty"/>: an interior node may be raw since the last full recompression.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref int QDepthWord(byte* q) => ref *(int*)(q + 28);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static int QDepth(byte* q) => QDepthWord(q) & 0xFFFF;
+    private const int QDirty = 1 << 30;
 
     private static bool IsQuick(ValueHeader* h) => h->Encoding == ValueEncoding.QuickList;
 
@@ -204,6 +218,7 @@ public static unsafe class ListValue
             QCount(q) = 0;
             QNodes(q) = 0;
         }
+        QDepthWord(q) = Math.Clamp(CompressDepth, 0, 0xFFFF);
         ValueHeader.SetPointer(h, q);
         h->Encoding = ValueEncoding.QuickList;
     }
@@ -213,6 +228,7 @@ public static unsafe class ListValue
     {
         if (!IsQuick(h)) return;
         byte* q = ValueHeader.PointerAt(h);
+        if ((QDepthWord(q) & QDirty) != 0) Recompress(keyspace.Arena, h);
         if (QNodes(q) != 1) return;
         byte* node = QHead(q);
         // A lone large element would be a plain node in Valkey, which never converts.
@@ -435,6 +451,7 @@ public static unsafe class ListValue
         }
         Buffer.MemoryCopy(node + off, node + off + size, used - off, used - off);
         WriteItem(node + off, item);
+        Pad(node) = 0;
         Used(node) = used + size;
         NCount(node)++;
         Sz(node) += Estimate(item);
@@ -453,6 +470,7 @@ public static unsafe class ListValue
         int used = Used(node);
         Buffer.MemoryCopy(node + end, node + off, used - off, used - end);
         Used(node) = used - (end - off);
+        Pad(node) = 0;
         NCount(node) -= n;
         Sz(node) -= est;
         AdjustCount(h, -n);
@@ -478,6 +496,7 @@ public static unsafe class ListValue
         if (Prev(node) != null) Next(Prev(node)) = Next(node); else QHead(q) = Next(node);
         if (Next(node) != null) Prev(Next(node)) = Prev(node); else QTail(q) = Prev(node);
         QNodes(q)--;
+        if (QDepthWord(q) != 0) QDepthWord(q) |= QDirty;
         arena.Free(node);
     }
 
@@ -495,6 +514,171 @@ public static unsafe class ListValue
         return n;
     }
 
+    // ---- compression (list-compress-depth) -------------------------------------------------
+
+    private const int FlagCompressed = 1;
+    private const int FlagIncompressible = 2;   // raw, and compressing it did not pay (cleared on any edit)
+    private const int MinCompressBytes = 48;    // Valkey's MIN_COMPRESS_BYTES
+    private const int MinCompressImprove = 8;   // Valkey's MIN_COMPRESS_IMPROVE
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref int Pad(byte* n) => ref *(int*)(n + 28);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool IsCompressed(byte* n) => (Pad(n) & FlagCompressed) != 0;
+
+    /// <summary>The list-compress-depth new quicklists get (the list commands copy the configuration here).</summary>
+    public static int CompressDepth { get; set; }
+
+    /// <summary>The compress depth of this list (0 for a listpack).</summary>
+    public static int DepthOf(ValueHeader* h) => IsQuick(h) ? QDepth(ValueHeader.PointerAt(h)) : 0;
+
+    /// <summary>
+    /// Per node from the head (tests): State 0 raw, 1 compressed, 2 raw because compressing did not
+    /// pay; Bytes its listpack size (nodes under 48 bytes are never compressed).
+    /// </summary>
+    public static (int State, int Bytes)[] CompressionMap(ValueHeader* h)
+    {
+        var map = new (int, int)[NodeCount(h)];
+        int i = 0;
+        for (byte* n = Head(h); n != null; n = Next(n)) map[i++] = (Pad(n) & 3, Sz(n));
+        return map;
+    }
+
+    // Two per-thread views, so that a cursor on one can step to the next compressed node.
+    [ThreadStatic] private static byte* t_view0, t_view1, t_origin0, t_origin1, t_packBuffer;
+    [ThreadStatic] private static nuint t_viewCap0, t_viewCap1, t_packCap;
+
+    private static byte* Grow(ref byte* buffer, ref nuint capacity, nuint need)
+    {
+        if (capacity < need)
+        {
+            nuint cap = Math.Max(need, 1024);
+            buffer = (byte*)System.Runtime.InteropServices.NativeMemory.Realloc(buffer, cap);
+            capacity = cap;
+        }
+        return buffer;
+    }
+
+    private static int RawUsed(byte* n) => *(int*)(n + NodeHeader);
+
+    private static void DecompressTo(byte* n, byte* dest)
+    {
+        int raw = RawUsed(n);
+        Buffer.MemoryCopy(n, dest, NodeHeader, NodeHeader);
+        int got = Lzf.Decompress(new ReadOnlySpan<byte>(n + NodeHeader + 4, Used(n) - NodeHeader - 4),
+            new Span<byte>(dest + NodeHeader, raw - NodeHeader));
+        if (got != raw - NodeHeader) throw new InvalidOperationException("corrupt compressed list node");
+        Used(dest) = raw;
+        Pad(dest) = 0;
+    }
+
+    /// <summary>A decompressed read-only copy of compressed node <paramref name="n"/> (prev/next those of the node), not <paramref name="avoid"/>.</summary>
+    private static byte* View(byte* n, byte* avoid)
+    {
+        nuint need = (nuint)RawUsed(n);
+        if (t_view0 != avoid || t_view0 == null)
+        {
+            byte* v = Grow(ref t_view0, ref t_viewCap0, need);
+            t_origin0 = n;
+            DecompressTo(n, v);
+            return v;
+        }
+        byte* w = Grow(ref t_view1, ref t_viewCap1, need);
+        t_origin1 = n;
+        DecompressTo(n, w);
+        return w;
+    }
+
+    /// <summary>The real node behind a cursor's node, decompressed in place if needed.</summary>
+    private static byte* OpenCursorNode(Arena arena, ValueHeader* h, byte* n)
+    {
+        if (n == null) return n;
+        if (n == t_view0 && n != null) n = t_origin0;
+        else if (n == t_view1 && n != null) n = t_origin1;
+        return Open(arena, h, n);
+    }
+
+    /// <summary>Decompresses a compressed node in place (a new block, relinked); returns the raw node.</summary>
+    private static byte* Open(Arena arena, ValueHeader* h, byte* n)
+    {
+        if (!IsCompressed(n)) return n;
+        byte* raw = arena.Alloc((nuint)Math.Max(RawUsed(n), 64));
+        DecompressTo(n, raw);
+        if (t_origin0 == n) t_origin0 = null;
+        if (t_origin1 == n) t_origin1 = null;
+        arena.Free(n);
+        Relink(h, n, raw);
+        QDepthWord(ValueHeader.PointerAt(h)) |= QDirty;
+        return raw;
+    }
+
+    /// <summary>
+    /// Valkey's __quicklistCompressNode: a node of at least 48 listpack bytes is stored compressed
+    /// when that saves at least 8 bytes; otherwise it is flagged so it is not retried until edited.
+    /// </summary>
+    private static void Compress(Arena arena, ValueHeader* h, byte* n)
+    {
+        if ((Pad(n) & (FlagCompressed | FlagIncompressible)) != 0 || NCount(n) == 0) return;
+        int rawBytes = Used(n) - NodeHeader;
+        if (Sz(n) < MinCompressBytes) return;
+        int budget = rawBytes - MinCompressImprove - 4;
+        if (budget < 2) { Pad(n) |= FlagIncompressible; return; }
+        byte* buf = Grow(ref t_packBuffer, ref t_packCap, (nuint)budget);
+        int len = Lzf.Compress(new ReadOnlySpan<byte>(n + NodeHeader, rawBytes), new Span<byte>(buf, budget));
+        if (len == 0) { Pad(n) |= FlagIncompressible; return; }
+        byte* c = arena.Alloc((nuint)Math.Max(NodeHeader + 4 + len, 64));
+        Buffer.MemoryCopy(n, c, NodeHeader, NodeHeader);
+        *(int*)(c + NodeHeader) = Used(n);
+        Buffer.MemoryCopy(buf, c + NodeHeader + 4, len, len);
+        Used(c) = NodeHeader + 4 + len;
+        Pad(c) = FlagCompressed;
+        arena.Free(n);
+        Relink(h, n, c);
+    }
+
+    /// <summary>After a node was added or dropped at an end: the depth nodes at each end raw, the next ones compressed.</summary>
+    private static void FixEnds(Arena arena, ValueHeader* h)
+    {
+        byte* q = ValueHeader.PointerAt(h);
+        int depth = QDepth(q), nodes = QNodes(q);
+        if (depth == 0) return;
+        if (nodes <= 2 * depth)
+        {
+            for (byte* n = QHead(q); n != null; n = Next(n)) n = Open(arena, h, n);
+            return;
+        }
+        byte* f = QHead(q);
+        byte* b = QTail(q);
+        for (int i = 0; i < depth; i++)
+        {
+            f = Open(arena, h, f);
+            b = Open(arena, h, b);
+            f = Next(f);
+            b = Prev(b);
+        }
+        Compress(arena, h, f);
+        if (b != f) Compress(arena, h, b);
+    }
+
+    /// <summary>Restores the compression of the whole list after an edit (a no-op at depth 0).</summary>
+    private static void Recompress(Arena arena, ValueHeader* h)
+    {
+        if (!IsQuick(h)) return;
+        byte* q = ValueHeader.PointerAt(h);
+        int depth = QDepth(q);
+        if (depth == 0) return;
+        long nodes = QNodes(q), i = 0;
+        for (byte* n = QHead(q); n != null; i++)
+        {
+            byte* next = Next(n);
+            if (i < depth || i >= nodes - depth) Open(arena, h, n);
+            else Compress(arena, h, n);
+            n = next;
+        }
+        QDepthWord(q) &= ~QDirty;
+    }
+
+    /// <summary>Restores the compression after a series of <see cref="DeleteAt"/> (LREM).</summary>
+    public static void Recompress(Keyspace keyspace, ValueHeader* h) => Recompress(keyspace.Arena, h);
+
     // ---- push / pop --------------------------------------------------------------------
 
     /// <summary>Adds an element at the head or the tail. Callers run <see cref="TryConvertForGrowth"/> first.</summary>
@@ -503,7 +687,10 @@ public static unsafe class ListValue
         var arena = keyspace.Arena;
         byte* node = head ? Head(h) : Tail(h);
         if (IsQuick(h) && (node == null || !AllowInsert(node, fill, item.Length)))
+        {
             node = LinkNewNode(arena, h, head ? null : node, NodeHeader + ItemSize(item));
+            if (QDepth(ValueHeader.PointerAt(h)) != 0) FixEnds(arena, h);
+        }
         InsertInNode(arena, h, node, head ? NodeHeader : Used(node), item);
     }
 
@@ -519,7 +706,11 @@ public static unsafe class ListValue
     {
         byte* node = head ? Head(h) : Tail(h);
         node = DeleteInNode(keyspace.Arena, h, node, head ? NodeHeader : PrevOffset(node, Used(node)), 1);
-        DropIfEmpty(keyspace.Arena, h, node);
+        if (NCount(node) == 0 && IsQuick(h))
+        {
+            DropIfEmpty(keyspace.Arena, h, node);
+            if (QDepth(ValueHeader.PointerAt(h)) != 0) FixEnds(keyspace.Arena, h);
+        }
     }
 
     // ---- positions ---------------------------------------------------------------------
@@ -542,11 +733,13 @@ public static unsafe class ListValue
             if (next < Used(c.Node)) return new Cursor { Node = c.Node, Offset = next };
             byte* n = Next(c.Node);
             while (n != null && NCount(n) == 0) n = Next(n);
+            if (n != null && IsCompressed(n)) n = View(n, c.Node);
             return new Cursor { Node = n, Offset = NodeHeader };
         }
         if (c.Offset > NodeHeader) return new Cursor { Node = c.Node, Offset = PrevOffset(c.Node, c.Offset) };
         byte* p = Prev(c.Node);
         while (p != null && NCount(p) == 0) p = Prev(p);
+        if (p != null && IsCompressed(p)) p = View(p, c.Node);
         return p == null ? default : new Cursor { Node = p, Offset = PrevOffset(p, Used(p)) };
     }
 
@@ -569,6 +762,7 @@ public static unsafe class ListValue
             while (fromTail >= NCount(node)) { fromTail -= NCount(node); node = Prev(node); }
             local = NCount(node) - 1 - fromTail;
         }
+        if (IsCompressed(node)) node = View(node, null);
         int off;
         if (local < NCount(node) / 2)
         {
@@ -614,10 +808,11 @@ public static unsafe class ListValue
         if (count <= 0) return;
         var arena = keyspace.Arena;
         var c = Locate(h, start);
-        byte* node = c.Node;
+        byte* node = OpenCursorNode(arena, h, c.Node);
         int off = c.Offset;
         while (count > 0 && node != null)
         {
+            node = Open(arena, h, node);
             int local = 0;
             for (int p = NodeHeader; p < off; p = SkipItem(node, p)) local++;
             int n = (int)Math.Min(count, NCount(node) - local);
@@ -628,6 +823,7 @@ public static unsafe class ListValue
             node = next;
             off = NodeHeader;
         }
+        Recompress(arena, h);
     }
 
     /// <summary>Keeps only elements [start, end] (already normalized, may be empty: start &gt; end).</summary>
@@ -640,6 +836,13 @@ public static unsafe class ListValue
     /// <summary>Deletes the element at the cursor and returns the cursor of the next one in the given direction.</summary>
     public static Cursor DeleteAt(Keyspace keyspace, ValueHeader* h, Cursor c, bool forward)
     {
+        c.Node = OpenCursorNode(keyspace.Arena, h, c.Node);
+        if (IsQuick(h))
+        {
+            // an edited interior node (even a raw one, found incompressible before) is compressed again afterwards
+            byte* q = ValueHeader.PointerAt(h);
+            if (QDepthWord(q) != 0) QDepthWord(q) |= QDirty;
+        }
         Cursor following;
         if (forward)
         {
@@ -649,6 +852,7 @@ public static unsafe class ListValue
             {
                 byte* n = Next(c.Node);
                 while (n != null && NCount(n) == 0) n = Next(n);
+                if (n != null && IsCompressed(n)) n = View(n, null);
                 following = new Cursor { Node = n, Offset = NodeHeader };
             }
         }
@@ -664,7 +868,7 @@ public static unsafe class ListValue
     {
         var arena = keyspace.Arena;
         var c = Locate(h, index);
-        byte* node = c.Node;
+        byte* node = OpenCursorNode(arena, h, c.Node);
         int off = c.Offset;
         int oldEstimate = EstimateAt(node, off, out _);
         bool fits = !IsQuick(h) || (!IsLarge(value.Length, fill)
@@ -673,6 +877,7 @@ public static unsafe class ListValue
         {
             node = DeleteInNode(arena, h, node, off, 1, shrink: false);
             InsertInNode(arena, h, node, off, value);
+            Recompress(arena, h);
             return;
         }
         // Too big for its node: the element gets a node of its own between the halves.
@@ -682,6 +887,7 @@ public static unsafe class ListValue
         InsertInNode(arena, h, own, NodeHeader, value);
         DropIfEmpty(arena, h, rest);
         DropIfEmpty(arena, h, node);
+        Recompress(arena, h);
     }
 
     /// <summary>Moves the elements from byte offset <paramref name="off"/> on into a new node after <paramref name="node"/>.</summary>
@@ -696,6 +902,7 @@ public static unsafe class ListValue
         NCount(rest) = n;
         Sz(rest) = ListpackOverhead + est;
         Used(node) = off;
+        Pad(node) = 0;
         NCount(node) -= n;
         Sz(node) -= est;
         return rest;
@@ -708,12 +915,18 @@ public static unsafe class ListValue
         for (var c = Start(h, true); c.Valid; c = Advance(c, true))
         {
             if (!c.Value.SequenceEqual(pivot)) continue;
-            byte* node = c.Node;
+            byte* node = OpenCursorNode(arena, h, c.Node);
+            if (IsQuick(h) && QDepth(ValueHeader.PointerAt(h)) != 0)
+            {
+                if (Next(node) != null) Open(arena, h, Next(node));
+                if (Prev(node) != null) Open(arena, h, Prev(node));
+            }
             int off = c.Offset;
             if (after) off = SkipItem(node, off);
             if (!IsQuick(h) || AllowInsert(node, fill, value.Length))
             {
                 InsertInNode(arena, h, node, off, value);
+                Recompress(arena, h);
                 return true;
             }
             bool atTail = off == Used(node), atHead = off == NodeHeader;
@@ -732,6 +945,7 @@ public static unsafe class ListValue
                 else if (AllowInsert(rest, fill, value.Length)) InsertInNode(arena, h, rest, NodeHeader, value);
                 else InsertInNode(arena, h, LinkNewNode(arena, h, node, NodeHeader + ItemSize(value)), NodeHeader, value);
             }
+            Recompress(arena, h);
             return true;
         }
         return false;
@@ -773,6 +987,7 @@ public static unsafe class ListValue
         QHead(q) = QTail(q) = null;
         QCount(q) = QCount(p);
         QNodes(q) = QNodes(p);
+        QDepthWord(q) = QDepthWord(p);
         byte* last = null;
         for (byte* n = QHead(p); n != null; n = Next(n))
         {
