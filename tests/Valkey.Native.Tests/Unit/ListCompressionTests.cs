@@ -12,41 +12,10 @@ namespace Valkey.Native.Tests.Unit;
 /// (or found not worth it), and that clones and frees handle compressed nodes.
 /// </summary>
 [TestFixture, NonParallelizable]
-public sealed unsafe class ListCompressionTests : KeyspaceFixture
+public sealed unsafe class ListCompressionTests : ListValueFixture
 {
     [TearDown]
     public void ResetDepth() => ListValue.CompressDepth = 0;
-
-    private ValueHeader* Create(string key)
-    {
-        byte* entry = Db.Add(B(key), DataType.List, ValueEncoding.ListPack, 8);
-        ValueHeader* header = Database.Header(entry);
-        ListValue.InitEmpty(Keyspace, header);
-        return header;
-    }
-
-    private struct Collector : IListVisitor
-    {
-        public List<byte[]> Items;
-        public void Visit(ReadOnlySpan<byte> element) => Items.Add(element.ToArray());
-    }
-
-    private static List<byte[]> All(ValueHeader* h, bool reverse = false)
-    {
-        var c = new Collector { Items = [] };
-        long n = ListValue.Length(h);
-        if (n > 0) ListValue.VisitRange(h, reverse ? n - 1 : 0, n, reverse, ref c);
-        return c.Items;
-    }
-
-    private static void AssertSame(ValueHeader* h, List<byte[]> model, string context)
-    {
-        Assert.That(ListValue.Length(h), Is.EqualTo(model.Count), context);
-        Assert.That(All(h), Is.EqualTo(model), context);
-        var reversed = All(h, reverse: true);
-        reversed.Reverse();
-        Assert.That(reversed, Is.EqualTo(model), context + " (backward walk)");
-    }
 
     /// <summary>The depth nodes at each end are raw; every other node is compressed, too small, or found incompressible.</summary>
     private static int AssertShape(ValueHeader* h, int depth, string context)
@@ -138,32 +107,7 @@ public sealed unsafe class ListCompressionTests : KeyspaceFixture
             }
             else if (op < 75)
             {
-                var target = model[rng.Next(model.Count)];
-                bool forward = rng.Next(2) == 0;
-                int k = rng.Next(0, 3), removed = 0;
-                var c = ListValue.Start(h, forward);
-                while (c.Valid)
-                {
-                    if (c.Value.SequenceEqual(target))
-                    {
-                        c = ListValue.DeleteAt(Keyspace, h, c, forward);
-                        removed++;
-                        if (k != 0 && removed == k) break;
-                    }
-                    else c = ListValue.Step(c, forward);
-                }
-                int mr = 0;
-                if (forward)
-                {
-                    for (int i = 0; i < model.Count && (k == 0 || mr < k);)
-                        if (model[i].AsSpan().SequenceEqual(target)) { model.RemoveAt(i); mr++; } else i++;
-                }
-                else
-                {
-                    for (int i = model.Count - 1; i >= 0 && (k == 0 || mr < k); i--)
-                        if (model[i].AsSpan().SequenceEqual(target)) { model.RemoveAt(i); mr++; }
-                }
-                Assert.That(removed, Is.EqualTo(mr), ctx);
+                RemoveMatching(h, model, model[rng.Next(model.Count)], forward: rng.Next(2) == 0, k: rng.Next(0, 3), ctx);
             }
             else if (op < 78 && model.Count > 10)
             {
