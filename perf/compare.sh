@@ -57,9 +57,9 @@ Usage: perf/compare.sh [options]
 EOF
 }
 
-step() { printf '\n==> [%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
-info() { printf '    %s\n' "$*"; }
-die()  { printf 'compare.sh: error: %s\n' "$*" >&2; exit 1; }
+SCRIPT_NAME=compare.sh
+# shellcheck source=perf/lib.sh
+source "$ROOT/perf/lib.sh"
 need_value() { [[ $2 -ge 2 ]] || die "$1 needs a value"; }
 
 INVOCATION="perf/compare.sh${*:+ $*}"
@@ -91,16 +91,6 @@ done
 
 # ----------------------------------------------------------------------------- prerequisites
 
-install_debian_packages() {
-    if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
-        die "missing $*: install them (Debian: sudo apt-get install -y $*)"
-    fi
-    step "Installing $* (apt-get)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "$@"
-}
-
 missing=()
 command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
@@ -130,37 +120,8 @@ SPIDS=()     # the running server of each NAMES entry
 PORTS=()
 CMDS=()
 
-cleanup() {
-    local pid i
-    for pid in ${PIDS[@]+"${PIDS[@]}"}; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in ${PIDS[@]+"${PIDS[@]}"}; do
-        for ((i = 0; i < 50; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap cleanup_servers EXIT
 trap 'exit 130' INT TERM
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port() {
-    local port tries=0
-    while :; do
-        port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-        if ! port_in_use "$port"; then echo "$port"; return 0; fi
-        tries=$((tries + 1))
-        [[ $tries -lt 100 ]] || die "could not find a free loopback port"
-    done
-}
 
 now_ns() { date +%s%N; }
 
@@ -182,14 +143,6 @@ wait_pong() {
         [[ "$poll" == 0 ]] || sleep "$poll"
     done
     return 2
-}
-
-stop_pid() {
-    local pid="$1" i
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
 }
 
 # start_server INDEX: starts it on a free port, waits for PING, records pid/port/command.

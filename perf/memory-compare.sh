@@ -80,9 +80,9 @@ Data (fixed-width ids, so --quick and full runs store elements of the same size)
 EOF
 }
 
-step() { printf '\n==> [%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
-info() { printf '    %s\n' "$*"; }
-die()  { printf 'memory-compare.sh: error: %s\n' "$*" >&2; exit 1; }
+SCRIPT_NAME=memory-compare.sh
+# shellcheck source=perf/lib.sh
+source "$ROOT/perf/lib.sh"
 
 LIST_ONLY=0
 INVOCATION="perf/memory-compare.sh${*:+ $*}"
@@ -182,16 +182,6 @@ fi
 [[ -d /proc/self/task ]] || die "this script needs Linux /proc"
 
 # ----------------------------------------------------------------------------- prerequisites
-
-install_debian_packages() {
-    if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
-        die "missing $*: install them (Debian: sudo apt-get install -y $*)"
-    fi
-    step "Installing $* (apt-get)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "$@"
-}
 
 missing=()
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
@@ -316,40 +306,8 @@ PORTS=()
 SERVER_ARGS='--port PORT --bind 127.0.0.1 --save "" --appendonly no'
 LOADER_CMD="python3 <generator> KIND KEYS PER $BATCH | redis-cli -h 127.0.0.1 -p PORT --pipe --pipe-timeout 300"
 
-stop_pid() {
-    local pid="$1" i
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-    local pid
-    for pid in ${PIDS[@]+"${PIDS[@]}"}; do
-        kill -0 "$pid" 2>/dev/null && stop_pid "$pid"
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap cleanup_servers EXIT
 trap 'exit 130' INT TERM
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port() {
-    local port tries=0
-    while :; do
-        port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-        if ! port_in_use "$port"; then echo "$port"; return 0; fi
-        tries=$((tries + 1))
-        [[ $tries -lt 100 ]] || die "could not find a free loopback port"
-    done
-}
 
 # start_server INDEX BINARY: starts it on a free port, waits for PING, records pid/port/command.
 start_server() {

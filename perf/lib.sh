@@ -1,0 +1,48 @@
+# perf/lib.sh — helpers shared by the perf/ scripts (sourced, not run). The caller sets SCRIPT_NAME
+# (for error messages) before sourcing, and PIDS/WORK before using cleanup_servers.
+
+step() { printf '\n==> [%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+info() { printf '    %s\n' "$*"; }
+die()  { printf '%s: error: %s\n' "${SCRIPT_NAME:-perf}" "$*" >&2; exit 1; }
+
+# install_debian_packages PKG...: apt-get install as root; otherwise tell the user what is missing.
+install_debian_packages() {
+    if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+        die "missing $*: install them (Debian: sudo apt-get install -y $*)"
+    fi
+    step "Installing $* (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "$@"
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# free_port: a loopback port nothing listens on (random in 20000..59999).
+free_port() {
+    local port tries=0
+    while :; do
+        port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+        if ! port_in_use "$port"; then echo "$port"; return 0; fi
+        tries=$((tries + 1))
+        [[ $tries -lt 100 ]] || die "could not find a free loopback port"
+    done
+}
+
+# stop_pid PID: SIGTERM, up to 5 s to exit, then SIGKILL; reaps it.
+stop_pid() {
+    local pid="$1" i
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# cleanup_servers: stops every process in PIDS and removes WORK (the scripts' EXIT trap).
+cleanup_servers() {
+    local pid
+    for pid in ${PIDS[@]+"${PIDS[@]}"}; do
+        kill -0 "$pid" 2>/dev/null && stop_pid "$pid"
+    done
+    [[ -z "${WORK:-}" ]] || rm -rf "$WORK"
+}
