@@ -32,12 +32,6 @@ public sealed unsafe class ListCompressionTests : ListValueFixture
         return compressed;
     }
 
-    private void Push(ValueHeader* h, byte[] v, bool head, int fill)
-    {
-        ListValue.TryConvertForGrowth(Keyspace, h, fill, v.Length, 1);
-        ListValue.Push(Keyspace, h, v, head, fill);
-    }
-
     private static byte[] RandomElement(Random rng) => rng.Next(6) switch
     {
         0 => B(rng.Next(-100000, 100000).ToString()),
@@ -75,35 +69,20 @@ public sealed unsafe class ListCompressionTests : ListValueFixture
             }
             else if (op < 42)
             {
-                bool head = rng.Next(2) == 0;
-                Assert.That(ListValue.Peek(h, head).ToArray(), Is.EqualTo(head ? model[0] : model[^1]), ctx);
-                ListValue.RemoveEnd(Keyspace, h, head);
-                model.RemoveAt(head ? 0 : model.Count - 1);
+                PopEnd(h, model, head: rng.Next(2) == 0, ctx);
             }
             else if (op < 52)
             {
-                int i = rng.Next(model.Count);
-                var v = RandomElement(rng);
-                ListValue.TryConvertForGrowth(Keyspace, h, fill, v.Length, 1);
-                ListValue.Set(Keyspace, h, i, v, fill);
-                model[i] = v;
+                SetAt(h, model, rng.Next(model.Count), RandomElement(rng), fill);
             }
             else if (op < 62)
             {
-                var pivot = model[rng.Next(model.Count)];
-                var v = RandomElement(rng);
-                bool after = rng.Next(2) == 0;
-                ListValue.TryConvertForGrowth(Keyspace, h, fill, v.Length, 1);
-                Assert.That(ListValue.Insert(Keyspace, h, pivot, after, v, fill), Is.True, ctx);
-                int first = model.FindIndex(x => x.AsSpan().SequenceEqual(pivot));
-                model.Insert(after ? first + 1 : first, v);
+                InsertAtPivot(h, model, pivot: model[rng.Next(model.Count)], RandomElement(rng), after: rng.Next(2) == 0, fill, ctx);
             }
             else if (op < 68)
             {
                 int start = rng.Next(model.Count);
-                int n = rng.Next(1, Math.Min(20, model.Count - start) + 1);
-                ListValue.DeleteRange(Keyspace, h, start, n);
-                model.RemoveRange(start, n);
+                DeleteRange(h, model, start, n: rng.Next(1, Math.Min(20, model.Count - start) + 1));
             }
             else if (op < 75)
             {
@@ -111,10 +90,7 @@ public sealed unsafe class ListCompressionTests : ListValueFixture
             }
             else if (op < 78 && model.Count > 10)
             {
-                int left = rng.Next(3), right = rng.Next(3);
-                ListValue.Trim(Keyspace, h, left, right);
-                model.RemoveRange(0, left);
-                model.RemoveRange(model.Count - right, right);
+                TrimEnds(h, model, left: rng.Next(3), right: rng.Next(3));
             }
             else
             {

@@ -43,6 +43,53 @@ public abstract unsafe class ListValueFixture : KeyspaceFixture
         Assert.That(reversed, Is.EqualTo(model), context + " (backward walk)");
     }
 
+    /// <summary>LPUSH/RPUSH of one element, converting first as the commands do.</summary>
+    protected void Push(ValueHeader* h, byte[] v, bool head, int fill)
+    {
+        ListValue.TryConvertForGrowth(Keyspace, h, fill, v.Length, 1);
+        ListValue.Push(Keyspace, h, v, head, fill);
+    }
+
+    /// <summary>LPOP/RPOP of one element from the list and the model, checking the element first.</summary>
+    protected void PopEnd(ValueHeader* h, List<byte[]> model, bool head, string context)
+    {
+        Assert.That(ListValue.Peek(h, head).ToArray(), Is.EqualTo(head ? model[0] : model[^1]), context);
+        ListValue.RemoveEnd(Keyspace, h, head);
+        model.RemoveAt(head ? 0 : model.Count - 1);
+    }
+
+    /// <summary>LSET on the list and the model.</summary>
+    protected void SetAt(ValueHeader* h, List<byte[]> model, int index, byte[] v, int fill)
+    {
+        ListValue.TryConvertForGrowth(Keyspace, h, fill, v.Length, 1);
+        ListValue.Set(Keyspace, h, index, v, fill);
+        model[index] = v;
+    }
+
+    /// <summary>LINSERT before or after the first element equal to <paramref name="pivot"/>, on the list and the model.</summary>
+    protected void InsertAtPivot(ValueHeader* h, List<byte[]> model, byte[] pivot, byte[] v, bool after, int fill, string context)
+    {
+        ListValue.TryConvertForGrowth(Keyspace, h, fill, v.Length, 1);
+        Assert.That(ListValue.Insert(Keyspace, h, pivot, after, v, fill), Is.True, context);
+        int first = model.FindIndex(x => x.AsSpan().SequenceEqual(pivot));
+        model.Insert(after ? first + 1 : first, v);
+    }
+
+    /// <summary>Deletes <paramref name="n"/> elements from <paramref name="start"/> in the list and the model.</summary>
+    protected void DeleteRange(ValueHeader* h, List<byte[]> model, int start, int n)
+    {
+        ListValue.DeleteRange(Keyspace, h, start, n);
+        model.RemoveRange(start, n);
+    }
+
+    /// <summary>LTRIM-like: drops <paramref name="left"/> elements at the head and <paramref name="right"/> at the tail.</summary>
+    protected void TrimEnds(ValueHeader* h, List<byte[]> model, int left, int right)
+    {
+        ListValue.Trim(Keyspace, h, left, right);
+        model.RemoveRange(0, left);
+        model.RemoveRange(model.Count - right, right);
+    }
+
     /// <summary>LREM-like: removes up to <paramref name="k"/> (0: all) matches of <paramref name="target"/> from the list and the model.</summary>
     protected void RemoveMatching(ValueHeader* h, List<byte[]> model, byte[] target, bool forward, int k, string context)
     {

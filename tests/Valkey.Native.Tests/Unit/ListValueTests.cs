@@ -14,12 +14,6 @@ namespace Valkey.Native.Tests.Unit;
 public sealed unsafe class ListValueTests : ListValueFixture
 {
 
-    private void Push(ValueHeader* h, byte[] v, bool head, int fill)
-    {
-        ListValue.TryConvertForGrowth(Keyspace, h, fill, v.Length, 1);
-        ListValue.Push(Keyspace, h, v, head, fill);
-    }
-
     private static byte[] RandomElement(Random rng)
     {
         return rng.Next(6) switch
@@ -63,37 +57,20 @@ public sealed unsafe class ListValueTests : ListValueFixture
             }
             else if (op < 45)
             {
-                bool head = rng.Next(2) == 0;
-                var peek = ListValue.Peek(h, head).ToArray();
-                Assert.That(peek, Is.EqualTo(head ? model[0] : model[^1]), ctx);
-                ListValue.RemoveEnd(Keyspace, h, head);
-                model.RemoveAt(head ? 0 : model.Count - 1);
+                PopEnd(h, model, head: rng.Next(2) == 0, ctx);
             }
             else if (op < 55)
             {
-                int i = rng.Next(model.Count);
-                var v = RandomElement(rng);
-                ListValue.TryConvertForGrowth(Keyspace, h, fill, v.Length, 1);
-                ListValue.Set(Keyspace, h, i, v, fill);
-                model[i] = v;
+                SetAt(h, model, rng.Next(model.Count), RandomElement(rng), fill);
             }
             else if (op < 65)
             {
-                int i = rng.Next(model.Count);
-                var pivot = model[i];
-                var v = RandomElement(rng);
-                bool after = rng.Next(2) == 0;
-                ListValue.TryConvertForGrowth(Keyspace, h, fill, v.Length, 1);
-                Assert.That(ListValue.Insert(Keyspace, h, pivot, after, v, fill), Is.True, ctx);
-                int first = model.FindIndex(x => x.AsSpan().SequenceEqual(pivot));
-                model.Insert(after ? first + 1 : first, v);
+                InsertAtPivot(h, model, pivot: model[rng.Next(model.Count)], RandomElement(rng), after: rng.Next(2) == 0, fill, ctx);
             }
             else if (op < 72)
             {
                 int start = rng.Next(model.Count);
-                int n = rng.Next(1, Math.Min(20, model.Count - start) + 1);
-                ListValue.DeleteRange(Keyspace, h, start, n);
-                model.RemoveRange(start, n);
+                DeleteRange(h, model, start, n: rng.Next(1, Math.Min(20, model.Count - start) + 1));
             }
             else if (op < 78)
             {
@@ -102,10 +79,7 @@ public sealed unsafe class ListValueTests : ListValueFixture
             }
             else if (op < 80 && model.Count > 10)
             {
-                int left = rng.Next(3), right = rng.Next(3);
-                ListValue.Trim(Keyspace, h, left, right);
-                model.RemoveRange(0, left);
-                model.RemoveRange(model.Count - right, right);
+                TrimEnds(h, model, left: rng.Next(3), right: rng.Next(3));
             }
             else
             {
