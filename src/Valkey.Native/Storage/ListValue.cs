@@ -168,10 +168,9 @@ public static unsafe class ListValue
 
     private static bool IsPlain(byte* node, int fill) => NCount(node) == 1 && IsLarge(TextLength(node, NodeHeader), fill);
 
-    /// <summary>Listpack bytes Valkey would use for this element (lpEncode + backlen).</summary>
-    private static int Estimate(ReadOnlySpan<byte> e)
+    /// <summary>Listpack bytes Valkey would use for a string element (lpEncode of a string + backlen).</summary>
+    private static int EstimateText(ReadOnlySpan<byte> e)
     {
-        if (AsInteger(e, out long v)) return EstimateInteger(v);
         long enc = e.Length < 64 ? 1 + e.Length : e.Length < 4096 ? 2 + e.Length : 5 + e.Length;
         int back = enc < 128 ? 1 : enc < 16384 ? 2 : enc < 2097152 ? 3 : enc < 268435456 ? 4 : 5;
         return (int)(enc + back);
@@ -188,11 +187,11 @@ public static unsafe class ListValue
         return 10;
     }
 
-    /// <summary><see cref="Estimate"/> of the stored element at <paramref name="off"/>.</summary>
+    /// <summary>Valkey's listpack size estimate of the stored element at <paramref name="off"/>.</summary>
     private static int EstimateAt(byte* node, int off, out int next)
     {
         var text = ReadRaw(node, off, out next, out bool isInt, out long v);
-        return isInt ? EstimateInteger(v) : Estimate(text);
+        return isInt ? EstimateInteger(v) : EstimateText(text);
     }
 
     /// <summary>
@@ -279,9 +278,12 @@ public static unsafe class ListValue
     }
 
     /// <summary>Bytes the element takes in a node.</summary>
-    private static int ItemSize(ReadOnlySpan<byte> e)
+    private static int ItemSize(ReadOnlySpan<byte> e) => ItemSize(e, AsInteger(e, out long v), v);
+
+    /// <summary><see cref="ItemSize(ReadOnlySpan{byte})"/> of an element already classified by <see cref="AsInteger"/>.</summary>
+    private static int ItemSize(ReadOnlySpan<byte> e, bool isInt, long v)
     {
-        int body = AsInteger(e, out long v) ? 1 + IntPayload(v) : VarintSize((uint)e.Length << 1) + e.Length;
+        int body = isInt ? 1 + IntPayload(v) : VarintSize((uint)e.Length << 1) + e.Length;
         return body + VarintSize((uint)body);
     }
 
@@ -292,10 +294,11 @@ public static unsafe class ListValue
         return body + VarintSize((uint)body);
     }
 
-    private static int WriteItem(byte* dest, ReadOnlySpan<byte> item)
+    /// <summary>Writes an element already classified by <see cref="AsInteger"/>; returns its size.</summary>
+    private static int WriteItem(byte* dest, ReadOnlySpan<byte> item, bool isInt, long v)
     {
         int pos;
-        if (AsInteger(item, out long v))
+        if (isInt)
         {
             int k = IntPayload(v);
             dest[0] = (byte)(((k == 0 ? (int)v : IntTagBase + k) << 1) | 1);
@@ -439,7 +442,9 @@ public static unsafe class ListValue
     /// <summary>Inserts an element at byte offset <paramref name="off"/> of the node; returns the (possibly moved) node.</summary>
     private static byte* InsertInNode(Arena arena, ValueHeader* h, byte* node, int off, ReadOnlySpan<byte> item)
     {
-        int size = ItemSize(item);
+        // Classified once: size, encoding and Valkey's size estimate all depend on it.
+        bool isInt = AsInteger(item, out long v);
+        int size = ItemSize(item, isInt, v);
         int used = Used(node);
         if ((nuint)(used + size) > arena.UsableSize(node))
         {
@@ -450,11 +455,11 @@ public static unsafe class ListValue
             node = moved;
         }
         Buffer.MemoryCopy(node + off, node + off + size, used - off, used - off);
-        WriteItem(node + off, item);
+        WriteItem(node + off, item, isInt, v);
         Pad(node) = 0;
         Used(node) = used + size;
         NCount(node)++;
-        Sz(node) += Estimate(item);
+        Sz(node) += isInt ? EstimateInteger(v) : EstimateText(item);
         AdjustCount(h, 1);
         return node;
     }
