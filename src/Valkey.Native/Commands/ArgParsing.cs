@@ -30,6 +30,38 @@ public static unsafe class ArgParsing
         return false;
     }
 
+    /// <summary>A stream ID argument where "-" and "+" are allowed (streamParseIDOrReply); "ms" gets <paramref name="missingSeq"/>.</summary>
+    public static bool TryGetStreamIdOrReply(this CommandContext ctx, int index, ulong missingSeq, out StreamId id)
+    {
+        if (StreamId.TryParse(ctx.Arg(index), missingSeq, strict: false, allowAutoSeq: false, out id, out _)) return true;
+        ctx.Reply.AddError(ErrorMessages.StreamInvalidId);
+        return false;
+    }
+
+    /// <summary>A stream ID argument where "-" and "+" are refused (streamParseStrictIDOrReply).</summary>
+    public static bool TryGetStrictStreamIdOrReply(this CommandContext ctx, int index, ulong missingSeq, out StreamId id)
+    {
+        if (StreamId.TryParse(ctx.Arg(index), missingSeq, strict: true, allowAutoSeq: false, out id, out _)) return true;
+        ctx.Reply.AddError(ErrorMessages.StreamInvalidId);
+        return false;
+    }
+
+    /// <summary>
+    /// A range bound (streamParseIntervalIDOrReply): "(id" is exclusive and then strict, anything
+    /// else as <see cref="TryGetStreamIdOrReply"/>.
+    /// </summary>
+    public static bool TryGetIntervalStreamIdOrReply(this CommandContext ctx, int index, ulong missingSeq, out StreamId id, out bool exclusive)
+    {
+        ReadOnlySpan<byte> text = ctx.Arg(index);
+        exclusive = text.Length > 1 && text[0] == '(';
+        bool ok = exclusive
+            ? StreamId.TryParse(text[1..], missingSeq, strict: true, allowAutoSeq: false, out id, out _)
+            : StreamId.TryParse(text, missingSeq, strict: false, allowAutoSeq: false, out id, out _);
+        if (ok) return true;
+        ctx.Reply.AddError(ErrorMessages.StreamInvalidId);
+        return false;
+    }
+
     /// <summary>Looks up a key for reading and checks its type; null with no reply if missing, null with WRONGTYPE if mismatched.</summary>
     public static byte* LookupReadOfType(this CommandContext ctx, ReadOnlySpan<byte> key, DataType type, out bool wrongType)
     {

@@ -109,4 +109,6 @@ public static class ErrorMessages
     public static string GeoStoreWithOptions(string what) => $"ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options";
     public static string GeoNeedFrom(string command) => $"ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {command}";
     public static string GeoNeedBy(string command) => $"ERR exactly one of BYRADIUS and BYBOX can be specified for {command}";
+    // Streams (t_stream.c).
+    public static ReadOnlySpan<byte> StreamInvalidId => "ERR Invalid stream ID specified as stream command argument"u8;
 }
