@@ -10,7 +10,7 @@
 # checks that everything arrived (no error replies, DBSIZE, length and OBJECT ENCODING of a sample
 # key), and reports (used_memory - baseline) / elements and (VmRSS - baseline) / elements for both,
 # with the ratio ours / redis (below 1.00x = valkey-native uses less).
-# An element is a hash field+value, a set/zset member, a list element, or a string key+value.
+# An element is a hash field+value, a set/zset member, a list element, a string key+value, or a stream entry.
 # A command our binary does not have yet ("ERR unknown command") shows as
 # "n/a (command not supported)" on our side instead of failing the run.
 #
@@ -51,6 +51,8 @@ list-big|list|1|1000000|per|quicklist
 hash-numeric|hashnum|1000000|10|keys|listpack
 list-numeric|listnum|100000|100|keys|quicklist/listpack
 string|string|1000000|1|keys|embstr
+stream|stream|1|1000000|per|stream
+stream-5fields|stream5|1|1000000|per|stream
 "
 
 usage() {
@@ -77,6 +79,8 @@ Data (fixed-width ids, so --quick and full runs store elements of the same size)
   string  SET key:NNNNNNN value:NNNNNNN                       (13-byte values: embstr in both)
   hashnum HSET nhash:NNNNNNN J <J*100003+12345> ...           (integer fields 0-9, 5-6 digit integer values)
   listnum RPUSH nlist:NNNNNNN <J*100003+12345> ...            (5-7 digit integers)
+  stream  XADD stream:NNNNNNN * field value                  (one command per entry, auto IDs)
+  stream5 XADD stream5:NNNNNNN * f1 value:JJJJJJJ ... f5 value:JJJJJJJ  (5 fields, 13-byte values)
 EOF
 }
 
@@ -152,6 +156,8 @@ case_label() { # ID -> "1M hashes of 10 fields (listpack)"
         list) noun="list"; unit="elements" ;;
         hashnum) noun="hash"; unit="integer fields" ;;
         listnum) noun="list"; unit="integers" ;;
+        stream) noun="stream"; unit="entries of 1 field (XADD * field value)" ;;
+        stream5) noun="stream"; unit="entries of 5 fields" ;;
         string) echo "$k string keys (${C_ENC[$id]})"; return ;;
     esac
     if [[ "${C_KEYS[$id]}" -eq 1 ]]; then
@@ -215,6 +221,7 @@ prefix, cmd = {
     "hash": (b"hash:", b"HSET"), "zset": (b"zset:", b"ZADD"), "intset": (b"iset:", b"SADD"),
     "set": (b"set:", b"SADD"), "list": (b"list:", b"RPUSH"), "string": (b"key:", b"SET"),
     "hashnum": (b"nhash:", b"HSET"), "listnum": (b"nlist:", b"RPUSH"),
+    "stream": (b"stream:", b"XADD"), "stream5": (b"stream5:", b"XADD"),
 }[kind]
 args_per_elem = 2 if kind in ("hash", "zset", "hashnum") else 1
 
@@ -271,7 +278,20 @@ def flush():
 
 try:
     sentinel = b"#" * width
-    if per <= batch:
+    if kind in ("stream", "stream5"):
+        # One XADD per entry (an element is an entry), with an auto-generated ID.
+        for i in range(keys):
+            head = b"*%d\r\n" % (3 + (2 if kind == "stream" else 10)) + bulk(cmd) + bulk(prefix + num(i)) + bulk(b"*")
+            for j in range(per):
+                if kind == "stream":
+                    emit(head + bulk(b"field") + bulk(b"value"))
+                else:
+                    v = bulk(b"value:" + num(j))
+                    emit(head + b"".join(bulk(b"f%d" % f) + v for f in range(1, 6)))
+                done += 1
+                if j & 4095 == 0:
+                    progress()
+    elif per <= batch:
         # One command per key: a template with the key id (and, for strings, the value id) patched in.
         body = bulk(b"value:" + sentinel) if kind == "string" else b"".join(elem(j) for j in range(per))
         template = b"*%d\r\n" % (2 + per * args_per_elem) + bulk(cmd) + bulk(prefix + sentinel) + body
@@ -382,12 +402,13 @@ probe_args() { # KIND -> a one-element command for the kind, on key __memprobe__
         set) echo "SADD __memprobe__ m" ;;
         list|listnum) echo "RPUSH __memprobe__ e" ;;
         string) echo "SET __memprobe__ v" ;;
+        stream|stream5) echo "XADD __memprobe__ * f v" ;;
     esac
 }
 
 length_cmd() { # KIND
     case "$1" in
-        hash|hashnum) echo HLEN ;; zset) echo ZCARD ;; intset|set) echo SCARD ;; list|listnum) echo LLEN ;; string) echo STRLEN ;;
+        hash|hashnum) echo HLEN ;; zset) echo ZCARD ;; intset|set) echo SCARD ;; list|listnum) echo LLEN ;; string) echo STRLEN ;; stream|stream5) echo XLEN ;;
     esac
 }
 
@@ -397,6 +418,7 @@ sample_key() { # KIND KEYS PER -> the first key the loader writes (ids are at le
     case "$1" in
         hash) prefix="hash" ;; zset) prefix="zset" ;; intset) prefix="iset" ;; set) prefix="set" ;;
         list) prefix="list" ;; string) prefix="key" ;; hashnum) prefix="nhash" ;; listnum) prefix="nlist" ;;
+        stream) prefix="stream" ;; stream5) prefix="stream5" ;;
     esac
     printf '%s:%0*d\n' "$prefix" "$width" 0
 }
@@ -431,7 +453,8 @@ load_one() {
     kill -0 "$pid" 2>/dev/null || die "$name (pid $pid) died while loading $id; its log: $WORK/$name/server.log"
     errors="$(tr -d '\r' <"$out" | sed -n 's/^errors: \([0-9]*\), replies: \([0-9]*\).*/\1/p' | tail -n 1)"
     replies="$(tr -d '\r' <"$out" | sed -n 's/^errors: \([0-9]*\), replies: \([0-9]*\).*/\2/p' | tail -n 1)"
-    if [[ $per -le $BATCH ]]; then expected_cmds=$keys; else expected_cmds=$((keys * ((per + BATCH - 1) / BATCH))); fi
+    if [[ "$kind" == stream* ]]; then expected_cmds=$elements
+    elif [[ $per -le $BATCH ]]; then expected_cmds=$keys; else expected_cmds=$((keys * ((per + BATCH - 1) / BATCH))); fi
     if [[ $rc -ne 0 || -z "$errors" || "$errors" -ne 0 || "$replies" -ne $expected_cmds ]]; then
         info "$name: loading $id failed (exit $rc, errors ${errors:-?}, replies ${replies:-?}/$expected_cmds):" 
         grep -v '^All data\|^Last reply\|^errors:' "$out" | sort | uniq -c | sort -rn | head -n 5 | sed 's/^/      /'  || true

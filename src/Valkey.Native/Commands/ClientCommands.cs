@@ -19,6 +19,14 @@ public static class ClientCommands
         .WithSubcommands(
             new CommandSpec("capa", -3, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, AclCategories.Slow | AclCategories.Connection, Capa)
             { Group = "connection", Summary = "A client claims its capability.", Since = "8.0.0", Complexity = "O(1)" },
+            new CommandSpec("caching", 3, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Connection, ClientTrackingCommands.Caching)
+            { Group = "connection", Summary = "Instructs the server whether to track the keys in the next request.", Since = "6.0.0", Complexity = "O(1)" },
+            new CommandSpec("getredir", 2, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Connection, ClientTrackingCommands.GetRedir)
+            { Group = "connection", Summary = "Returns the client ID to which the connection's tracking notifications are redirected.", Since = "6.0.0", Complexity = "O(1)" },
+            new CommandSpec("tracking", -3, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Connection, ClientTrackingCommands.TrackingCommand)
+            { Group = "connection", Summary = "Controls server-assisted client-side caching for the connection.", Since = "6.0.0", Complexity = "O(1). Some options may introduce additional complexity." },
+            new CommandSpec("trackinginfo", 2, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Connection, ClientTrackingCommands.TrackingInfo)
+            { Group = "connection", Summary = "Returns information about server-assisted client-side caching for the connection.", Since = "6.2.0", Complexity = "O(1)" },
             new CommandSpec("getname", 2, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Connection, GetName)
             { Group = "connection", Summary = "Returns the name of the connection.", Since = "2.6.9", Complexity = "O(1)" },
             new CommandSpec("help", 2, CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Connection, Help)
@@ -70,6 +78,13 @@ public static class ClientCommands
                 Group = "connection", Summary = "Sets information specific to the client or connection.", Since = "7.2.0", Complexity = "O(1)",
                 Tips = ["request_policy:all_nodes", "response_policy:all_succeeded"],
             },
+            new CommandSpec("pause", -3, CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Admin | AclCategories.Slow | AclCategories.Dangerous | AclCategories.Connection, Pause)
+            {
+                Group = "connection", Summary = "Suspends commands processing.", Since = "3.0.0", Complexity = "O(1)",
+                History = [("6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option.")],
+            },
+            new CommandSpec("unpause", 2, CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Admin | AclCategories.Slow | AclCategories.Dangerous | AclCategories.Connection, Unpause)
+            { Group = "connection", Summary = "Resumes processing commands from paused clients.", Since = "6.2.0", Complexity = "O(N) Where N is the number of paused clients" },
             new CommandSpec("unblock", -3, CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Admin | AclCategories.Slow | AclCategories.Dangerous | AclCategories.Connection, Unblock)
             { Group = "connection", Summary = "Unblocks a client blocked by a blocking command from a different connection.", Since = "5.0.0", Complexity = "O(log N) where N is the number of client connections" },
             new CommandSpec("setname", 3, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Sentinel, AclCategories.Slow | AclCategories.Connection, SetNameCommand)
@@ -83,10 +98,14 @@ public static class ClientCommands
 
     private static readonly string[] HelpLines =
     [
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
         "CAPA <option> [options...]",
         "    The client claims its some capability options. Options are:",
         "    * REDIRECT",
         "      The client can handle redirection during primary and replica failover in standalone mode.",
+        "GETREDIR",
+        "    Return the client ID we are redirecting to when tracking is enabled.",
         "GETNAME",
         "    Return the name of the current connection.",
         "ID",
@@ -115,6 +134,10 @@ public static class ClientCommands
         "    Return information about client connections. Options:",
         "    * TYPE (NORMAL|PRIMARY|REPLICA|PUBSUB)",
         "      Return clients of specified type.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
         "REPLY (ON|OFF|SKIP)",
         "    Control the replies sent to the current connection.",
         "SETNAME <name>",
@@ -125,6 +148,11 @@ public static class ClientCommands
         "    * LIB-VER: the client lib version.",
         "UNBLOCK <clientid> [TIMEOUT|ERROR]",
         "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO",
+        "    Report tracking status for the current connection.",
         "NO-EVICT (ON|OFF)",
         "    Protect current client connection from eviction.",
         "NO-TOUCH (ON|OFF)",
@@ -308,6 +336,50 @@ public static class ClientCommands
         var target = ctx.Server.FindClient(id);
         bool unblocked = target != null && ctx.Server.Blocking.UnblockByRequest(target, withError);
         ctx.Reply.AddInteger(unblocked ? 1 : 0);
+    }
+
+    /// <summary>
+    /// CLIENT PAUSE timeout [WRITE|ALL]: postpones all commands, or those that may write, until
+    /// <c>timeout</c> milliseconds from now (Server/ClientPause); ALL is the default.
+    /// </summary>
+    private static void Pause(CommandContext ctx)
+    {
+        if (ctx.ArgCount > 4)
+        {
+            ctx.ReplySubcommandSyntaxError();
+            return;
+        }
+        bool all = true;
+        if (ctx.ArgCount == 4)
+        {
+            if (ctx.ArgIs(3, "write"u8)) all = false;
+            else if (!ctx.ArgIs(3, "all"u8))
+            {
+                ctx.Reply.AddError(ErrorMessages.PauseMode);
+                return;
+            }
+        }
+        if (!ctx.TryGetInt64OrReply(2, out long timeout, ErrorMessages.PauseTimeout)) return;
+        if (timeout < 0)
+        {
+            ctx.Reply.AddError(ErrorMessages.PauseNegativeTimeout);
+            return;
+        }
+        long now = ctx.Keyspace.NowMs;
+        if (timeout > long.MaxValue - now)
+        {
+            ctx.Reply.AddError("ERR timeout is out of range"u8);
+            return;
+        }
+        ctx.Server.Pause.Pause(timeout == 0 ? 0 : now + timeout, all);
+        ctx.Reply.AddOk();
+    }
+
+    /// <summary>CLIENT UNPAUSE: postponed clients run their commands before the loop sleeps.</summary>
+    private static void Unpause(CommandContext ctx)
+    {
+        ctx.Server.Pause.Unpause();
+        ctx.Reply.AddOk();
     }
 
     /// <summary>CLIENT CAPA option ...: remembers REDIRECT (for failover redirects); unknown capabilities are ignored.</summary>
@@ -543,7 +615,7 @@ public static class ClientCommands
         if (c.WantsWritable) sb.Append('w');
         sb.Append(" cmd=").Append(c.LastCommand?.FullName ?? "NULL");
         sb.Append(" user=default");
-        sb.Append(" redir=-1");
+        sb.Append(" redir=").Append(ClientTrackingCommands.Redirect(c));
         sb.Append(" resp=").Append(c.Reply.Protocol);
         sb.Append(" lib-name=").Append(c.LibName ?? "");
         sb.Append(" lib-ver=").Append(c.LibVersion ?? "");
@@ -557,9 +629,11 @@ public static class ClientCommands
     private static void AppendFlags(StringBuilder sb, Client c)
     {
         int start = sb.Length;
+        if (c.IsMonitor) sb.Append('O');
         if (c.Subscriptions is { Total: > 0 }) sb.Append('P');
         if (c.Multi is { Active: true }) sb.Append('x');
-        if (c.IsBlocked) sb.Append('b');
+        if (c.IsBlocked || c.IsPostponed) sb.Append('b');
+        ClientTrackingCommands.AppendFlags(sb, c);
         if (c.Multi is { DirtyCas: true }) sb.Append('d');
         if (c.CloseAfterReply) sb.Append('c');
         if (c.InUnblockedQueue) sb.Append('u');

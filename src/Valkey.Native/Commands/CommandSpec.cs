@@ -220,10 +220,13 @@ public sealed class CommandSpec
     public long Microseconds;
     public long RejectedCalls;
     public long FailedCalls;
+    /// <summary>Latency distribution (INFO latencystats, LATENCY HISTOGRAM); created by the first call with latency-tracking on.</summary>
+    public Server.LatencyHistogram? LatencyHistogram;
 
     public void ResetStats()
     {
         Calls = Microseconds = RejectedCalls = FailedCalls = 0;
+        LatencyHistogram = null;
         if (Subcommands != null) foreach (var s in Subcommands) s.ResetStats();
     }
 }

@@ -38,6 +38,8 @@ public sealed class CommandTable
             .Concat(BitmapCommands.Commands)
             .Concat(SortCommands.Commands)
             .Concat(ServerCommands.Commands)
+            .Concat(PersistenceCommands.Commands)
+            .Concat(DumpCommands.Commands)
             .Concat(ConfigCommands.Commands)
             .Concat(ClientCommands.Commands)
             .Concat(CommandCommands.Commands)
@@ -47,7 +49,12 @@ public sealed class CommandTable
             .Concat(MemoryCommands.Commands)
             .Concat(TransactionCommands.Commands)
             .Concat(PubSubCommands.Commands)
-            .Concat(GeoCommands.Commands);
+            .Concat(MonitorCommands.Commands)
+            .Concat(GeoCommands.Commands)
+            .Concat(StreamCommands.Commands)
+            .Concat(StreamGroupCommands.Commands)
+            .Concat(SlowLogCommands.Commands)
+            .Concat(LatencyCommands.Commands);
 
     public IEnumerable<CommandSpec> All => _byName.Values;
     public int Count => _byName.Count;

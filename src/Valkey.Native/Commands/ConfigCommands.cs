@@ -96,6 +96,7 @@ public static class ConfigCommands
         ctx.Server.Stats.Reset();
         ctx.Keyspace.Stats.Reset();
         ctx.Keyspace.LazyFree.ResetStats();
+        ctx.Server.Eviction.ResetStats();
         ctx.Server.Commands.ResetStats();
         ctx.Reply.AddOk();
     }

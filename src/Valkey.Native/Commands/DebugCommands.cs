@@ -131,12 +131,33 @@ public static unsafe class DebugCommands
         else if (ctx.ArgIs(1, "listpack"u8) && argc == 3) EncodingDump(ctx, ValueEncoding.ListPack, "Not a listpack encoded object.", "Listpack structure printed on stdout");
         else if (ctx.ArgIs(1, "quicklist"u8) && (argc == 3 || argc == 4)) EncodingDump(ctx, ValueEncoding.QuickList, "Not a quicklist encoded object.", "Quicklist structure printed on stdout");
         else if (ctx.ArgIs(1, "stringmatch-test"u8) && argc == 2) StringMatchTest(ctx);
-        else if (ctx.ArgIs(1, "reload"u8) || ctx.ArgIs(1, "loadaof"u8))
+        else if (ctx.ArgIs(1, "reload"u8)) Reload(ctx);
+        else if (ctx.ArgIs(1, "loadaof"u8))
         {
-            // Both save and load a snapshot or AOF: there is no persistence to do that with.
-            ctx.Reply.AddError("ERR DEBUG " + ctx.ArgString(1).ToUpperInvariant() + " is not supported: this server has no persistence");
+            // There is no AOF to load.
+            ctx.Reply.AddError("ERR DEBUG LOADAOF is not supported: this server has no AOF persistence");
         }
         else ctx.ReplySubcommandSyntaxError();
+    }
+
+    /// <summary>DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty, load again (Persistence/RdbPersistence.cs).</summary>
+    private static void Reload(CommandContext ctx)
+    {
+        bool merge = false, noFlush = false, noSave = false;
+        for (int i = 2; i < ctx.ArgCount; i++)
+        {
+            if (ctx.ArgIs(i, "merge"u8)) merge = true;
+            else if (ctx.ArgIs(i, "noflush"u8)) noFlush = true;
+            else if (ctx.ArgIs(i, "nosave"u8)) noSave = true;
+            else
+            {
+                ctx.Reply.AddError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."u8);
+                return;
+            }
+        }
+        string? error = ctx.Server.Persistence.DebugReload(merge, noFlush, noSave);
+        if (error == null) ctx.Reply.AddOk();
+        else ctx.Reply.AddError(error);
     }
 
     /// <summary>Blocks the event loop (tests use it to build up pipelines and timeouts); fractional seconds allowed.</summary>

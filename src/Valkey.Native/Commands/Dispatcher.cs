@@ -25,6 +25,7 @@ public sealed class Dispatcher
     {
         // Pub/sub holds push messages for the running client until its reply is complete.
         _server.PubSub.EnterCommand(client);
+        _server.Tracking.EnterCommand(client);
         try
         {
             ExecuteChecked(client);
@@ -36,6 +37,8 @@ public sealed class Dispatcher
             _server.Log.Warning($"Command '{name}' failed with an internal error: {e}");
             client.Reply.AddError("ERR internal error while executing '" + name + "'");
         }
+        // Invalidations for the client's own keys follow its reply (before its pub/sub pushes, as Valkey).
+        _server.Tracking.LeaveCommand(client);
         _server.PubSub.LeaveCommand(client);
     }
 
@@ -75,10 +78,22 @@ public sealed class Dispatcher
             Reject(client, cmd, ErrorMessages.NotAllowedInTransaction);
             return;
         }
+        // maxmemory(-clients): evict first; refuse denyoom commands (and EXEC of one) if still out of memory.
+        if ((_server.Config.MaxMemory | _server.Config.MaxMemoryClients) != 0 && _server.Eviction.RejectsCommand(client, cmd, out bool evictedSelf))
+        {
+            if (!evictedSelf) Reject(client, cmd, ErrorMessages.OutOfMemory);
+            return;
+        }
         if ((client.Subscriptions != null || cmd.Is(CommandFlags.PubSub)) && PubSubCommands.ContextError(client, cmd) is { } pubSubError)
         {
             // RESP2 subscribed context (only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET), or NOSUB.
             Reject(client, cmd, pubSubError);
+            return;
+        }
+        // CLIENT PAUSE: the command waits in the query buffer until the pause ends (Server/ClientPause).
+        if (_server.Pause.Active && _server.Pause.ShouldPostpone(client, cmd))
+        {
+            _server.Pause.Postpone(client);
             return;
         }
         // Inside MULTI everything but EXEC/DISCARD/QUIT/RESET is queued and answered +QUEUED.
@@ -106,9 +121,19 @@ public sealed class Dispatcher
         ctx.Command = cmd;
         _server.Keyspace.SuppressTouch = client.NoTouch && cmd.Name != "touch";
         _errorsSeen = reply.ErrorCount;
+        long replyBefore = reply.PendingBytes;
         long start = Stopwatch.GetTimestamp();
+        _server.Tracking.BeginExecution();
         cmd.Handler!(ctx);
+        _server.Tracking.EndExecution();
         long elapsedUs = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        // Client-side caching: a tracking client's reads register their keys (Valkey's trackingRememberKeys).
+        if (client.Tracking != null && cmd.Is(CommandFlags.ReadOnly)) _server.Tracking.RememberKeys(client, ctx, cmd);
+        // MONITOR sees each command once (not its re-runs after blocking), never ADMIN ones.
+        if (_server.Monitors.Count != 0 && !client.IsReprocessingCommand && !cmd.Is(CommandFlags.Admin | CommandFlags.SkipMonitor))
+            _server.Monitors.Feed(client, cmd);
+        // The latency monitor sees each attempt; the command log and histograms the whole command.
+        _server.Latency.OnCommand(cmd, elapsedUs);
         if (client.IsBlocked)
         {
             // Not done yet: as Valkey, a blocking command is counted once, when it is served,
@@ -124,6 +149,17 @@ public sealed class Dispatcher
         _errorsSeen = reply.ErrorCount;
         _server.Stats.CommandsProcessed++;
         client.CommandsProcessed++;
+        RecordCompleted(client, cmd, elapsedUs, client.CurrentRequestBytes, Math.Max(0, reply.PendingBytes - replyBefore));
+    }
+
+    /// <summary>
+    /// A command completed (here, or a blocked one in BlockedClients): its latency histogram
+    /// (latency-tracking) and the command logs (SLOWLOG / COMMANDLOG), with its whole duration.
+    /// </summary>
+    internal void RecordCompleted(Client client, CommandSpec cmd, long elapsedUs, long requestBytes, long replyBytes)
+    {
+        if (_server.Config.LatencyTracking) (cmd.LatencyHistogram ??= new LatencyHistogram()).Record(elapsedUs);
+        _server.CommandLog.OnCommand(client, cmd, elapsedUs, requestBytes, replyBytes);
     }
 
     /// <summary>
@@ -133,7 +169,13 @@ public sealed class Dispatcher
     private static void Reject(Client client, CommandSpec? cmd, ReadOnlySpan<byte> message)
     {
         if (cmd != null) cmd.RejectedCalls++;
-        if (TransactionCommands.OnCommandRejected(client, cmd, message)) return;
+        if (TransactionCommands.OnCommandRejected(client, cmd, message))
+        {
+            // Valkey's execCommandAbort: monitors saw the MULTI, so they see the EXEC that ended it.
+            var monitors = client.Context.Server.Monitors;
+            if (monitors.Count != 0) monitors.Feed(client, cmd!);
+            return;
+        }
         client.Reply.AddError(message);
     }
 

@@ -111,4 +111,66 @@ public static class ErrorMessages
     public static string GeoNeedBy(string command) => $"ERR exactly one of BYRADIUS and BYBOX can be specified for {command}";
     // Streams (t_stream.c).
     public static ReadOnlySpan<byte> StreamInvalidId => "ERR Invalid stream ID specified as stream command argument"u8;
+    // Stream consumer groups (t_stream.c: XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM, XINFO).
+    public static ReadOnlySpan<byte> XGroupKeyMissing => "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."u8;
+    public static ReadOnlySpan<byte> XGroupBusy => "BUSYGROUP Consumer Group name already exists"u8;
+    public static ReadOnlySpan<byte> XGroupEntriesRead => "ERR value for ENTRIESREAD must be positive or -1"u8;
+    public static ReadOnlySpan<byte> XReadGroupDollar => "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."u8;
+    public static ReadOnlySpan<byte> XReadGroupPlus => "ERR The + ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The + ID would just return an empty result set."u8;
+    public static ReadOnlySpan<byte> XReadGroupMissingGroup => "ERR Missing GROUP option for XREADGROUP"u8;
+    public static ReadOnlySpan<byte> XReadGroupUnbalanced => "ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified."u8;
+    public static ReadOnlySpan<byte> StreamInvalidStartInterval => "ERR invalid start ID for the interval"u8;
+    public static ReadOnlySpan<byte> StreamInvalidEndInterval => "ERR invalid end ID for the interval"u8;
+    public static ReadOnlySpan<byte> XClaimMinIdle => "ERR Invalid min-idle-time argument for XCLAIM"u8;
+    public static ReadOnlySpan<byte> XClaimIdle => "ERR Invalid IDLE option argument for XCLAIM"u8;
+    public static ReadOnlySpan<byte> XClaimTime => "ERR Invalid TIME option argument for XCLAIM"u8;
+    public static ReadOnlySpan<byte> XClaimRetryCount => "ERR Invalid RETRYCOUNT option argument for XCLAIM"u8;
+    public static ReadOnlySpan<byte> XAutoClaimMinIdle => "ERR Invalid min-idle-time argument for XAUTOCLAIM"u8;
+    public static ReadOnlySpan<byte> XAutoClaimCount => "ERR COUNT must be > 0"u8;
+    public static string XClaimUnknownOption(string option) => $"ERR Unrecognized XCLAIM option '{option}'";
+    public static string NoGroupForKey(string group, string key) => $"NOGROUP No such consumer group '{group}' for key name '{key}'";
+    public static string NoKeyOrGroup(string key, string group) => $"NOGROUP No such key '{key}' or consumer group '{group}'";
+    public static string NoKeyOrGroupXReadGroup(string key, string group) => $"NOGROUP No such key '{key}' or consumer group '{group}' in XREADGROUP with GROUP option";
+    // Eviction (server.c shared.oomerr).
+    public static ReadOnlySpan<byte> OutOfMemory => "OOM command not allowed when used memory > 'maxmemory'."u8;
+    // Client-side caching (networking.c clientCommand TRACKING/CACHING) and MONITOR (server.c).
+    public static ReadOnlySpan<byte> TrackingSingleRedirect => "ERR A client can only redirect to a single other client"u8;
+    public static ReadOnlySpan<byte> TrackingNoSuchRedirect => "ERR The client ID you want redirect to does not exist"u8;
+    public static ReadOnlySpan<byte> TrackingPrefixNeedsBcast => "ERR PREFIX option requires BCAST mode to be enabled"u8;
+    public static ReadOnlySpan<byte> TrackingBcastSwitch => "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode."u8;
+    public static ReadOnlySpan<byte> TrackingOptInOutBcast => "ERR OPTIN and OPTOUT are not compatible with BCAST"u8;
+    public static ReadOnlySpan<byte> TrackingOptInAndOut => "ERR You can't specify both OPTIN mode and OPTOUT mode"u8;
+    public static ReadOnlySpan<byte> TrackingOptSwitch => "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode."u8;
+    public static ReadOnlySpan<byte> CachingNotTracking => "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"u8;
+    public static ReadOnlySpan<byte> CachingYesNeedsOptIn => "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."u8;
+    public static ReadOnlySpan<byte> CachingNoNeedsOptOut => "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."u8;
+    public static ReadOnlySpan<byte> MonitorDenyBlocking => "ERR MONITOR isn't allowed for DENY BLOCKING client"u8;
+    // SLOWLOG / COMMANDLOG (commandlog.c), LATENCY (latency.c), CLIENT PAUSE (networking.c).
+    public static ReadOnlySpan<byte> CommandLogCount => "ERR count should be greater than or equal to -1"u8;
+    public static ReadOnlySpan<byte> CommandLogType => "ERR type should be one of the following: slow, large-request, large-reply"u8;
+    public static string LatencyNoSamples(string eventName) => $"ERR No samples available for event '{eventName}'";
+    public static ReadOnlySpan<byte> PauseMode => "ERR CLIENT PAUSE mode must be WRITE or ALL"u8;
+    public static ReadOnlySpan<byte> PauseTimeout => "ERR timeout is not an integer or out of range"u8;
+    public static ReadOnlySpan<byte> PauseNegativeTimeout => "ERR timeout is negative"u8;
+    // Streams, non-group commands (t_stream.c: XADD, XTRIM, XRANGE, XREAD, XSETID).
+    public static ReadOnlySpan<byte> XAddIdTooSmall => "ERR The ID specified in XADD is equal or smaller than the target stream top item"u8;
+    public static ReadOnlySpan<byte> XAddIdZero => "ERR The ID specified in XADD must be greater than 0-0"u8;
+    public static ReadOnlySpan<byte> XAddExhausted => "ERR The stream has exhausted the last possible ID, unable to add more items"u8;
+    public static ReadOnlySpan<byte> XAddTooLarge => "ERR Elements are too large to be stored"u8;
+    public static ReadOnlySpan<byte> XTrimMaxLenAndMinId => "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"u8;
+    public static ReadOnlySpan<byte> XTrimMaxLenNegative => "ERR The MAXLEN argument must be >= 0."u8;
+    public static ReadOnlySpan<byte> XTrimLimitNegative => "ERR The LIMIT argument must be >= 0."u8;
+    public static ReadOnlySpan<byte> XTrimLimitWithoutStrategy => "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"u8;
+    public static ReadOnlySpan<byte> XTrimNoStrategy => "ERR syntax error, XTRIM must be called with a trimming strategy"u8;
+    public static ReadOnlySpan<byte> XTrimLimitWithoutApprox => "ERR syntax error, LIMIT cannot be used without the special ~ option"u8;
+    public static ReadOnlySpan<byte> XReadUnbalanced => "ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified."u8;
+    public static ReadOnlySpan<byte> XReadGroupOption => "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."u8;
+    public static ReadOnlySpan<byte> XReadNoAckOption => "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."u8;
+    public static ReadOnlySpan<byte> XReadGreaterId => "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."u8;
+    public static ReadOnlySpan<byte> XReadLastIdZero => "ERR the stream last element ID is 0-0"u8;
+    public static ReadOnlySpan<byte> XSetIdEntriesAddedNegative => "ERR entries_added must be positive"u8;
+    public static ReadOnlySpan<byte> XSetIdSmallerThanMaxDeletedArg => "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"u8;
+    public static ReadOnlySpan<byte> XSetIdSmallerThanMaxDeleted => "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id"u8;
+    public static ReadOnlySpan<byte> XSetIdSmallerThanTop => "ERR The ID specified in XSETID is smaller than the target stream top item"u8;
+    public static ReadOnlySpan<byte> XSetIdEntriesAddedSmall => "ERR The entries_added specified in XSETID is smaller than the target stream length"u8;
 }

@@ -55,8 +55,6 @@ public static unsafe class ObjectCommands
     private const long SharedIntegers = 10000;
     /// <summary>The LRU clock is 24 bits of seconds (LRU_CLOCK_MAX).</summary>
     private const uint LruClockMax = (1u << 24) - 1;
-    /// <summary>Default lfu-decay-time (minutes per halving step of the counter).</summary>
-    private const long LfuDecayTimeMinutes = 1;
 
     private static byte* LookupOrNull(CommandContext ctx)
     {
@@ -120,13 +118,8 @@ public static unsafe class ObjectCommands
             ctx.Reply.AddError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."u8);
             return;
         }
-        uint word = Database.Header(entry)->AccessClock;
-        long lastDecrement = (word >> 8) & 0xFFFF;
-        long counter = word & 0xFF;
-        long nowMinutes = (ctx.Keyspace.NowMs / 1000 / 60) & 0xFFFF;
-        long elapsed = nowMinutes >= lastDecrement ? nowMinutes - lastDecrement : 0xFFFF - lastDecrement + nowMinutes;
-        long periods = LfuDecayTimeMinutes > 0 ? elapsed / LfuDecayTimeMinutes : 0;
-        ctx.Reply.AddInteger(periods > counter ? 0 : counter - periods);
+        // Decayed on read but not stored: only a real access updates the word (LFUDecrAndReturn).
+        ctx.Reply.AddInteger(Lfu.DecayedCounter(Database.Header(entry)->AccessClock, ctx.Keyspace.NowMs, ctx.Server.Config.LfuDecayTime));
     }
 
     private static void Help(CommandContext ctx)

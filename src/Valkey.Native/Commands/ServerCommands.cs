@@ -28,11 +28,6 @@ public static class ServerCommands
             Group = "server", Summary = "Returns the server time.", Since = "2.6.0", Complexity = "O(1)",
             Tips = ["nondeterministic_output"],
         },
-        new CommandSpec("lastsave", 1, CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, AclCategories.Admin | AclCategories.Fast | AclCategories.Dangerous, LastSave)
-        {
-            Group = "server", Summary = "Returns the Unix timestamp of the last successful save to disk.", Since = "1.0.0", Complexity = "O(1)",
-            Tips = ["nondeterministic_output"],
-        },
         new CommandSpec("shutdown", -1, CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.NoMulti | CommandFlags.Sentinel | CommandFlags.AllowBusy, AclCategories.Admin | AclCategories.Slow | AclCategories.Dangerous, Shutdown)
         {
             Group = "server", Summary = "Synchronously saves the database(s) to disk and shuts down the server.", Since = "1.0.0", Complexity = "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
@@ -56,8 +51,11 @@ public static class ServerCommands
         ctx.Reply.AddBulk(us % 1_000_000);
     }
 
-    /// <summary>Nothing is ever saved, so the "last save" is the start time (what Valkey reports before its first save).</summary>
-    private static void LastSave(CommandContext ctx) => ctx.Reply.AddInteger(ctx.Server.StartTimeMs / 1000);
+    private static bool HasArg(CommandContext ctx, ReadOnlySpan<byte> word)
+    {
+        for (int i = 1; i < ctx.ArgCount; i++) if (ctx.ArgIs(i, word)) return true;
+        return false;
+    }
 
     /// <summary>SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: stops at once (SAVE has nothing to save).</summary>
     private static void Shutdown(CommandContext ctx)
@@ -85,6 +83,20 @@ public static class ServerCommands
             // Shutdown is immediate, so there is never one in progress to abort.
             ctx.Reply.AddError("ERR No shutdown in progress."u8);
             return;
+        }
+        // Valkey's prepareForShutdown: save when asked to, or when save points exist and NOSAVE was not given.
+        if (save || (!noSave && ctx.Server.Config.Save.Length > 0))
+        {
+            ctx.Server.Log.Notice("Saving the final RDB snapshot before exiting.");
+            if (ctx.Server.Persistence.Save() != null)
+            {
+                if (!ctx.ArgIs(ctx.ArgCount - 1, "force"u8) && !HasArg(ctx, "force"u8))
+                {
+                    ctx.Server.Log.Warning("Error trying to save the DB, can't exit.");
+                    ctx.Reply.AddError("ERR Errors trying to SHUTDOWN. Check logs."u8);
+                    return;
+                }
+            }
         }
         // No reply: the connection closes with the server, as with Valkey.
         ctx.Server.Shutdown();
@@ -131,8 +143,7 @@ public static class ServerCommands
         if (all || sections.Contains("module_list") || sections.Contains("modules")) info.Section("Modules");
         if (Want("commandstats")) CommandStatsSection(info.Section("Commandstats"), server);
         if (Want("errorstats")) ErrorStatsSection(info.Section("Errorstats"), server);
-        // Latency histograms are not kept: the section is there, empty, as with latency-tracking off.
-        if (Want("latencystats")) info.Section("Latencystats");
+        if (Want("latencystats")) LatencyStatsSection(info.Section("Latencystats"), server);
         if (Want("cluster")) info.Section("Cluster").Field("cluster_enabled", 0);
         if (Want("keyspace")) KeyspaceSection(info.Section("Keyspace"), server);
         if (sections.Contains("debug"))
@@ -220,8 +231,8 @@ public static class ServerCommands
             .Field("maxclients", server.Config.MaxClients)
             .Field("client_recent_max_input_buffer", maxIn)
             .Field("client_recent_max_output_buffer", maxOut)
-            .Field("blocked_clients", server.Blocking.BlockedClientCount)
-            .Field("tracking_clients", 0)
+            .Field("blocked_clients", server.Blocking.BlockedClientCount + server.Pause.PostponedCount)
+            .Field("tracking_clients", server.Tracking.ClientCount)
             .Field("pubsub_clients", server.PubSub.ClientCount)
             .Field("watching_clients", server.Watches.WatchingClients)
             .Field("clients_in_timeout_table", server.Blocking.TimeoutTableCount)
@@ -295,7 +306,7 @@ public static class ServerCommands
             // Named for compatibility: the whole RSS overhead, not just fragmentation (as Valkey).
             .Field("mem_fragmentation_ratio", Ratio(rss, used))
             .Field("mem_fragmentation_bytes", rss - used)
-            .Field("mem_not_counted_for_evict", 0)
+            .Field("mem_not_counted_for_evict", server.Eviction.NotCountedMemory())
             .Field("mem_replication_backlog", 0)
             .Field("mem_total_replication_buffers", 0)
             .Field("mem_clients_slaves", 0)
@@ -311,24 +322,36 @@ public static class ServerCommands
 
     private static void PersistenceSection(InfoBuilder info, ServerContext server)
     {
-        info.Field("loading", 0)
-            .Field("async_loading", 0)
+        var rdb = server.Persistence;
+        info.Field("loading", rdb.Loading ? 1 : 0);
+        if (rdb.Loading)
+        {
+            long elapsed = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - rdb.LoadingStartUnix;
+            info.Field("loading_start_time", rdb.LoadingStartUnix)
+                .Field("loading_total_bytes", rdb.LoadingTotalBytes)
+                .Field("loading_rdb_used_mem", 0)
+                .Field("loading_loaded_bytes", rdb.LoadingLoadedBytes)
+                .Field("loading_loaded_perc", (rdb.LoadingTotalBytes == 0 ? 0 : rdb.LoadingLoadedBytes * 100.0 / rdb.LoadingTotalBytes).ToString("F2", System.Globalization.CultureInfo.InvariantCulture))
+                .Field("loading_eta_seconds", 1)
+                .Field("loading_elapsed_seconds", elapsed);
+        }
+        info.Field("async_loading", 0)
             .Field("current_cow_peak", 0)
             .Field("current_cow_size", 0)
             .Field("current_cow_size_age", 0)
             .Field("current_fork_perc", "0.00")
             .Field("current_save_keys_processed", 0)
             .Field("current_save_keys_total", 0)
-            .Field("rdb_changes_since_last_save", server.Stats.Dirty)
+            .Field("rdb_changes_since_last_save", rdb.ChangesSinceLastSave)
             .Field("rdb_bgsave_in_progress", 0)
-            .Field("rdb_last_save_time", server.StartTimeMs / 1000)
-            .Field("rdb_last_bgsave_status", "ok")
-            .Field("rdb_last_bgsave_time_sec", -1)
+            .Field("rdb_last_save_time", rdb.LastSaveUnix)
+            .Field("rdb_last_bgsave_status", rdb.LastSaveOk ? "ok" : "err")
+            .Field("rdb_last_bgsave_time_sec", rdb.LastSaveDurationSec)
             .Field("rdb_current_bgsave_time_sec", -1)
-            .Field("rdb_saves", 0)
+            .Field("rdb_saves", rdb.Saves)
             .Field("rdb_last_cow_size", 0)
-            .Field("rdb_last_load_keys_expired", 0)
-            .Field("rdb_last_load_keys_loaded", 0)
+            .Field("rdb_last_load_keys_expired", rdb.LastLoadKeysExpired)
+            .Field("rdb_last_load_keys_loaded", rdb.LastLoadKeysLoaded)
             .Field("aof_enabled", 0)
             .Field("aof_rewrite_in_progress", 0)
             .Field("aof_rewrite_scheduled", 0)
@@ -372,10 +395,10 @@ public static class ServerCommands
             .Field("expired_time_cap_reached_count", ks.ExpiredTimeCapReachedCount)
             .Field("expire_cycle_cpu_milliseconds", ks.ExpireCycleCpuMicroseconds / 1000)
             .Field("evicted_keys", ks.EvictedKeys)
-            .Field("evicted_clients", 0)
+            .Field("evicted_clients", server.Eviction.EvictedClients)
             .Field("evicted_scripts", 0)
-            .Field("total_eviction_exceeded_time", 0)
-            .Field("current_eviction_exceeded_time", 0)
+            .Field("total_eviction_exceeded_time", server.Eviction.TotalExceededMs)
+            .Field("current_eviction_exceeded_time", server.Eviction.CurrentExceededMs)
             .Field("keyspace_hits", ks.Hits)
             .Field("keyspace_misses", ks.Misses)
             .Field("pubsub_channels", server.PubSub.ChannelCount)
@@ -391,9 +414,9 @@ public static class ServerCommands
             .Field("active_defrag_key_misses", 0)
             .Field("total_active_defrag_time", 0)
             .Field("current_active_defrag_time", 0)
-            .Field("tracking_total_keys", 0)
-            .Field("tracking_total_items", 0)
-            .Field("tracking_total_prefixes", 0)
+            .Field("tracking_total_keys", server.Tracking.TotalKeys)
+            .Field("tracking_total_items", server.Tracking.TotalItems)
+            .Field("tracking_total_prefixes", server.Tracking.TotalPrefixes)
             .Field("unexpected_error_replies", 0)
             .Field("total_error_replies", stats.TotalErrorReplies)
             .Field("dump_payload_sanitizations", 0)
@@ -466,6 +489,29 @@ public static class ServerCommands
                     $"calls={cmd.Calls},usec={cmd.Microseconds},usec_per_call={Fixed2(perCall)},rejected_calls={cmd.RejectedCalls},failed_calls={cmd.FailedCalls}");
             }
             if (cmd.Subcommands != null) foreach (var sub in cmd.Subcommands) AddCommandStats(sub);
+        }
+    }
+
+    /// <summary>latency_percentiles_usec_&lt;cmd&gt;:p50=1.003,p99=...: the configured percentiles of each command's histogram.</summary>
+    private static void LatencyStatsSection(InfoBuilder info, ServerContext server)
+    {
+        var percentiles = server.Config.LatencyTrackingPercentiles;
+        foreach (var cmd in server.Commands.All) AddLatencyStats(cmd);
+
+        void AddLatencyStats(CommandSpec cmd)
+        {
+            if (cmd.LatencyHistogram is { TotalCount: > 0 } h)
+            {
+                var sb = new StringBuilder();
+                foreach (double p in percentiles)
+                {
+                    if (sb.Length > 0) sb.Append(',');
+                    sb.Append('p').Append(ConfigParameters.FormatPercentile(p)).Append('=')
+                        .Append(h.ValueAtPercentile(p).ToString("F3", CultureInfo.InvariantCulture));
+                }
+                info.Field("latency_percentiles_usec_" + SafeInfoString(cmd.FullName), sb.ToString());
+            }
+            if (cmd.Subcommands != null) foreach (var sub in cmd.Subcommands) AddLatencyStats(sub);
         }
     }
 

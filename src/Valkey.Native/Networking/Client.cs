@@ -27,6 +27,14 @@ public sealed unsafe class Client : IFileEventHandler
     private int _queryLength;
     private int _queryStart;
     private bool _readPaused;
+    /// <summary>
+    /// The query buffer is the client's own (Valkey's private querybuf, as opposed to the shared
+    /// one): it once held a partial command, so it is kept when drained and only the cron shrinks
+    /// or frees it (<see cref="CronResizeQueryBuffer"/>).
+    /// </summary>
+    private bool _privateQuery;
+    /// <summary>Largest query buffer content (or planned read) since the last cron check (querybuf_peak).</summary>
+    private long _queryPeak;
 
     public Client(ServerContext server, long id, int fd, ConnectionKind kind)
     {
@@ -79,6 +87,10 @@ public sealed unsafe class Client : IFileEventHandler
     internal bool InPendingWrites { get; set; }
     /// <summary>Pub/sub channels and patterns (Server/PubSub); null until the first subscription.</summary>
     public ClientSubscriptions? Subscriptions { get; internal set; }
+    /// <summary>CLIENT TRACKING settings (Server/Tracking); null while tracking is off.</summary>
+    public ClientTrackingState? Tracking { get; internal set; }
+    /// <summary>MONITOR mode (Server/Monitor): receives a line for every command the server runs.</summary>
+    public bool IsMonitor { get; internal set; }
     internal bool WantsWritable { get; set; }
 
     // ---- blocking commands (BLPOP & co.; the registry is Server/BlockedClients) ------------
@@ -87,6 +99,10 @@ public sealed unsafe class Client : IFileEventHandler
     public BlockState? Blocking { get; internal set; }
     /// <summary>Valkey's CLIENT_BLOCKED: a command is waiting (for keys); nothing else executes meanwhile.</summary>
     public bool IsBlocked { get; internal set; }
+    /// <summary>CLIENT PAUSE postponed this client's command: it waits in the query buffer (Server/ClientPause).</summary>
+    public bool IsPostponed { get; internal set; }
+    /// <summary>Size of the request being executed, as read from the socket (the command log's large-request value).</summary>
+    internal long CurrentRequestBytes;
     /// <summary>
     /// Valkey's CLIENT_DENY_BLOCKING: set by MULTI/EXEC and scripting while they execute commands
     /// (not yet built). Blocking commands then reply as on timeout instead of blocking.
@@ -132,6 +148,7 @@ public sealed unsafe class Client : IFileEventHandler
             return;
         }
         _queryLength += (int)n;
+        if (Math.Max(QueryBufferLength, Parser.BytesNeeded) > _queryPeak) _queryPeak = Math.Max(QueryBufferLength, Parser.BytesNeeded);
         NetInputBytes += n;
         _server.Stats.NetInputBytes += n;
         LastInteractionMs = Environment.TickCount64;
@@ -194,7 +211,7 @@ public sealed unsafe class Client : IFileEventHandler
     /// <summary>Executes every complete command in the query buffer (pipelining), stopping for backpressure.</summary>
     public void ProcessInput()
     {
-        while (!IsClosed && !CloseAfterReply && !CloseAsap && !IsBlocked && !InUnblockedQueue && _queryStart < _queryLength)
+        while (!IsClosed && !CloseAfterReply && !CloseAsap && !IsBlocked && !IsPostponed && !InUnblockedQueue && _queryStart < _queryLength)
         {
             if (Reply.PendingBytes > ReplyBackpressureBytes)
             {
@@ -219,8 +236,15 @@ public sealed unsafe class Client : IFileEventHandler
                 Context.Bind(_query + _queryStart, Parser.Args);
                 bool skip = SkipNextReply;
                 Reply.Enabled = !ReplyOff && !skip;
+                CurrentRequestBytes = consumed;
                 _server.BeforeCommand();
                 _server.Dispatcher.Execute(this);
+                if (IsPostponed)
+                {
+                    // CLIENT PAUSE: not executed; parsed again from the buffer when the pause ends.
+                    Reply.Enabled = true;
+                    break;
+                }
                 if (skip) SkipNextReply = false;
                 Reply.Enabled = true;
                 if (IsClosed) return;
@@ -232,6 +256,7 @@ public sealed unsafe class Client : IFileEventHandler
                     break;
                 }
                 _queryStart += consumed;
+                CheckOutputBufferLimits();
                 _server.AfterCommand();
                 continue;
             }
@@ -239,10 +264,21 @@ public sealed unsafe class Client : IFileEventHandler
         }
         if (_queryStart == _queryLength && _query != null)
         {
-            // Nothing buffered: give the buffer back so idle clients hold no query memory.
-            _server.BufferPool.Release(_query, _queryCapacity);
-            _query = null;
-            _queryCapacity = _queryLength = _queryStart = 0;
+            if (_privateQuery)
+            {
+                _queryLength = _queryStart = 0;
+            }
+            else
+            {
+                // Nothing buffered: give the buffer back so idle clients hold no query memory.
+                _server.BufferPool.Release(_query, _queryCapacity);
+                _query = null;
+                _queryCapacity = _queryLength = _queryStart = 0;
+            }
+        }
+        else if (_query != null)
+        {
+            _privateQuery = true;
         }
         if (Reply.HasPending || CloseAfterReply) _server.QueueWrite(this);
     }
@@ -262,6 +298,7 @@ public sealed unsafe class Client : IFileEventHandler
         Reply.Enabled = true;
         if (IsClosed) return;
         if (!IsBlocked) FinishBlockedCommand();
+        CheckOutputBufferLimits();
         if (Reply.HasPending) _server.QueueWrite(this);
     }
 
@@ -274,8 +311,64 @@ public sealed unsafe class Client : IFileEventHandler
         if (Blocking != null) Blocking.Payload = null;
     }
 
+    /// <summary>Points the context at the blocked command again (the query buffer may have moved since it blocked).</summary>
+    internal void BindBlockedCommand() => Context.Bind(_query + _queryStart, Parser.Args);
+
     /// <summary>Replies for a blocked command from outside it (timeout, CLIENT UNBLOCK) honour CLIENT REPLY OFF/SKIP.</summary>
     internal void EnableBlockedReply() => Reply.Enabled = !ReplyOff && !_blockedSkipReply;
+
+    /// <summary>
+    /// clientsCronResizeQueryBuffer: a private query buffer wasting more than 4 KB is freed (or cut
+    /// to its pending bytes) after 2 idle seconds, or shrunk towards the recent peak when it is
+    /// over 32 KB and more than twice that peak. The peak is then measured afresh.
+    /// </summary>
+    internal void CronResizeQueryBuffer(long nowMs)
+    {
+        if (_query == null || !_privateQuery)
+        {
+            _queryPeak = 0;
+            return;
+        }
+        int pending = _queryLength - _queryStart;
+        if (_queryCapacity - pending > 4096)
+        {
+            if ((nowMs - LastInteractionMs) / 1000 > 2)
+            {
+                if (pending == 0)
+                {
+                    _server.BufferPool.Release(_query, _queryCapacity);
+                    _query = null;
+                    _queryCapacity = _queryLength = _queryStart = 0;
+                    _privateQuery = false;
+                }
+                else
+                {
+                    ResizeQueryBuffer(pending);
+                }
+            }
+            else if (_queryCapacity > 32 * 1024 && _queryCapacity / 2 > _queryPeak)
+            {
+                long target = Math.Max(pending, _queryPeak);
+                if (Parser.BytesNeeded > target) target = Parser.BytesNeeded;
+                ResizeQueryBuffer((int)Math.Min(target, int.MaxValue - 64));
+            }
+        }
+        _queryPeak = _queryLength - _queryStart;
+    }
+
+    private void ResizeQueryBuffer(int wanted)
+    {
+        int capacity = Math.Max(IoBufferPool.ChunkSize, wanted);
+        if (capacity >= _queryCapacity) return;
+        int pending = _queryLength - _queryStart;
+        byte* fresh = capacity == IoBufferPool.ChunkSize ? _server.BufferPool.RentChunk() : _server.BufferPool.AllocBlock(capacity);
+        Buffer.MemoryCopy(_query + _queryStart, fresh, capacity, pending);
+        _server.BufferPool.Release(_query, _queryCapacity);
+        _query = fresh;
+        _queryCapacity = capacity;
+        _queryStart = 0;
+        _queryLength = pending;
+    }
 
     private void PauseReading()
     {
@@ -285,6 +378,39 @@ public sealed unsafe class Client : IFileEventHandler
     }
 
     internal bool ReadPaused => _readPaused;
+
+    // ---- output buffer limits (normal class; the pubsub class is checked by Server/PubSub) ----
+
+    /// <summary>When (seconds, monotonic) the reply backlog first went over the normal soft limit; 0 = under it.</summary>
+    internal long OutputSoftLimitSince { get; private set; }
+
+    /// <summary>
+    /// Valkey's checkClientOutputBufferLimits for the normal class (client-output-buffer-limit
+    /// normal &lt;hard&gt; &lt;soft&gt; &lt;seconds&gt;): a client whose unsent replies pass the hard limit,
+    /// or stay over the soft limit longer than its seconds, is closed asap. The default (0 0 0)
+    /// never closes anyone; pipelines are then only throttled (<see cref="ReplyBackpressureBytes"/>).
+    /// </summary>
+    internal void CheckOutputBufferLimits()
+    {
+        if (CloseAsap || IsClosed || Subscriptions is { Total: > 0 }) return;
+        var limit = _server.Config.ClientOutputBufferLimits[0];
+        if (limit.Hard == 0 && limit.Soft == 0) return;
+        long used = Reply.PendingBytes;
+        bool hard = limit.Hard > 0 && used >= limit.Hard;
+        bool soft = limit.Soft > 0 && used >= limit.Soft;
+        if (soft)
+        {
+            long now = Environment.TickCount64 / 1000;
+            if (OutputSoftLimitSince == 0) { OutputSoftLimitSince = now; soft = false; }
+            else if (now - OutputSoftLimitSince <= limit.SoftSeconds) soft = false;
+        }
+        else OutputSoftLimitSince = 0;
+        if (!hard && !soft) return;
+        _server.Log.Warning($"Client id={Id} addr={PeerAddress} scheduled to be closed ASAP for overcoming of output buffer limits.");
+        _server.Stats.ClientOutputBufferLimitDisconnections++;
+        CloseAsap = true;
+        _server.QueueWrite(this);
+    }
 
     // ---- writing ---------------------------------------------------------------------
 

@@ -380,6 +380,8 @@ public sealed unsafe class BlockedClients : IKeyReadiness
             cmd.Calls++;
             cmd.Microseconds += client.BlockedMicroseconds;
             if (failed) cmd.FailedCalls++;
+            client.BindBlockedCommand();
+            _server.Dispatcher.RecordCompleted(client, cmd, client.BlockedMicroseconds, 0, 0);
         }
         client.BlockedMicroseconds = 0;
         client.CommandsProcessed++;

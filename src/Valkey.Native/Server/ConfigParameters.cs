@@ -308,6 +308,8 @@ public static partial class ConfigParameters
             c => c.ProtoMaxBulkLen, (c, v) => c.ProtoMaxBulkLen = v),
         Memory("client-query-buffer-limit", ConfigFlags.None, Mb, LongMax, unsignedBounds: true,
             c => c.ClientQueryBufferLimit, (c, v) => c.ClientQueryBufferLimit = v),
+        new NumericParameter("tracking-table-max-keys", null, ConfigFlags.None, NumericFormat.Integer, 0, LongMax, unsignedBounds: true,
+            c => c.TrackingTableMaxKeys, (c, v) => c.TrackingTableMaxKeys = v),
 
         // ---- server ----
         Int("databases", ConfigFlags.Immutable, 1, IntMax, c => c.Databases, (c, v) => c.Databases = (int)v),
@@ -341,6 +343,13 @@ public static partial class ConfigParameters
             unsignedBounds: true, c => c.MaxMemory, (c, v) => c.MaxMemory = v),
         new EnumParameter("maxmemory-policy", null, ConfigFlags.None, MaxMemoryPolicyNames,
             c => c.MaxMemoryPolicy, (c, v) => c.MaxMemoryPolicy = v),
+        Int("maxmemory-samples", ConfigFlags.None, 1, 64, c => c.MaxMemorySamples, (c, v) => c.MaxMemorySamples = (int)v),
+        Int("maxmemory-eviction-tenacity", ConfigFlags.None, 0, 100, c => c.MaxMemoryEvictionTenacity, (c, v) => c.MaxMemoryEvictionTenacity = (int)v),
+        Int("lfu-log-factor", ConfigFlags.None, 0, IntMax, c => c.LfuLogFactor, (c, v) => c.LfuLogFactor = (int)v),
+        Int("lfu-decay-time", ConfigFlags.None, 0, IntMax, c => c.LfuDecayTime, (c, v) => c.LfuDecayTime = (int)v),
+        Bool("lazyfree-lazy-eviction", ConfigFlags.None, c => c.LazyfreeLazyEviction, (c, v) => c.LazyfreeLazyEviction = v),
+        new SpecialParameter("maxmemory-clients", null, ConfigFlags.None, GetMaxMemoryClients, SetMaxMemoryClients,
+            (c, d) => new RewriteLine($"maxmemory-clients {GetMaxMemoryClients(c)}", c.MaxMemoryClients != d.MaxMemoryClients)),
         // size_t in Valkey, int properties here: values above int.MaxValue are capped.
         new NumericParameter("hash-max-listpack-entries", "hash-max-ziplist-entries", ConfigFlags.None, NumericFormat.Integer,
             0, LongMax, unsignedBounds: true, c => c.HashMaxListpackEntries, (c, v) => c.HashMaxListpackEntries = (int)Math.Min(v, IntMax)),
@@ -364,6 +373,10 @@ public static partial class ConfigParameters
             0, LongMax, unsignedBounds: true, c => c.ZsetMaxListpackValue, (c, v) => c.ZsetMaxListpackValue = (int)Math.Min(v, IntMax)),
         new NumericParameter("hll-sparse-max-bytes", null, ConfigFlags.None, NumericFormat.Memory,
             0, LongMax, unsignedBounds: true, c => c.HllSparseMaxBytes, (c, v) => c.HllSparseMaxBytes = v),
+        new NumericParameter("stream-node-max-bytes", null, ConfigFlags.None, NumericFormat.Memory,
+            0, LongMax, unsignedBounds: true, c => c.StreamNodeMaxBytes, (c, v) => c.StreamNodeMaxBytes = v),
+        new NumericParameter("stream-node-max-entries", null, ConfigFlags.None, NumericFormat.Integer,
+            0, LongMax, unsignedBounds: false, c => c.StreamNodeMaxEntries, (c, v) => c.StreamNodeMaxEntries = v),
 
         new SpecialParameter("client-output-buffer-limit", null, ConfigFlags.MultiArg, GetOutputBufferLimits, SetOutputBufferLimits,
             (c, d) => new RewriteLine($"client-output-buffer-limit {GetOutputBufferLimits(c)}", GetOutputBufferLimits(c) != GetOutputBufferLimits(d))),
@@ -375,8 +388,19 @@ public static partial class ConfigParameters
         // "appendonly no" is accepted because scripts and test suites pass it; there is no AOF to turn on.
         Bool("appendonly", ConfigFlags.None, _ => false, (_, _) => { },
             v => v ? "appendonly yes is not supported: Valkey.Native has no AOF persistence yet" : null),
+        new StringParameter("dbfilename", null, ConfigFlags.Protected, emptyIsNull: false, c => c.DbFilename, (c, v) => c.DbFilename = v),
+        Bool("rdbcompression", ConfigFlags.None, c => c.RdbCompression, (c, v) => c.RdbCompression = v),
+        Bool("rdbchecksum", ConfigFlags.Immutable, c => c.RdbChecksum, (c, v) => c.RdbChecksum = v),
+        new EnumParameter("sanitize-dump-payload", null, ConfigFlags.None, ["no", "yes", "clients"],
+            c => c.SanitizeDumpPayload, (c, v) => c.SanitizeDumpPayload = v),
+        Bool("stop-writes-on-bgsave-error", ConfigFlags.None, c => c.StopWritesOnBgsaveError, (c, v) => c.StopWritesOnBgsaveError = v),
+        Bool("rdb-del-sync-files", ConfigFlags.None, c => c.RdbDelSyncFiles, (c, v) => c.RdbDelSyncFiles = v),
+        Int("rdb-key-save-delay", ConfigFlags.Hidden, int.MinValue, int.MaxValue, c => c.RdbKeySaveDelay, (c, v) => c.RdbKeySaveDelay = v),
         new SpecialParameter("save", null, ConfigFlags.MultiArg, GetSave,
             (ServerConfig c, string[] args, out string? error) => SetSave(registry, c, args, out error), RewriteSave),
+
+        // ---- introspection (Server/IntrospectionConfig.cs) ----
+        .. IntrospectionParameters(),
     ];
 
     private static NumericParameter Int(string name, ConfigFlags flags, long lower, long upper,
@@ -427,6 +451,45 @@ public static partial class ConfigParameters
         }
         error = null;
         config.ClientOutputBufferLimits = limits;
+        return SetResult.Changed;
+    }
+
+    // ---- maxmemory-clients (memory or percent of maxmemory) ----
+
+    private static string GetMaxMemoryClients(ServerConfig config) =>
+        config.MaxMemoryClients < 0 ? $"{-config.MaxMemoryClients}%" : config.MaxMemoryClients.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Valkey's PERCENT_CONFIG | MEMORY_CONFIG ssize_t: "N%" (stored as -N, at most 100%) or a memory value.</summary>
+    private static SetResult SetMaxMemoryClients(ServerConfig config, string[] args, out string? error)
+    {
+        string text = args[0];
+        long value;
+        error = null;
+        if (text.Length > 1 && text.EndsWith('%'))
+        {
+            if (!long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out long percent))
+            {
+                error = "argument must be a memory or percent value";
+                return SetResult.Failed;
+            }
+            value = -percent;
+        }
+        else
+        {
+            value = (long)ConfigText.MemToULong(text, out bool memError);
+            if (memError)
+            {
+                error = "argument must be a memory or percent value";
+                return SetResult.Failed;
+            }
+        }
+        if (value < -100)
+        {
+            error = "percentage argument must be less or equal to 100";
+            return SetResult.Failed;
+        }
+        if (value == config.MaxMemoryClients) return SetResult.Unchanged;
+        config.MaxMemoryClients = value;
         return SetResult.Changed;
     }
 

@@ -52,6 +52,8 @@ public sealed unsafe class MultiState
     public int Count => _count;
     /// <summary>Bytes held by queued arguments, as Valkey's mstate.argv_len_sums (CLIENT LIST multi-mem).</summary>
     public long ArgumentBytes { get; private set; }
+    /// <summary>Union of the queued commands' flags (mstate.cmd_flags): EXEC of a transaction holding a denyoom command is refused when OOM.</summary>
+    public CommandFlags QueuedFlags { get; private set; }
 
     /// <summary>The keys this client watches (client->watched_keys), managed by <see cref="WatchedKeys"/>.</summary>
     internal List<WatchedKeys.WatchedKey> Watched { get; } = new();
@@ -82,6 +84,7 @@ public sealed unsafe class MultiState
             _used += arg.Length;
         }
         _commands[_count++] = new QueuedCommand(spec, first, argc);
+        QueuedFlags |= spec.Flags;
         ArgumentBytes += bytes + (long)ArgPointerBytes * argc;
         return true;
     }
@@ -99,6 +102,16 @@ public sealed unsafe class MultiState
         return q.Spec;
     }
 
+    /// <summary>True if a queued command has any of <paramref name="flags"/> (mstate.cmd_flags; CLIENT PAUSE WRITE checks EXEC with it).</summary>
+    public bool AnyQueued(CommandFlags flags)
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            if (_commands[i].Spec.Is(flags)) return true;
+        }
+        return false;
+    }
+
     /// <summary>Drops the queued commands (resetClientMultiState); the flags are the caller's business.</summary>
     public void ResetQueue()
     {
@@ -108,6 +121,7 @@ public sealed unsafe class MultiState
         _argCount = 0;
         _count = 0;
         ArgumentBytes = 0;
+        QueuedFlags = CommandFlags.None;
     }
 
     private void EnsureBufferRoom(long bytes)

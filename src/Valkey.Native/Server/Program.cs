@@ -12,6 +12,7 @@ public static class Program
             Console.WriteLine($"Valkey server v={ServerContext.Version} sha=00000000:0 malloc=arena bits=64 build=valkey-native");
             return 0;
         }
+        if (args.Length >= 1 && args[0] == "check-rdb") return Persistence.CheckRdb.Run(args[1..]);
         if (args.Length == 1 && args[0] is "-h" or "--help")
         {
             Console.Write(UsageText);
@@ -65,6 +66,8 @@ public static class Program
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; server.RequestShutdown("SIGINT"); });
 
         log.Notice("Server initialized");
+        // Load dbfilename before serving (clients that connect meanwhile wait in the backlog until it is done).
+        if (server.Persistence.LoadAtStartup() != null) return 1;
         log.Notice("Ready to accept connections tcp");
         if (config.UnixSocket.Length > 0) log.Notice("Ready to accept connections unix");
         server.Run();

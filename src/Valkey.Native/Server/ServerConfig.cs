@@ -28,6 +28,8 @@ public sealed class ServerConfig
     public string RequirePass { get; set; } = "";
     public long ProtoMaxBulkLen { get; set; } = 512L * 1024 * 1024;
     public long ClientQueryBufferLimit { get; set; } = 1024L * 1024 * 1024;
+    /// <summary>Keys the client-side caching table may hold before the oldest are invalidated (0: no limit).</summary>
+    public long TrackingTableMaxKeys { get; set; } = 1_000_000;
     /// <summary>"no", "yes" or "local" (DEBUG, MODULE...).</summary>
     public string EnableDebugCommand { get; set; } = "no";
     /// <summary>Our own switch: "epoll" (Linux default) or "poll" (the portable backend).</summary>
@@ -38,7 +40,42 @@ public sealed class ServerConfig
     public int ActiveExpireEffort { get; set; } = 1;
     public long MaxMemory { get; set; }
     public string MaxMemoryPolicy { get; set; } = "noeviction";
+    // ---- RDB persistence (Persistence/RdbPersistence.cs) ----
+    public string DbFilename { get; set; } = "dump.rdb";
+    public bool RdbCompression { get; set; } = true;
+    public bool RdbChecksum { get; set; } = true;
+    public string SanitizeDumpPayload { get; set; } = "no";
+    public bool StopWritesOnBgsaveError { get; set; } = true;
+    public bool RdbDelSyncFiles { get; set; }
+    public long RdbKeySaveDelay { get; set; }
+    /// <summary>Keys sampled per database for each LRU/LFU/TTL eviction pick (maxmemory-samples).</summary>
+    public int MaxMemorySamples { get; set; } = 5;
+    /// <summary>0..100: how long one eviction call may run before continuing from the event loop.</summary>
+    public int MaxMemoryEvictionTenacity { get; set; } = 10;
+    public int LfuLogFactor { get; set; } = 10;
+    /// <summary>Minutes per one-step decay of the LFU counter (0 = never decay).</summary>
+    public int LfuDecayTime { get; set; } = 1;
+    public bool LazyfreeLazyEviction { get; set; }
+    /// <summary>maxmemory-clients: bytes, or a percentage of maxmemory stored negated (-N = N%); 0 = no client eviction.</summary>
+    public long MaxMemoryClients { get; set; }
     public long LatencyTrackingInfoPercentiles { get; set; }
+    // ---- introspection (command logs, latency monitor and tracking) ----
+    /// <summary>commandlog-execution-slower-than (alias slowlog-log-slower-than), microseconds; negative disables.</summary>
+    public long SlowlogLogSlowerThan { get; set; } = 10000;
+    /// <summary>commandlog-slow-execution-max-len (alias slowlog-max-len).</summary>
+    public long SlowlogMaxLen { get; set; } = 128;
+    /// <summary>commandlog-request-larger-than, bytes; negative disables.</summary>
+    public long CommandlogRequestLargerThan { get; set; } = 1024 * 1024;
+    public long CommandlogLargeRequestMaxLen { get; set; } = 128;
+    /// <summary>commandlog-reply-larger-than, bytes; negative disables.</summary>
+    public long CommandlogReplyLargerThan { get; set; } = 1024 * 1024;
+    public long CommandlogLargeReplyMaxLen { get; set; } = 128;
+    /// <summary>latency-monitor-threshold in milliseconds; 0 disables the latency monitor.</summary>
+    public long LatencyMonitorThreshold { get; set; }
+    /// <summary>latency-tracking: per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM).</summary>
+    public bool LatencyTracking { get; set; } = true;
+    /// <summary>latency-tracking-info-percentiles: the percentiles INFO latencystats prints.</summary>
+    public double[] LatencyTrackingPercentiles { get; set; } = [50.0, 99.0, 99.9];
     /// <summary>Hashes convert from listpack to hashtable beyond these (hash-max-listpack-*).</summary>
     public int HashMaxListpackEntries { get; set; } = 512;
     public int HashMaxListpackValue { get; set; } = 64;
@@ -51,9 +88,13 @@ public sealed class ServerConfig
     public int ZsetMaxListpackValue { get; set; } = 64;
     /// <summary>Longest sparse HyperLogLog (header included) before it is promoted to dense (hll-sparse-max-bytes).</summary>
     public long HllSparseMaxBytes { get; set; } = 3000;
+    /// <summary>A stream node takes no more entries beyond this many bytes of Valkey listpack (stream-node-max-bytes; 0 = 1 GB).</summary>
+    public long StreamNodeMaxBytes { get; set; } = 4096;
+    /// <summary>A stream node takes at most this many entries, deleted ones included (stream-node-max-entries; 0 = no limit).</summary>
+    public long StreamNodeMaxEntries { get; set; } = 100;
     /// <summary>notify-keyspace-events as Valkey's NOTIFY_* bits (see KeyspaceNotifier); 0 = off.</summary>
     public int NotifyKeyspaceEvents { get; set; }
-    /// <summary>client-output-buffer-limit per class: [0] normal, [1] replica, [2] pubsub (only pubsub is enforced so far).</summary>
+    /// <summary>client-output-buffer-limit per class: [0] normal (Client), [1] replica, [2] pubsub (PubSub).</summary>
     public OutputBufferLimit[] ClientOutputBufferLimits { get; set; } =
         [new(0, 0, 0), new(256L * 1024 * 1024, 64L * 1024 * 1024, 60), new(32L * 1024 * 1024, 8L * 1024 * 1024, 60)];
 

@@ -41,7 +41,17 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         ClientClosed += PubSub.OnClientClosed;
         Watches = new WatchedKeys(this);
         ClientClosed += Watches.OnClientClosed;
+        Tracking = new Tracking(this);
+        ClientClosed += Tracking.OnClientClosed;
+        Monitors = new Monitors(this);
+        ClientClosed += Monitors.OnClientClosed;
         Notifications = new KeyspaceNotifier(this);
+        CommandLog = new CommandLog(this);
+        Latency = new LatencyMonitor(this);
+        Pause = new ClientPause(this);
+        ClientClosed += Pause.OnClientClosed;
+        Eviction = new Eviction(this);
+        Persistence = new Persistence.RdbPersistence(this);
         Commands = new CommandTable();
         Dispatcher = new Dispatcher(this, Commands);
         IEventBackend backend = config.EventLoopBackend == "poll" || !OperatingSystem.IsLinux()
@@ -51,7 +61,8 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         Loop.BeforeSleep = BeforeSleep;
         Loop.Cron = Cron;
         Loop.OnWake = OnWake;
-        Loop.NextTimerMs = Blocking.MillisecondsToNextTimeout;
+        // A time-sliced eviction in progress must not wait for the next event (Valkey's 0 ms eviction timer).
+        Loop.NextTimerMs = () => Eviction.Running ? 0 : NextTimerMs();
         RunId = Convert.ToHexString(RandomNumberGenerator()).ToLowerInvariant();
         StartTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         Config.Changed += OnConfigChanged;
@@ -74,8 +85,22 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     public WatchedKeys Watches { get; }
     /// <summary>Channels, patterns and message delivery: see <see cref="Server.PubSub"/>.</summary>
     public PubSub PubSub { get; }
+    /// <summary>CLIENT TRACKING: the tracking table, BCAST prefixes and invalidation delivery.</summary>
+    public Tracking Tracking { get; }
+    /// <summary>MONITOR connections and their feed.</summary>
+    public Monitors Monitors { get; }
     /// <summary>notify-keyspace-events: publishes keyspace events (installs <see cref="NotifyHook"/> only when on).</summary>
     public KeyspaceNotifier Notifications { get; }
+    /// <summary>SLOWLOG / COMMANDLOG: slow commands and large requests and replies.</summary>
+    public CommandLog CommandLog { get; }
+    /// <summary>The latency monitor (LATENCY LATEST/HISTORY/...; latency-monitor-threshold).</summary>
+    public LatencyMonitor Latency { get; }
+    /// <summary>CLIENT PAUSE / UNPAUSE state and the clients it postponed.</summary>
+    public ClientPause Pause { get; }
+    /// <summary>maxmemory enforcement: see <see cref="Server.Eviction"/>.</summary>
+    public Eviction Eviction { get; }
+    /// <summary>RDB files: SAVE, save points, loading, INFO persistence (Persistence/RdbPersistence.cs).</summary>
+    public Persistence.RdbPersistence Persistence { get; }
     public EventLoop Loop { get; }
     public string RunId { get; }
     public long StartTimeMs { get; }
@@ -311,10 +336,23 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
 
     // ---- per-iteration work and cron -----------------------------------------------------
 
+    /// <summary>How long the loop may sleep: until the next blocking timeout or the end of a client pause.</summary>
+    private int NextTimerMs()
+    {
+        int blocking = Blocking.MillisecondsToNextTimeout();
+        int pause = Pause.MillisecondsToEnd();
+        if (blocking < 0) return pause;
+        if (pause < 0) return blocking;
+        return Math.Min(blocking, pause);
+    }
+
     private void BeforeSleep()
     {
-        if (ActiveExpireEnabled) ActiveExpireCycle(fast: true);
+        Pause.BeforeSleep();
+        if (ActiveExpireEnabled && !Pause.ExpirePaused) ActiveExpireCycle(fast: true);
+        Eviction.BeforeSleep();
         Blocking.BeforeSleep();
+        Tracking.BroadcastInvalidations();
         // Gather writes: one writev per client with output, once per loop iteration.
         for (int i = 0; i < _pendingWrites.Count; i++)
         {
@@ -334,8 +372,17 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         InfoState.SampleMetrics(Stats);
         if (_pausedListeners.Count > 0) ResumePausedListeners();
         if (Config.Timeout > 0) CloseIdleClients();
+        long tick = Environment.TickCount64;
+        foreach (var c in _clients.Values) c.CronResizeQueryBuffer(tick);
         PubSub.CronCheckOutputLimits();
-        if (ActiveExpireEnabled) ActiveExpireCycle(fast: false);
+        // Also done before every command; here so that an idle server still shrinks the table after CONFIG SET.
+        if (Tracking.ClientCount > 0) Tracking.LimitUsedSlots();
+        // A normal client stuck over its soft output limit with no new replies is closed too.
+        if (Config.ClientOutputBufferLimits[0].Soft > 0)
+        {
+            foreach (var c in _clients.Values) if (c.OutputSoftLimitSince > 0) c.CheckOutputBufferLimits();
+        }
+        if (ActiveExpireEnabled && !Pause.ExpirePaused) ActiveExpireCycle(fast: false);
         // Incremental rehashing gets 1 ms per database per cron, as Valkey's activerehashing.
         foreach (var db in Keyspace.Databases)
         {
@@ -346,6 +393,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         // time, so unmapping 100+ MB never stalls one command.
         Keyspace.Arena.ReleaseDeferred(4L * 1024 * 1024);
         Keyspace.LazyFree.LeaveSharedModeIfIdle();
+        Persistence.Cron();
     }
 
     private long _lastFastCycleTicks;
@@ -375,7 +423,9 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
             if (!db.ActiveExpire(samples, acceptableStale, deadline)) break;
         }
         HashFieldExpiry.ActiveExpireCycle(Keyspace, samples, acceptableStale, deadline);
-        Keyspace.Stats.ExpireCycleCpuMicroseconds += (long)Stopwatch.GetElapsedTime(now).TotalMicroseconds;
+        long elapsedUs = (long)Stopwatch.GetElapsedTime(now).TotalMicroseconds;
+        Keyspace.Stats.ExpireCycleCpuMicroseconds += elapsedUs;
+        Latency.AddSampleIfNeeded("expire-cycle", elapsedUs / 1000);
     }
 
     private void CloseIdleClients()
@@ -413,6 +463,9 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
             case "bind":
                 ReopenTcpListeners("Failed to bind to specified addresses.");
                 break;
+            case "commandlog-slow-execution-max-len" or "commandlog-large-request-max-len" or "commandlog-large-reply-max-len":
+                CommandLog.Trim();
+                break;
             case "proto-max-bulk-len":
                 foreach (var c in _clients.Values) c.Parser.MaxBulkLength = Config.ProtoMaxBulkLen;
                 break;
@@ -424,18 +477,33 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     public void KeyModified(Database db, ReadOnlySpan<byte> key)
     {
         Watches.TouchKey(db, key);
+        // Valkey's signalModifiedKey → trackingInvalidateKey (key names are shared by all databases).
+        if (Tracking.Active) Tracking.InvalidateKey(key);
         KeyModifiedHook?.Invoke(db, key);
     }
 
     /// <summary>FLUSHDB/FLUSHALL (replacedWith null) or SWAPDB is about to change every key of <paramref name="db"/>.</summary>
-    public void DatabaseTouched(Database db, Database? replacedWith) => Watches.TouchAllKeysInDb(db, replacedWith);
+    public void DatabaseTouched(Database db, Database? replacedWith)
+    {
+        Watches.TouchAllKeysInDb(db, replacedWith);
+        // A flush (not SWAPDB) invalidates every client's cache: Valkey's trackingInvalidateKeysOnFlush.
+        if (replacedWith == null) Tracking.OnFlush();
+    }
 
-    public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbId) =>
+    public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbId)
+    {
+        // Expired and evicted keys were not changed by a client: tracking's BCAST NOLOOP must not
+        // filter them out (Valkey passes a NULL client to signalModifiedKey there).
+        if ((type & (NotifyClass.Expired | NotifyClass.Evicted)) != 0) Tracking.NoteServerModification(key);
         NotifyHook?.Invoke(type, eventName, key, dbId);
+    }
 
     public delegate void KeyModifiedHandler(Database db, ReadOnlySpan<byte> key);
     public delegate void NotifyHandler(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbId);
-    /// <summary>Subscribers added by later features (WATCH, keyspace notifications, tracking).</summary>
+    /// <summary>
+    /// Extra consumers (combine with +=). WATCH and client tracking are called explicitly by
+    /// <see cref="KeyModified"/>; keyspace notifications own <see cref="NotifyHook"/>.
+    /// </summary>
     public KeyModifiedHandler? KeyModifiedHook { get; set; }
     public NotifyHandler? NotifyHook { get; set; }
 
@@ -453,6 +521,12 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         string? signal = _shutdownSignal;
         if (signal == null) return;
         Log.Warning($"Received {signal} scheduling shutdown...");
+        // prepareForShutdown: with save points configured, a signal shutdown saves first (Persistence/RdbPersistence.cs).
+        if (Config.Save.Length > 0)
+        {
+            Log.Notice("Saving the final RDB snapshot before exiting.");
+            if (Persistence.Save() != null) Log.Warning("Error trying to save the DB, exiting anyway.");
+        }
         Shutdown();
     }
 

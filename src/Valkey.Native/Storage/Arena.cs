@@ -26,8 +26,9 @@ namespace Valkey.Native.Storage;
 /// <see cref="LargeBlockMap"/>, a radix map keyed by address.</item>
 /// </list>
 /// <para>All page metadata is in two places only: the <see cref="PageHeader"/>s, which are
-/// all linked on one list, and the large-block map. A future copy-on-write snapshot can
-/// enumerate every page the arena owns from those.</para>
+/// all linked on one list, and the large-block map. A copy-on-write snapshot
+/// (<see cref="Snapshot.CowSnapshot"/>) enumerates every page the arena owns from those, and while
+/// it is active the arena unmaps and moves nothing (see <see cref="EnterSnapshot"/>).</para>
 /// </remarks>
 public sealed unsafe class Arena : IDisposable
 {
@@ -95,7 +96,7 @@ public sealed unsafe class Arena : IDisposable
         public byte ClassIndex;
         public PageState State;
         public ushort Magic;
-        public ulong SnapshotEpoch;     // reserved for copy-on-write snapshots
+        public ulong Reserved;
     }
 
     private enum PageState : byte { Partial, Full, EmptyCached }
@@ -122,6 +123,16 @@ public sealed unsafe class Arena : IDisposable
     private long _largeBlockCount;
     private bool _disposed;
 
+    // Copy-on-write snapshot state (see EnterSnapshot). Mappings freed while a snapshot is active
+    // are kept, as (address, size) pairs in a C-heap array, until the snapshot ends.
+    private const int SnapshotNone = 0, SnapshotRunning = 1, SnapshotEnded = 2;
+    private int _snapshotPhase;
+    private object? _snapshotOwner;
+    private nuint* _snapshotDeferred;
+    private int _snapshotDeferredCount;
+    private int _snapshotDeferredCapacity;
+    private long _snapshotDeferredBytes;
+
     public Arena()
     {
         _partialPages = (PageHeader**)NativeMemory.AllocZeroed((nuint)(ClassCount * sizeof(PageHeader*)));
@@ -147,6 +158,12 @@ public sealed unsafe class Arena : IDisposable
 
     /// <summary>Freed memory not yet returned to the OS (see <see cref="ReleaseDeferred"/>).</summary>
     public long PendingReleaseBytes => _pendingReleaseBytes;
+
+    /// <summary>Whether a copy-on-write snapshot is active (its deferred memory not yet handed back).</summary>
+    public bool SnapshotActive => Volatile.Read(ref _snapshotPhase) != SnapshotNone;
+
+    /// <summary>Memory freed during the current snapshot, kept mapped until it ends.</summary>
+    public long SnapshotDeferredBytes => _snapshotDeferredBytes;
 
     // ---------------------------------------------------------------- shared mode
 
@@ -393,9 +410,14 @@ public sealed unsafe class Arena : IDisposable
         else _allPages = page->AllNext;
         if (page->AllNext != null) page->AllNext->AllPrev = page->AllPrev;
         page->Magic = 0;
+        _pageCount--;
+        if (_snapshotPhase != SnapshotNone)
+        {
+            DeferForSnapshot((byte*)page, PageSize);
+            return;
+        }
         OsMemory.Unmap((byte*)page, PageSize);
         _reservedBytes -= PageSize;
-        _pageCount--;
     }
 
     /// <summary>Returns the cached empty pages and all deferred releases to the OS (e.g. MEMORY PURGE).</summary>
@@ -464,6 +486,11 @@ public sealed unsafe class Arena : IDisposable
         _usedBytes -= (long)mapped;
         _liveBlocks--;
         _largeBlockCount--;
+        if (_snapshotPhase != SnapshotNone)
+        {
+            DeferForSnapshot(p, mapped);
+            return;
+        }
         if (mapped <= DeferredReleaseThreshold)
         {
             OsMemory.Unmap(p, mapped);
@@ -496,6 +523,12 @@ public sealed unsafe class Arena : IDisposable
 
     private long ReleaseDeferredCore(long maxBytes)
     {
+        if (_snapshotPhase != SnapshotNone)
+        {
+            // Nothing a snapshot may still read goes back to the OS before it ends.
+            if (Volatile.Read(ref _snapshotPhase) != SnapshotEnded) return _pendingReleaseBytes;
+            FinishSnapshot();
+        }
         while (_pendingRelease != null && maxBytes > 0)
         {
             PendingRelease* pending = _pendingRelease;
@@ -539,12 +572,16 @@ public sealed unsafe class Arena : IDisposable
 
         if (newMapped < mapped)
         {
+            // During a snapshot the tail may still be read through it: keep the block whole.
+            if (_snapshotPhase != SnapshotNone) return p;
             if (!OsMemory.TryTrimTail(p, mapped, newMapped)) return p; // keeps its old, larger size
             AdjustLarge(p, mapped, newMapped);
             return p;
         }
 
-        byte* moved = OsMemory.TryMoveGrow(p, mapped, newMapped, PageSize);
+        // mremap would unmap the old address under a snapshot: copy instead (the old block is
+        // then freed, i.e. kept mapped until the snapshot ends).
+        byte* moved = _snapshotPhase == SnapshotNone ? OsMemory.TryMoveGrow(p, mapped, newMapped, PageSize) : null;
         if (moved != null)
         {
             _largeBlocks.Set(p, 0);
@@ -564,6 +601,120 @@ public sealed unsafe class Arena : IDisposable
         long delta = (long)newMapped - (long)oldMapped;
         _reservedBytes += delta;
         _usedBytes += delta;
+    }
+
+    // ---------------------------------------------------------------- copy-on-write snapshots
+
+    /// <summary>
+    /// Starts a snapshot: hands every mapping that may hold live data to the native engine to be
+    /// write-protected, and from then on unmaps and moves nothing until <see cref="LeaveSnapshot"/>.
+    /// Owner thread only (holds the shared lock if the lazy-free worker is active). Returns 0 or
+    /// -errno from the engine; on failure the arena is unchanged and the caller ends the engine.
+    /// </summary>
+    /// <remarks>
+    /// What is protected: every in-use page, whole, and every large block. (Protecting a page
+    /// only up to its bump offset would spare a few copies, but splits adjacent pages into one
+    /// protection call each; whole pages merge into runs, and each call costs a TLB flush, so the
+    /// Begin pause is shorter this way.) Cached empty pages and
+    /// freed large mappings awaiting release hold nothing reachable: they are only registered, so
+    /// that adjacent mappings form one kernel registration (fewer VMA splits), not protected; their
+    /// reuse during the snapshot costs no copies. Mappings created later are not registered at
+    /// all. None of this memory can change address: frees are deferred (<see cref="FreeLarge"/>,
+    /// <see cref="ReleasePage"/>), shrinking keeps a large block whole, and growing copies instead
+    /// of mremap, so a pointer captured at Begin always leads to protected (or copied) bytes.
+    /// </remarks>
+    internal int EnterSnapshot(object owner, nint cowContext)
+    {
+        if (_sharedMode)
+        {
+            lock (_sharedLock) return EnterSnapshotCore(owner, cowContext);
+        }
+        return EnterSnapshotCore(owner, cowContext);
+    }
+
+    private int EnterSnapshotCore(object owner, nint cowContext)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Volatile.Read(ref _snapshotPhase) == SnapshotEnded) FinishSnapshot();
+        if (_snapshotPhase != SnapshotNone) throw new InvalidOperationException("Arena: a snapshot is already active");
+
+        long pending = 0;
+        for (PendingRelease* r = _pendingRelease; r != null; r = r->Next) pending++;
+        long capacity = _pageCount + _largeBlockCount + pending;
+        var ranges = (Snapshot.CowNative.Range*)NativeMemory.Alloc((nuint)Math.Max(capacity, 1), (nuint)sizeof(Snapshot.CowNative.Range));
+        try
+        {
+            long n = 0;
+            for (PageHeader* page = _allPages; page != null; page = page->AllNext)
+            {
+                ref Snapshot.CowNative.Range range = ref ranges[n++];
+                range.Address = (nuint)page;
+                range.Length = PageSize;
+                range.ProtectLength = page->State == PageState.EmptyCached ? 0 : (nuint)PageSize;
+            }
+            n += _largeBlocks.CollectRanges(ranges + n, capacity - n);
+            for (PendingRelease* r = _pendingRelease; r != null; r = r->Next)
+            {
+                ref Snapshot.CowNative.Range range = ref ranges[n++];
+                range.Address = (nuint)r;
+                range.Length = r->MappedBytes;
+                range.ProtectLength = 0;
+            }
+            Debug.Assert(n <= capacity);
+            int rc = Snapshot.CowNative.ProtectRanges(cowContext, ranges, (nuint)n);
+            if (rc != 0) return rc;
+        }
+        finally
+        {
+            NativeMemory.Free(ranges);
+        }
+        _snapshotOwner = owner;
+        Volatile.Write(ref _snapshotPhase, SnapshotRunning);
+        return 0;
+    }
+
+    /// <summary>
+    /// Called (from any thread) once the engine has removed every protection: the memory freed
+    /// meanwhile is handed back by the owner thread at its next release point.
+    /// </summary>
+    internal void LeaveSnapshot(object owner)
+    {
+        if (Volatile.Read(ref _snapshotOwner) != owner) return;
+        Volatile.Write(ref _snapshotPhase, SnapshotEnded);
+    }
+
+    private void DeferForSnapshot(byte* p, nuint size)
+    {
+        if (_snapshotDeferredCount == _snapshotDeferredCapacity)
+        {
+            int capacity = Math.Max(64, _snapshotDeferredCapacity * 2);
+            _snapshotDeferred = (nuint*)NativeMemory.Realloc(_snapshotDeferred, (nuint)capacity * 2 * (nuint)sizeof(nuint));
+            _snapshotDeferredCapacity = capacity;
+        }
+        _snapshotDeferred[2 * _snapshotDeferredCount] = (nuint)p;
+        _snapshotDeferred[2 * _snapshotDeferredCount + 1] = size;
+        _snapshotDeferredCount++;
+        _snapshotDeferredBytes += (long)size;
+    }
+
+    /// <summary>
+    /// Owner thread, snapshot ended: the mappings kept for it join the ordinary release queue,
+    /// which returns them a slice at a time rather than in one long stall.
+    /// </summary>
+    private void FinishSnapshot()
+    {
+        for (int i = 0; i < _snapshotDeferredCount; i++)
+        {
+            var pending = (PendingRelease*)_snapshotDeferred[2 * i];
+            pending->Next = _pendingRelease;
+            pending->MappedBytes = _snapshotDeferred[2 * i + 1];
+            _pendingRelease = pending;
+            _pendingReleaseBytes += (long)pending->MappedBytes;
+        }
+        _snapshotDeferredCount = 0;
+        _snapshotDeferredBytes = 0;
+        _snapshotOwner = null;
+        Volatile.Write(ref _snapshotPhase, SnapshotNone);
     }
 
     // ---------------------------------------------------------------- teardown
@@ -588,6 +739,13 @@ public sealed unsafe class Arena : IDisposable
         _allPages = null;
         _emptyPages = null;
         _largeBlocks.ForEach(&OsMemory.Unmap);
+        for (int i = 0; i < _snapshotDeferredCount; i++)
+            OsMemory.Unmap((byte*)_snapshotDeferred[2 * i], _snapshotDeferred[2 * i + 1]);
+        NativeMemory.Free(_snapshotDeferred);
+        _snapshotDeferred = null;
+        _snapshotDeferredCount = _snapshotDeferredCapacity = 0;
+        _snapshotDeferredBytes = 0;
+        _snapshotPhase = SnapshotNone;
         ReleaseDeferred(long.MaxValue);
         _largeBlocks.Dispose();
         NativeMemory.Free(_partialPages);
@@ -683,6 +841,28 @@ public sealed unsafe class Arena : IDisposable
                     if (leaf[i] != 0) action((byte*)(((r << LeafBits) | i) << PageShift), leaf[i]);
                 }
             }
+        }
+
+        /// <summary>Writes (address, size, size) for every block, at most max of them; returns the count.</summary>
+        public readonly long CollectRanges(Snapshot.CowNative.Range* dest, long max)
+        {
+            if (_root == null) return 0;
+            long n = 0;
+            for (nuint r = 0; r < (nuint)1 << RootBits; r++)
+            {
+                nuint* leaf = _root[r];
+                if (leaf == null) continue;
+                for (nuint i = 0; i < (nuint)1 << LeafBits; i++)
+                {
+                    if (leaf[i] == 0) continue;
+                    if (n == max) throw new InvalidOperationException("Arena: large-block count out of sync");
+                    dest[n].Address = ((r << LeafBits) | i) << PageShift;
+                    dest[n].Length = leaf[i];
+                    dest[n].ProtectLength = leaf[i];
+                    n++;
+                }
+            }
+            return n;
         }
 
         public void Dispose()

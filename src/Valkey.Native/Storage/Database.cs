@@ -36,7 +36,7 @@ public sealed unsafe class Database : IDisposable
     {
         Id = id;
         _keyspace = keyspace;
-        _table = new KeyTable(keyspace.Arena, hashSeed);
+        _table = new KeyTable(keyspace.Arena, hashSeed) { ExpandGuard = keyspace };
         _rng = hashSeed ^ (ulong)(id + 1) * 0x9E3779B97F4A7C15UL;
         VolatileHashes = new HashFieldIndex(keyspace.Arena, hashSeed);
     }
@@ -84,7 +84,11 @@ public sealed unsafe class Database : IDisposable
             }
             else _keyspace.Stats.Hits++;
         }
-        if (entry != null && (flags & LookupFlags.NoTouch) == 0 && !_keyspace.SuppressTouch) Header(entry)->AccessClock = _keyspace.LruClock;
+        if (entry != null && (flags & LookupFlags.NoTouch) == 0 && !_keyspace.SuppressTouch)
+        {
+            ValueHeader* touched = Header(entry);
+            touched->AccessClock = _keyspace.Access.Touched(touched->AccessClock, _keyspace);
+        }
         return entry;
     }
 
@@ -115,7 +119,7 @@ public sealed unsafe class Database : IDisposable
         h->Type = type;
         h->Encoding = encoding;
         h->Flags = 0;
-        h->AccessClock = _keyspace.LruClock;
+        h->AccessClock = _keyspace.Access.NewWord(_keyspace);
         h->ExpireAtMs = ValueHeader.NoExpire;
         h->VolatileIndex = -1;
         h->Length = 0;
@@ -177,8 +181,10 @@ public sealed unsafe class Database : IDisposable
             entry = ResizeData(entry, dataSize);
         }
         ValueHeader* h = Header(entry);
+        uint accessWord = h->AccessClock;
         StringValue.Write(Arena, h, value, encoding, intValue);
-        h->AccessClock = _keyspace.LruClock;
+        // A new key got its initial word in Add; an overwrite keeps LFU data, refreshes LRU.
+        h->AccessClock = _keyspace.Access.Overwritten(accessWord, _keyspace);
         return entry;
     }
 
@@ -203,7 +209,7 @@ public sealed unsafe class Database : IDisposable
         h->Encoding = encoding;
         h->Flags = 0;
         h->Length = 0;
-        h->AccessClock = _keyspace.LruClock;
+        h->AccessClock = _keyspace.Access.Overwritten(h->AccessClock, _keyspace);
         return entry;
     }
 
@@ -448,6 +454,9 @@ public sealed unsafe class Database : IDisposable
         return true;
     }
 
+    /// <summary>A random key with a TTL (volatile-* eviction samples the expires set), or null if none.</summary>
+    internal byte* RandomVolatileEntry() => _volatileCount == 0 ? null : _volatile[(int)(NextRandom() % (ulong)_volatileCount)];
+
     internal ulong NextRandom()
     {
         // xorshift64*: cheap, good enough for sampling.
@@ -496,7 +505,7 @@ public sealed unsafe class Database : IDisposable
         long removed = _table.Count;
         if (removed == 0) return 0;
         KeyTable old = _table;
-        _table = new KeyTable(_keyspace.Arena, _keyspace.HashSeed);
+        _table = new KeyTable(_keyspace.Arena, _keyspace.HashSeed) { ExpandGuard = _keyspace };
         _volatileCount = 0;
         AverageTtlMs = 0;
         VolatileHashes.Clear();

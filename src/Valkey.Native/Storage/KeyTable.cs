@@ -95,8 +95,22 @@ public sealed unsafe class KeyTable : IDisposable
     public long RehashIndex => _rehashIndex;
     public KeyTableResizePolicy ResizePolicy { get; set; } = KeyTableResizePolicy.Enable;
 
+    /// <summary>
+    /// Consulted before growing (Valkey's dictTypeResizeAllowed): the keyspace's main tables refuse
+    /// a growth that would push used memory over maxmemory while the load is still tolerable.
+    /// </summary>
+    public IKeyTableExpandGuard? ExpandGuard { get; set; }
+
     /// <summary>Bytes held by the bucket arrays (the entries are accounted per block in the arena).</summary>
     public long BucketArrayBytes => BucketCount * sizeof(byte*);
+
+    /// <summary>
+    /// The bucket arrays as they are now, for the RDB writer (Persistence/MemoryView.cs): a snapshot
+    /// engine captures this at snapshot time and the writer then reads buckets and entries only
+    /// through its memory view, never through this managed object.
+    /// </summary>
+    public Persistence.KeyTableRoot CaptureRoot() =>
+        new(_table0, TableSize(_exponent0), _table1, TableSize(_exponent1), Count);
 
     // ---------------------------------------------------------------- entry layout
 
@@ -308,7 +322,10 @@ public sealed unsafe class KeyTable : IDisposable
             KeyTableResizePolicy.Avoid => _used0 >= ForceResizeRatio * size,
             _ => false,
         };
-        if (needed && _exponent0 < MaxExponent) Resize(ExponentFor(_used0 + 1));
+        if (!needed || _exponent0 >= MaxExponent) return;
+        int exponent = ExponentFor(_used0 + 1);
+        if (ExpandGuard != null && !ExpandGuard.AllowExpand((long)sizeof(byte*) << exponent, (double)_used0 / size)) return;
+        Resize(exponent);
     }
 
     public void ShrinkIfNeeded()
@@ -721,4 +738,12 @@ public readonly record struct KeyTableStats(
     long TableSize, long Used, long NonEmptyBuckets, long MaxChainLength, long[] ChainLengthHistogram)
 {
     public const int HistogramLength = 50;
+}
+
+/// <summary>Decides whether a key table may allocate a bigger bucket array (see <see cref="KeyTable.ExpandGuard"/>).</summary>
+public interface IKeyTableExpandGuard
+{
+    /// <param name="moreBytes">Size of the new bucket array.</param>
+    /// <param name="usedRatio">Entries per bucket now.</param>
+    bool AllowExpand(long moreBytes, double usedRatio);
 }

@@ -30,7 +30,7 @@ public sealed class KeyspaceStats
 /// of one event-loop iteration sees (as Valkey's commandTimeSnapshot), so a key cannot
 /// expire half way through a command.
 /// </summary>
-public sealed class Keyspace : IDisposable
+public sealed class Keyspace : IDisposable, IKeyTableExpandGuard
 {
     private readonly IKeyspaceObserver _observer;
 
@@ -46,6 +46,13 @@ public sealed class Keyspace : IDisposable
     }
 
     public Arena Arena { get; }
+    /// <summary>Whether values' access words hold LRU or LFU data (maxmemory-policy, lfu-*): see <see cref="AccessTracking"/>.</summary>
+    public AccessTracking Access { get; } = new();
+
+    /// <summary>Set by the server under maxmemory: whether a database table may grow by so many bytes at this load.</summary>
+    public Func<long, double, bool>? ExpandAllowed { get; set; }
+
+    bool IKeyTableExpandGuard.AllowExpand(long moreBytes, double usedRatio) => ExpandAllowed?.Invoke(moreBytes, usedRatio) ?? true;
     /// <summary>Managed structures of large collections, referenced from values by handle.</summary>
     public ObjectHandles Handles { get; } = new();
 

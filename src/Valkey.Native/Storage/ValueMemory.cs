@@ -26,6 +26,9 @@ public static unsafe class ValueMemory
             case DataType.SortedSet:
                 SortedSetValue.Free(keyspace, header);
                 break;
+            case DataType.Stream:
+                StreamValue.Free(keyspace, header);
+                break;
         }
     }
 
@@ -57,6 +60,9 @@ public static unsafe class ValueMemory
             case DataType.SortedSet:
                 SortedSetValue.CloneInto(keyspace, source, target);
                 break;
+            case DataType.Stream:
+                StreamValue.CloneInto(keyspace, source, target);
+                break;
         }
     }
 
@@ -70,6 +76,7 @@ public static unsafe class ValueMemory
         (DataType.Set, ValueEncoding.HashTable) => SetValue.Count(keyspace, header),
         (DataType.Hash, ValueEncoding.HashTable) => HashValue.Count(keyspace, header),
         (DataType.SortedSet, ValueEncoding.SkipList) => SortedSetValue.Count(keyspace, header),
+        (DataType.Stream, _) => StreamValue.FreeEffort(header),
         _ => 1,
     };
 
@@ -102,6 +109,7 @@ public static unsafe class ValueMemory
         DataType.List => ListValue.MemoryBytes(keyspace, header),
         DataType.Set => SetValue.MemoryBytes(keyspace, header),
         DataType.SortedSet => SortedSetValue.MemoryBytes(keyspace, header),
+        DataType.Stream => StreamValue.MemoryBytes(keyspace, header),
         _ => 0,
     };
 }

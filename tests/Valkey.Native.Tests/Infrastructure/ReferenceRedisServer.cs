@@ -23,16 +23,23 @@ public sealed class ReferenceRedisServer : IDisposable
     }
 
     /// <summary>Starts redis-server and waits until it answers PING (10 s at most).</summary>
-    public static ReferenceRedisServer StartOrIgnore(string path = DefaultPath)
+    public static ReferenceRedisServer StartOrIgnore(string path = DefaultPath) => StartOrIgnore(path, Path.GetTempPath());
+
+    /// <summary>
+    /// Starts redis-server in <paramref name="workingDirectory"/> (its dir: SAVE writes dump.rdb there and
+    /// an existing dump.rdb is loaded at start) with <paramref name="extraArgs"/> after the defaults.
+    /// </summary>
+    public static ReferenceRedisServer StartOrIgnore(string path, string workingDirectory, params string[] extraArgs)
     {
         if (!File.Exists(path)) Assert.Ignore($"{path} is not installed");
         int port = ServerProcess.GetFreePort();
         var psi = new ProcessStartInfo(path)
         {
-            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath(),
+            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory,
         };
         foreach (var arg in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
             psi.ArgumentList.Add(arg);
+        foreach (var arg in extraArgs) psi.ArgumentList.Add(arg);
         var process = Process.Start(psi)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

@@ -59,10 +59,13 @@ public class DebugCommandsTests : OwnServerFixture
     }
 
     [Test]
-    public void ReloadNeedsPersistence()
+    public void ReloadSavesAndLoadsTheDataset()
     {
         using var raw = Raw();
-        Assert.That(raw.Execute("DEBUG", "RELOAD"), Does.StartWith("-ERR DEBUG RELOAD is not supported"));
+        raw.Execute("SET", "debug-reload-key", "v1");
+        Assert.That(raw.Execute("DEBUG", "RELOAD"), Is.EqualTo("+OK\r\n"));
+        Assert.That(raw.Execute("GET", "debug-reload-key"), Is.EqualTo(Bulk("v1")));
+        Assert.That(raw.Execute("DEBUG", "RELOAD", "BOGUS"), Is.EqualTo("-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n"));
     }
 
     // ---- SLEEP / cron / active expire ----------------------------------------------------------------

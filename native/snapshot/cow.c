@@ -1,0 +1,443 @@
+// Copy-on-write page versioning for fork-free snapshots (Valkey.Native, Linux only).
+//
+// A snapshot write-protects every arena page with userfaultfd (UFFDIO_REGISTER_MODE_WP +
+// UFFDIO_WRITEPROTECT). The first write to a protected 4 KB page, by any thread, blocks in the
+// kernel and queues a message; the handler thread started here copies the page into shadow
+// storage, records it and removes the protection, which wakes the writer. The snapshot reader
+// (cow_read) then sees, for every page, the shadow copy if one exists, else the live page,
+// which is still protected and therefore still holds its contents as of cow_protect_ranges.
+//
+// Why C and not managed code: the writer blocked in a fault may be the command thread while it
+// runs managed code. A managed handler could itself be waiting for a garbage collection that in
+// turn waits for the blocked command thread: a deadlock. This thread is invisible to the .NET
+// runtime, and cow_read is called through an ordinary P/Invoke (preemptive mode), so the GC
+// never waits for a thread that holds the page lock.
+//
+// Page lock: one mutex per snapshot. The handler removes a page's protection only while holding
+// it, after the copy is recorded; cow_read looks a page up and copies from the live page under
+// the same mutex, so a live page cannot be unprotected (and written) halfway through a read.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+// Debian 12's kernel headers (6.1) predate this flag (kernel 6.4). Without it, pages never
+// touched before the snapshot would not be protected, so a write to e.g. a zeroed bucket array
+// page during the snapshot would go unnoticed.
+#ifndef UFFD_FEATURE_WP_UNPOPULATED
+#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13)
+#endif
+#ifndef USERFAULTFD_IOC_NEW
+#define USERFAULTFD_IOC_NEW _IO(0xAA, 0x00)
+#endif
+#ifndef __NR_userfaultfd
+#if defined(__x86_64__)
+#define __NR_userfaultfd 323
+#elif defined(__aarch64__)
+#define __NR_userfaultfd 282
+#endif
+#endif
+
+#define COW_EXPORT __attribute__((visibility("default")))
+#define SLAB_BYTES ((size_t)1 << 20)    // shadow pages are carved from 1 MB mappings
+#define READ_BATCH_PAGES 16             // cow_read releases the lock at least every 16 pages
+
+typedef struct cow_range {
+    uintptr_t addr;     // page aligned
+    size_t len;         // registered length (page multiple)
+    size_t wp_len;      // write-protected prefix (<= len; rounded up to the page)
+} cow_range;
+
+typedef struct cow_stats {
+    long long pages_copied;     // pages copied on first write
+    long long shadow_bytes;     // bytes mapped for shadow copies (pages_copied * page, by slab)
+    long long protected_bytes;  // bytes write-protected at begin
+    long long registered_bytes; // bytes registered with userfaultfd
+    long long faults;           // fault messages handled (duplicates included)
+    int failed;                 // a copy could not be made: the snapshot is not consistent
+} cow_stats;
+
+typedef struct cow_ctx {
+    int uffd;
+    size_t page;
+    pthread_t thread;
+    int thread_started;
+    volatile int stopping;
+    pthread_mutex_t lock;
+    // open-addressing map page address -> shadow copy; key 0 = empty
+    uintptr_t *keys;
+    char **vals;
+    size_t cap, count;
+    // shadow slabs
+    char **slabs;
+    size_t nslabs, slabcap;
+    char *slab_cur;
+    size_t slab_left;
+    // registered runs, for cow_end
+    cow_range *runs;
+    size_t nruns;
+    char *doorbell;     // one protected page cow_end writes to, to wake the handler for exit
+    cow_stats stats;
+} cow_ctx;
+
+static size_t hash_page(uintptr_t key, size_t mask, size_t page)
+{
+    uint64_t x = (uint64_t)(key / page);
+    x *= 0x9E3779B97F4A7C15ull;
+    return (size_t)(x >> 20) & mask;
+}
+
+static char *map_lookup(cow_ctx *c, uintptr_t key)
+{
+    if (c->count == 0) return NULL;
+    size_t mask = c->cap - 1;
+    for (size_t i = hash_page(key, mask, c->page);; i = (i + 1) & mask) {
+        if (c->keys[i] == key) return c->vals[i];
+        if (c->keys[i] == 0) return NULL;
+    }
+}
+
+static int map_grow(cow_ctx *c)
+{
+    size_t ncap = c->cap ? c->cap * 2 : 4096;
+    uintptr_t *nk = calloc(ncap, sizeof *nk);
+    char **nv = calloc(ncap, sizeof *nv);
+    if (!nk || !nv) { free(nk); free(nv); return -1; }
+    size_t mask = ncap - 1;
+    for (size_t j = 0; j < c->cap; j++) {
+        if (c->keys[j] == 0) continue;
+        size_t i = hash_page(c->keys[j], mask, c->page);
+        while (nk[i] != 0) i = (i + 1) & mask;
+        nk[i] = c->keys[j];
+        nv[i] = c->vals[j];
+    }
+    free(c->keys);
+    free(c->vals);
+    c->keys = nk;
+    c->vals = nv;
+    c->cap = ncap;
+    return 0;
+}
+
+static int map_insert(cow_ctx *c, uintptr_t key, char *val)
+{
+    if ((c->count + 1) * 2 > c->cap && map_grow(c) != 0) return -1;
+    size_t mask = c->cap - 1;
+    size_t i = hash_page(key, mask, c->page);
+    while (c->keys[i] != 0) i = (i + 1) & mask;
+    c->keys[i] = key;
+    c->vals[i] = val;
+    c->count++;
+    return 0;
+}
+
+static char *shadow_alloc(cow_ctx *c)
+{
+    if (c->slab_left < c->page) {
+        if (c->nslabs == c->slabcap) {
+            size_t ncap = c->slabcap ? c->slabcap * 2 : 64;
+            char **n = realloc(c->slabs, ncap * sizeof *n);
+            if (!n) return NULL;
+            c->slabs = n;
+            c->slabcap = ncap;
+        }
+        void *m = mmap(NULL, SLAB_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) return NULL;
+        c->slabs[c->nslabs++] = m;
+        c->slab_cur = m;
+        c->slab_left = SLAB_BYTES;
+        c->stats.shadow_bytes += SLAB_BYTES;
+    }
+    char *p = c->slab_cur;
+    c->slab_cur += c->page;
+    c->slab_left -= c->page;
+    return p;
+}
+
+static int set_wp(cow_ctx *c, uintptr_t addr, size_t len, int protect)
+{
+    struct uffdio_writeprotect wp;
+    wp.range.start = addr;
+    wp.range.len = len;
+    wp.mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0;
+    return ioctl(c->uffd, UFFDIO_WRITEPROTECT, &wp);
+}
+
+static void handle_fault(cow_ctx *c, uintptr_t addr)
+{
+    uintptr_t pg = addr & ~(uintptr_t)(c->page - 1);
+    pthread_mutex_lock(&c->lock);
+    c->stats.faults++;
+    if (pg != (uintptr_t)c->doorbell && map_lookup(c, pg) == NULL) {
+        char *s = shadow_alloc(c);
+        // The page is write-protected and every writer to it is blocked: its contents are
+        // exactly those of the snapshot. Reading it cannot fault into this handler.
+        if (s != NULL && map_insert(c, pg, s) == 0) {
+            memcpy(s, (const void *)pg, c->page);
+            c->stats.pages_copied++;
+        } else {
+            // Out of memory: let the writer go anyway (a deadlock would be worse) and mark the
+            // snapshot as unusable; cow_read reports it.
+            c->stats.failed = 1;
+        }
+    }
+    if (set_wp(c, pg, c->page, 0) != 0) {
+        // Already unregistered (cow_end raced with this fault): just make sure nobody waits.
+        struct uffdio_range r = { pg, c->page };
+        ioctl(c->uffd, UFFDIO_WAKE, &r);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void *handler_main(void *arg)
+{
+    cow_ctx *c = arg;
+    struct uffd_msg msgs[32];
+    for (;;) {
+        ssize_t n = read(c->uffd, msgs, sizeof msgs);
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN) continue;
+            break;
+        }
+        int stop = 0;
+        for (size_t i = 0; i < (size_t)n / sizeof msgs[0]; i++) {
+            if (msgs[i].event != UFFD_EVENT_PAGEFAULT) continue;
+            uintptr_t addr = (uintptr_t)msgs[i].arg.pagefault.address;
+            handle_fault(c, addr);
+            if ((addr & ~(uintptr_t)(c->page - 1)) == (uintptr_t)c->doorbell && c->stopping) stop = 1;
+        }
+        if (stop) break;
+    }
+    return NULL;
+}
+
+static int open_uffd(void)
+{
+    int fd = -1;
+#ifdef __NR_userfaultfd
+    fd = (int)syscall(__NR_userfaultfd, O_CLOEXEC);
+#endif
+    if (fd < 0) {
+        // Where the syscall is filtered (seccomp) or restricted, /dev/userfaultfd may still work.
+        int dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+        if (dev >= 0) {
+            fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC);
+            close(dev);
+        }
+    }
+    return fd;
+}
+
+static int register_range(cow_ctx *c, uintptr_t addr, size_t len)
+{
+    struct uffdio_register reg;
+    memset(&reg, 0, sizeof reg);
+    reg.range.start = addr;
+    reg.range.len = len;
+    reg.mode = UFFDIO_REGISTER_MODE_WP;
+    if (ioctl(c->uffd, UFFDIO_REGISTER, &reg) != 0) return -errno;
+    if (!(reg.ioctls & ((uint64_t)1 << _UFFDIO_WRITEPROTECT))) return -ENOTSUP;
+    return 0;
+}
+
+static void unregister_range(cow_ctx *c, uintptr_t addr, size_t len)
+{
+    // Unregistering also clears the write-protect bits (measured: no page keeps the uffd-wp bit
+    // in /proc/self/pagemap afterwards), at about half the cost of un-protecting first. Then
+    // wake whatever is blocked on the range: older kernels only wake on unregister for
+    // missing-page mode.
+    struct uffdio_range r = { addr, len };
+    if (ioctl(c->uffd, UFFDIO_UNREGISTER, &r) != 0) set_wp(c, addr, len, 0);
+    ioctl(c->uffd, UFFDIO_WAKE, &r);
+}
+
+static void destroy(cow_ctx *c)
+{
+    if (c->uffd >= 0) close(c->uffd);
+    if (c->doorbell) munmap(c->doorbell, c->page);
+    for (size_t i = 0; i < c->nslabs; i++) munmap(c->slabs[i], SLAB_BYTES);
+    free(c->slabs);
+    free(c->keys);
+    free(c->vals);
+    free(c->runs);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+// Creates a snapshot context and its handler thread. Returns NULL with *err = errno-style code
+// (ENOSYS, EPERM, EINVAL: no usable userfaultfd write-protection on this kernel).
+COW_EXPORT cow_ctx *cow_begin(int *err)
+{
+    *err = 0;
+    cow_ctx *c = calloc(1, sizeof *c);
+    if (!c) { *err = ENOMEM; return NULL; }
+    c->page = (size_t)sysconf(_SC_PAGESIZE);
+    pthread_mutex_init(&c->lock, NULL);
+    c->uffd = open_uffd();
+    if (c->uffd < 0) { *err = errno ? errno : ENOSYS; destroy(c); return NULL; }
+
+    struct uffdio_api api;
+    memset(&api, 0, sizeof api);
+    api.api = UFFD_API;
+    api.features = UFFD_FEATURE_PAGEFAULT_FLAG_WP | UFFD_FEATURE_WP_UNPOPULATED;
+    if (ioctl(c->uffd, UFFDIO_API, &api) != 0) { *err = errno ? errno : EINVAL; destroy(c); return NULL; }
+    if ((api.features & (UFFD_FEATURE_PAGEFAULT_FLAG_WP | UFFD_FEATURE_WP_UNPOPULATED))
+        != (UFFD_FEATURE_PAGEFAULT_FLAG_WP | UFFD_FEATURE_WP_UNPOPULATED)) {
+        *err = ENOTSUP; destroy(c); return NULL;
+    }
+
+    void *bell = mmap(NULL, c->page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (bell == MAP_FAILED) { *err = ENOMEM; c->doorbell = NULL; destroy(c); return NULL; }
+    c->doorbell = bell;
+    c->doorbell[0] = 0;
+    int rc = register_range(c, (uintptr_t)bell, c->page);
+    if (rc == 0 && set_wp(c, (uintptr_t)bell, c->page, 1) != 0) rc = -errno;
+    if (rc != 0) { *err = -rc; destroy(c); return NULL; }
+
+    // The handler must never run a signal handler of the runtime (it is not a managed thread).
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&c->thread, NULL, handler_main, c);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) { *err = rc; destroy(c); return NULL; }
+    c->thread_started = 1;
+    return c;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+    uintptr_t x = ((const cow_range *)a)->addr, y = ((const cow_range *)b)->addr;
+    return x < y ? -1 : x > y;
+}
+
+// Registers and write-protects the given ranges (sorted and merged here: adjacent mappings
+// become one registration, which keeps the number of VMAs the kernel has to split low).
+// Returns 0 or -errno; on failure the caller must still call cow_end.
+COW_EXPORT int cow_protect_ranges(cow_ctx *c, cow_range *ranges, size_t n)
+{
+    size_t mask = c->page - 1;
+    for (size_t i = 0; i < n; i++) {
+        if ((ranges[i].addr & mask) || (ranges[i].len & mask) || ranges[i].len == 0) return -EINVAL;
+        if (ranges[i].wp_len > ranges[i].len) ranges[i].wp_len = ranges[i].len;
+        ranges[i].wp_len = (ranges[i].wp_len + mask) & ~mask;
+    }
+    qsort(ranges, n, sizeof *ranges, cmp_range);
+
+    cow_range *runs = realloc(c->runs, (c->nruns + n + 1) * sizeof *runs);
+    if (!runs) return -ENOMEM;
+    c->runs = runs;
+    for (size_t i = 0; i < n;) {
+        uintptr_t start = ranges[i].addr;
+        uintptr_t end = start + ranges[i].len;
+        size_t j = i + 1;
+        while (j < n && ranges[j].addr <= end) {
+            uintptr_t e = ranges[j].addr + ranges[j].len;
+            if (e > end) end = e;
+            j++;
+        }
+        int rc = register_range(c, start, end - start);
+        if (rc != 0) return rc;
+        c->runs[c->nruns].addr = start;
+        c->runs[c->nruns].len = end - start;
+        c->runs[c->nruns].wp_len = 0;
+        c->nruns++;
+        c->stats.registered_bytes += (long long)(end - start);
+        i = j;
+    }
+    for (size_t i = 0; i < n;) {
+        if (ranges[i].wp_len == 0) { i++; continue; }
+        uintptr_t start = ranges[i].addr;
+        uintptr_t end = start + ranges[i].wp_len;
+        size_t j = i + 1;
+        // A fully protected range may be extended by the next one when they touch.
+        while (j < n && end == ranges[j - 1].addr + ranges[j - 1].len && ranges[j].addr == end && ranges[j].wp_len) {
+            end = ranges[j].addr + ranges[j].wp_len;
+            j++;
+        }
+        if (set_wp(c, start, end - start, 1) != 0) return -errno;
+        c->stats.protected_bytes += (long long)(end - start);
+        i = j;
+    }
+    return 0;
+}
+
+// Copies len bytes at addr, as of the snapshot, to dest. Returns 0, or -1 if the snapshot lost
+// a page (out of memory in the handler) and must be abandoned.
+COW_EXPORT int cow_read(cow_ctx *c, const void *addr, size_t len, void *dest)
+{
+    uintptr_t a = (uintptr_t)addr;
+    char *d = dest;
+    size_t mask = c->page - 1;
+    while (len > 0) {
+        pthread_mutex_lock(&c->lock);
+        for (int k = 0; k < READ_BATCH_PAGES && len > 0; k++) {
+            uintptr_t pg = a & ~(uintptr_t)mask;
+            size_t off = a - pg;
+            size_t chunk = c->page - off;
+            if (chunk > len) chunk = len;
+            const char *s = map_lookup(c, pg);
+            memcpy(d, s ? s + off : (const char *)a, chunk);
+            a += chunk;
+            d += chunk;
+            len -= chunk;
+        }
+        pthread_mutex_unlock(&c->lock);
+    }
+    return c->stats.failed ? -1 : 0;
+}
+
+COW_EXPORT void cow_get_stats(cow_ctx *c, cow_stats *out)
+{
+    pthread_mutex_lock(&c->lock);
+    *out = c->stats;
+    pthread_mutex_unlock(&c->lock);
+}
+
+// Ends the snapshot: removes every protection (waking any blocked writer), stops the handler
+// and frees the shadow copies. No cow_read may run concurrently or afterwards.
+COW_EXPORT void cow_end(cow_ctx *c)
+{
+    if (!c) return;
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->nruns; i++) unregister_range(c, c->runs[i].addr, c->runs[i].len);
+    c->nruns = 0;
+    pthread_mutex_unlock(&c->lock);
+    if (c->thread_started) {
+        // Wake the handler out of its blocking read(): a write to the protected doorbell page
+        // faults, the handler sees the stop flag, unprotects the page (which lets this write
+        // finish) and exits. No signals or pthread_cancel, which would need unwinding support.
+        __atomic_store_n(&c->stopping, 1, __ATOMIC_SEQ_CST);
+        *(volatile char *)c->doorbell = 1;
+        pthread_join(c->thread, NULL);
+    }
+    destroy(c);
+}
+
+// Whether this kernel offers what cow_begin needs (userfaultfd with write-protection of
+// anonymous memory, including never-touched pages). Cheap; result cached by the caller.
+COW_EXPORT int cow_is_supported(void)
+{
+    int err;
+    cow_ctx *c = cow_begin(&err);
+    if (!c) return -err;
+    void *m = mmap(NULL, 2 * c->page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int ok = 1;
+    if (m == MAP_FAILED) ok = 0;
+    else {
+        cow_range r = { (uintptr_t)m, 2 * c->page, 2 * c->page };
+        if (cow_protect_ranges(c, &r, 1) != 0) ok = 0;
+    }
+    cow_end(c);
+    if (m != MAP_FAILED) munmap(m, 2 * c->page);
+    return ok ? 1 : -ENOTSUP;
+}

@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using Valkey.Native.Server;
+using Valkey.Native.Storage;
+
+namespace Valkey.Native.Persistence;
+
+/// <summary>
+/// The server's RDB state and operations (Valkey's rdbSave / rdbLoad callers in server.c, debug.c):
+/// SAVE and BGSAVE, save points from the cron, save-on-shutdown, loading at start-up, DEBUG RELOAD,
+/// and the counters INFO persistence reports.
+/// </summary>
+/// <remarks>
+/// BGSAVE currently runs the same save in the foreground (the fork-free snapshot engine will move
+/// it to a background thread): the log says so, and INFO shows it as a completed background save.
+/// Files are written to temp-&lt;pid&gt;.rdb in the same directory, fsynced, then renamed over dbfilename,
+/// so a failed save never damages the last good file.
+/// </remarks>
+public sealed class RdbPersistence(ServerContext server)
+{
+    private long _dirtyAtLastSave;
+    private long _lastSaveAttemptMs;
+
+    public long LastSaveUnix { get; private set; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    public bool LastSaveOk { get; private set; } = true;
+    public long Saves { get; private set; }
+    public long LastSaveDurationSec { get; private set; } = -1;
+    public long LastLoadKeysLoaded { get; private set; }
+    public long LastLoadKeysExpired { get; private set; }
+    public bool Loading { get; private set; }
+    public long LoadingStartUnix { get; private set; }
+    public long LoadingTotalBytes { get; private set; }
+    public long LoadingLoadedBytes { get; private set; }
+    public long LoadingLoadedKeys { get; private set; }
+    public long ChangesSinceLastSave => server.Stats.Dirty - _dirtyAtLastSave;
+
+    public string FilePath => Path.GetFullPath(server.Config.DbFilename);
+
+    public RdbLoadOptions LoadOptions(bool replaceExisting = false) => new()
+    {
+        HashMaxListpackEntries = server.Config.HashMaxListpackEntries,
+        HashMaxListpackValue = server.Config.HashMaxListpackValue,
+        ListMaxListpackSize = server.Config.ListMaxListpackSize,
+        ListCompressDepth = server.Config.ListCompressDepth,
+        SetLimits = new SetLimits(server.Config.SetMaxIntsetEntries, server.Config.SetMaxListpackEntries, server.Config.SetMaxListpackValue),
+        ZsetLimits = new SortedSetLimits(server.Config.ZsetMaxListpackEntries, server.Config.ZsetMaxListpackValue),
+        ReplaceExisting = replaceExisting,
+    };
+
+    // ---- saving -------------------------------------------------------------------------
+
+    /// <summary>rdbSave: writes the whole keyspace to dbfilename. Returns null or the error text (also logged).</summary>
+    public string? Save(string reason = "DB saved on disk")
+    {
+        var sw = Stopwatch.StartNew();
+        string final = FilePath;
+        string dir = Path.GetDirectoryName(final) ?? ".";
+        string temp = Path.Combine(dir, $"temp-{Environment.ProcessId}.rdb");
+        _lastSaveAttemptMs = Environment.TickCount64;
+        try
+        {
+            server.Keyspace.RefreshClock();
+            var root = KeyspaceRoot.CaptureLive(server.Keyspace, server.Config.MaxMemoryPolicy, ServerCommandsUsedMemory());
+            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            {
+                var output = new RdbOutput(file, server.Config.RdbChecksum, server.Config.RdbCompression);
+                using var writer = new RdbWriter<LiveMemoryView>(output, root, default);
+                writer.WriteFile(ServerContext.Version);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, final, overwrite: true);
+            NativeFile.FsyncDirectory(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RdbFormatException or OperationCanceledException)
+        {
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            server.Log.Warning($"Write error saving DB on disk: {e.Message}");
+            LastSaveOk = false;
+            return e.Message;
+        }
+        _dirtyAtLastSave = server.Stats.Dirty;
+        LastSaveUnix = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        LastSaveOk = true;
+        Saves++;
+        LastSaveDurationSec = (long)sw.Elapsed.TotalSeconds;
+        server.Log.Notice(reason);
+        return null;
+    }
+
+    private long ServerCommandsUsedMemory() => Commands.ServerCommands.UsedMemory(server);
+
+    /// <summary>BGSAVE: for now the same save in the foreground (logged as such).</summary>
+    public string? BackgroundSave()
+    {
+        server.Log.Notice("Background saving started (running in the foreground until the snapshot engine lands)");
+        string? error = Save("Background saving terminated with success");
+        if (error != null) server.Log.Warning("Background saving error");
+        return error;
+    }
+
+    /// <summary>Save points (serverCron): a save when enough changes happened in enough time.</summary>
+    public void Cron()
+    {
+        var points = server.Config.Save;
+        if (points.Length == 0 || Loading) return;
+        long changes = ChangesSinceLastSave;
+        if (changes == 0) return;
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        foreach (var (seconds, needed) in points)
+        {
+            // After a failed save, retry only every 5 seconds (CONFIG_BGSAVE_RETRY_DELAY).
+            if (changes >= needed && now - LastSaveUnix > seconds
+                && (LastSaveOk || Environment.TickCount64 - _lastSaveAttemptMs > 5000))
+            {
+                server.Log.Notice($"{needed} changes in {seconds} seconds. Saving...");
+                BackgroundSave();
+                return;
+            }
+        }
+    }
+
+    /// <summary>Whether writes are refused (stop-writes-on-bgsave-error after a failed save with save points).</summary>
+    public bool WritesRefused => server.Config.StopWritesOnBgsaveError && server.Config.Save.Length > 0 && !LastSaveOk;
+
+    // ---- loading ------------------------------------------------------------------------
+
+    /// <summary>Loads dbfilename if it exists (start-up). Returns null, or the error (the server must not start).</summary>
+    public string? LoadAtStartup()
+    {
+        string path = FilePath;
+        if (!File.Exists(path)) return null;
+        var sw = Stopwatch.StartNew();
+        string? error = LoadFile(path, replaceExisting: false, out var result);
+        if (error != null)
+        {
+            server.Log.Warning($"Fatal error loading the DB, check server logs. Exiting. ({error})");
+            return error;
+        }
+        server.Log.Notice($"Done loading RDB, keys loaded: {result!.Keys - result.ExpiredSkipped}, keys expired: {result.ExpiredSkipped}.");
+        server.Log.Notice($"DB loaded from disk: {sw.Elapsed.TotalSeconds:F3} seconds");
+        return null;
+    }
+
+    /// <summary>Reads an RDB file into the keyspace; returns null or the error text.</summary>
+    public string? LoadFile(string path, bool replaceExisting, out RdbLoadResult? result)
+    {
+        result = null;
+        Loading = true;
+        LoadingStartUnix = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        LoadingLoadedBytes = LoadingLoadedKeys = 0;
+        long lastLog = Environment.TickCount64;
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            LoadingTotalBytes = file.Length;
+            var options = LoadOptions(replaceExisting);
+            var withProgress = new RdbLoadOptions
+            {
+                HashMaxListpackEntries = options.HashMaxListpackEntries,
+                HashMaxListpackValue = options.HashMaxListpackValue,
+                ListMaxListpackSize = options.ListMaxListpackSize,
+                ListCompressDepth = options.ListCompressDepth,
+                SetLimits = options.SetLimits,
+                ZsetLimits = options.ZsetLimits,
+                ReplaceExisting = replaceExisting,
+                Progress = (keys, bytes) =>
+                {
+                    LoadingLoadedKeys = keys;
+                    LoadingLoadedBytes = bytes;
+                    if (Environment.TickCount64 - lastLog >= 2000)
+                    {
+                        lastLog = Environment.TickCount64;
+                        server.Log.Notice($"Loading RDB: {keys} keys, {bytes * 100 / Math.Max(1, LoadingTotalBytes)}% of {LoadingTotalBytes} bytes");
+                    }
+                },
+            };
+            server.Log.Notice($"Loading RDB {path} ({LoadingTotalBytes} bytes)");
+            server.Keyspace.RefreshClock();
+            result = RdbLoader.Load(file, file.Length, server.Keyspace, withProgress);
+            if (result.Aux.TryGetValue("valkey-ver", out var vv) || result.Aux.TryGetValue("redis-ver", out vv))
+                server.Log.Notice($"RDB version {result.Version} produced by version {vv}");
+            if (result.Aux.ContainsKey("functions-skipped"))
+                server.Log.Warning("The RDB file contains function libraries; they were skipped (no functions engine)");
+            LastLoadKeysLoaded = result.Keys - result.ExpiredSkipped;
+            LastLoadKeysExpired = result.ExpiredSkipped;
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RdbFormatException)
+        {
+            server.Log.Warning($"Short read or OOM loading DB. Unrecoverable error, aborting now. {e.Message}");
+            return e.Message;
+        }
+        finally
+        {
+            Loading = false;
+        }
+    }
+
+    /// <summary>DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]; returns null or the error reply.</summary>
+    public string? DebugReload(bool merge, bool noFlush, bool noSave)
+    {
+        if (!noSave && Save() != null) return "ERR Error trying to save the server DB";
+        if (!noFlush)
+        {
+            foreach (var db in server.Keyspace.Databases) db.Clear();
+        }
+        string? error = LoadFile(FilePath, replaceExisting: merge, out _);
+        if (error != null) return "ERR Error trying to load the RDB dump, check server logs.";
+        server.Log.Notice("DB reloaded by DEBUG RELOAD");
+        _dirtyAtLastSave = server.Stats.Dirty;
+        return null;
+    }
+}

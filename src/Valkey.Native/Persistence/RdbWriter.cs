@@ -1,0 +1,489 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Valkey.Native.Storage;
+using Valkey.Native.Util;
+
+namespace Valkey.Native.Persistence;
+
+/// <summary>
+/// Serializes keys and values into the RDB format (Valkey's rdbSaveRio / rdbSaveObject / DUMP).
+/// It reads arena memory only through <typeparamref name="TView"/> and managed state only through
+/// the captured <see cref="KeyspaceRoot"/>, so the same code serves SAVE on the command thread and,
+/// later, BGSAVE on a background thread over a snapshot.
+/// </summary>
+/// <remarks>
+/// Types written (all readable by Redis 7.0 = RDB 10, except hashes with field TTLs):
+/// strings (integer and LZF encodings), lists as quicklist-v2 (one listpack per node, compressed
+/// nodes decompressed and re-encoded), intsets as intset blobs, other sets as plain sets (Redis 7.0
+/// has no set listpack), small hashes and sorted sets as listpacks, hashtable hashes as plain hashes
+/// (with field TTLs: Valkey 9's hash-with-ttl triples), skiplist sorted sets as zset-v2 from the
+/// highest score down. Streams are not supported yet (<see cref="RdbFormatException"/>).
+/// </remarks>
+public sealed unsafe class RdbWriter<TView> : IDisposable where TView : struct, IMemoryView
+{
+    private readonly RdbOutput _out;
+    private readonly KeyspaceRoot _root;
+    private TView _view;
+    private readonly ListpackBuilder _lp = new();
+    private byte* _scratch;
+    private int _scratchSize;
+    private byte* _scratch2;
+    private int _scratch2Size;
+    private byte[] _keyCopy = new byte[256];
+
+    public RdbWriter(RdbOutput output, KeyspaceRoot root, TView view)
+    {
+        _out = output;
+        _root = root;
+        _view = view;
+    }
+
+    public long KeysWritten { get; private set; }
+
+    public void Dispose()
+    {
+        if (_scratch != null) NativeMemory.Free(_scratch);
+        if (_scratch2 != null) NativeMemory.Free(_scratch2);
+        _scratch = _scratch2 = null;
+    }
+
+    private Span<byte> Scratch(int size)
+    {
+        if (size > _scratchSize)
+        {
+            if (_scratch != null) NativeMemory.Free(_scratch);
+            _scratchSize = Math.Max(size, 4096);
+            _scratch = (byte*)NativeMemory.Alloc((nuint)_scratchSize);
+        }
+        return new Span<byte>(_scratch, size);
+    }
+
+    private byte* Scratch2(int size)
+    {
+        if (size > _scratch2Size)
+        {
+            if (_scratch2 != null) NativeMemory.Free(_scratch2);
+            _scratch2Size = Math.Max(size, 4096);
+            _scratch2 = (byte*)NativeMemory.Alloc((nuint)_scratch2Size);
+        }
+        return _scratch2;
+    }
+
+    /// <summary>The version a whole file of this keyspace gets.</summary>
+    public int FileVersion => _root.HasFieldTtls ? RdbConstants.FieldTtlVersion : RdbConstants.WriteVersion;
+
+    // ---- whole file ------------------------------------------------------------------------
+
+    /// <summary>rdbSaveRio: magic, aux fields, every database, EOF, checksum.</summary>
+    public void WriteFile(string serverVersion, Func<long, bool>? progress = null)
+    {
+        int version = FileVersion;
+        string magic = version > RdbConstants.ForeignVersionMax ? $"VALKEY{version:D3}" : $"REDIS{version:D4}";
+        _out.WriteRaw(Encoding.ASCII.GetBytes(magic));
+        WriteAux("valkey-ver", serverVersion);
+        WriteAux("redis-bits", "64");
+        WriteAux("ctime", (_root.NowMs / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        WriteAux("used-mem", _root.UsedMemory.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        WriteAux("aof-base", "0");
+        foreach (var db in _root.Databases)
+        {
+            if (db.Keys.Count == 0) continue;
+            _out.WriteByte(RdbConstants.OpSelectDb);
+            _out.WriteLength(db.Id);
+            _out.WriteByte(RdbConstants.OpResizeDb);
+            _out.WriteLength(db.Keys.Count);
+            _out.WriteLength(db.VolatileCount);
+            var visitor = new KeyWriter(this);
+            VisitTable(db.Keys, ref visitor);
+            if (progress != null && !progress(KeysWritten)) throw new OperationCanceledException();
+        }
+        _out.WriteByte(RdbConstants.OpEof);
+        _out.Finish();
+    }
+
+    private void WriteAux(string key, string value)
+    {
+        _out.WriteByte(RdbConstants.OpAux);
+        _out.WriteString(Encoding.ASCII.GetBytes(key));
+        _out.WriteString(Encoding.ASCII.GetBytes(value));
+    }
+
+    private struct KeyWriter(RdbWriter<TView> writer) : IEntryVisitor
+    {
+        public void Visit(byte* entry, ReadOnlySpan<byte> key) => writer.WriteKeyValue(entry, key);
+    }
+
+    private void WriteKeyValue(byte* entry, ReadOnlySpan<byte> key)
+    {
+        // The key span may live in the scratch buffer, which value serialization reuses: copy it.
+        if (_keyCopy.Length < key.Length) _keyCopy = new byte[Math.Max(key.Length, _keyCopy.Length * 2)];
+        key.CopyTo(_keyCopy);
+        int keyLength = key.Length;
+        byte* payload = entry + KeyTable.PayloadOffset(keyLength);
+        var h = _view.ReadStruct<ValueHeader>(payload);
+        if (h.ExpireAtMs != ValueHeader.NoExpire)
+        {
+            _out.WriteByte(RdbConstants.OpExpireTimeMs);
+            _out.WriteMillis(h.ExpireAtMs);
+        }
+        if (_root.SaveLru)
+        {
+            uint clock = (uint)(_root.NowMs / 1000) & 0xFFFFFF;
+            uint access = h.AccessClock & 0xFFFFFF;
+            long idle = clock >= access ? clock - access : clock + (0xFFFFFF - access);
+            _out.WriteByte(RdbConstants.OpIdle);
+            _out.WriteLength(idle);
+        }
+        else if (_root.SaveLfu)
+        {
+            _out.WriteByte(RdbConstants.OpFreq);
+            _out.WriteByte((byte)(h.AccessClock & 0xFF));
+        }
+        WriteObject(payload, in h, _keyCopy.AsSpan(0, keyLength), writeKey: true);
+        KeysWritten++;
+    }
+
+    // ---- one value (also DUMP's payload) ------------------------------------------------------
+
+    /// <summary>The RDB type byte the value gets.</summary>
+    public byte TypeOf(in ValueHeader h) => h.Type switch
+    {
+        DataType.String => RdbConstants.TypeString,
+        DataType.List => RdbConstants.TypeListQuicklist2,
+        DataType.Set => h.Encoding == ValueEncoding.IntSet ? RdbConstants.TypeSetIntset : RdbConstants.TypeSet,
+        DataType.SortedSet => h.Encoding == ValueEncoding.ListPack ? RdbConstants.TypeZsetListpack : RdbConstants.TypeZset2,
+        DataType.Hash => h.Encoding == ValueEncoding.ListPack ? RdbConstants.TypeHashListpack
+            : (h.Flags & HashValue.VolatileFieldsFlag) != 0 ? RdbConstants.TypeHash2 : RdbConstants.TypeHash,
+        _ => throw new RdbFormatException($"saving a {ValueNames.TypeName(h.Type)} value is not supported yet"),
+    };
+
+    /// <summary>Writes [type][key][value] (keys) or [type][value] (DUMP) for the value whose header is at <paramref name="payload"/>.</summary>
+    public void WriteObject(byte* payload, in ValueHeader h, ReadOnlySpan<byte> key, bool writeKey)
+    {
+        byte type = TypeOf(h);
+        _out.WriteByte(type);
+        if (writeKey) _out.WriteString(key);
+        byte* data = payload + ValueHeader.Size;
+        switch (h.Type)
+        {
+            case DataType.String: WriteStringValue(data, in h); break;
+            case DataType.List: WriteList(data, in h); break;
+            case DataType.Set: WriteSet(data, in h); break;
+            case DataType.SortedSet: WriteSortedSet(data, in h); break;
+            case DataType.Hash: WriteHash(data, in h, type == RdbConstants.TypeHash2); break;
+        }
+    }
+
+    private byte* PointerAt(byte* data) => (byte*)_view.ReadStruct<nint>(data);
+
+    private void WriteStringValue(byte* data, in ValueHeader h)
+    {
+        switch (h.Encoding)
+        {
+            case ValueEncoding.Int:
+                _out.WriteInteger(_view.ReadStruct<long>(data));
+                break;
+            case ValueEncoding.EmbStr:
+                _out.WriteString(_view.Read(data, h.Length, Scratch(h.Length)));
+                break;
+            default:
+                _out.WriteString(_view.Read(PointerAt(data), h.Length, Scratch(h.Length)));
+                break;
+        }
+    }
+
+    // ---- lists: quicklist-v2, one packed node per list node --------------------------------
+
+    private const int ListNodeHeader = 32;
+
+    private void WriteList(byte* data, in ValueHeader h)
+    {
+        byte* first;
+        long nodes;
+        if (h.Encoding == ValueEncoding.QuickList)
+        {
+            byte* ql = PointerAt(data);
+            first = (byte*)_view.ReadStruct<nint>(ql);
+            nodes = _view.ReadStruct<int>(ql + 24);
+        }
+        else
+        {
+            first = PointerAt(data);
+            nodes = 1;
+        }
+        _out.WriteLength(nodes);
+        long written = 0;
+        for (byte* n = first; n != null && written < nodes; written++)
+        {
+            byte* next = (byte*)_view.ReadStruct<nint>(n + 8);
+            int used = _view.ReadStruct<int>(n + 16);
+            int pad = _view.ReadStruct<int>(n + 28);
+            var block = _view.Read(n, used, Scratch(used));
+            _lp.Reset();
+            fixed (byte* raw = block)
+            {
+                if ((pad & 1) != 0)
+                {
+                    // A compressed node: [raw used 4][lzf bytes] after the header; decompress to parse.
+                    int rawUsed = *(int*)(raw + ListNodeHeader);
+                    byte* plain = Scratch2(rawUsed);
+                    int got = Lzf.Decompress(new ReadOnlySpan<byte>(raw + ListNodeHeader + 4, used - ListNodeHeader - 4),
+                        new Span<byte>(plain + ListNodeHeader, rawUsed - ListNodeHeader));
+                    if (got != rawUsed - ListNodeHeader) throw new RdbFormatException("corrupt compressed list node");
+                    AppendListElements(plain, rawUsed);
+                }
+                else AppendListElements(raw, used);
+            }
+            _out.WriteLength(RdbConstants.ContainerPacked);
+            _out.WriteString(_lp.Finish());
+            n = next;
+        }
+        if (written != nodes) throw new RdbFormatException("list node chain shorter than its node count");
+    }
+
+    /// <summary>Decodes ListValue's element format ([header][payload][backward varint]) of one raw node.</summary>
+    private void AppendListElements(byte* node, int used)
+    {
+        int off = ListNodeHeader;
+        while (off < used)
+        {
+            byte b0 = node[off];
+            int body;
+            if ((b0 & 1) != 0)
+            {
+                int t = b0 >> 1;
+                long value;
+                if (t <= 118) { value = t; body = 1; }
+                else
+                {
+                    int k = t - 119;
+                    ulong raw = 0;
+                    for (int i = 0; i < k; i++) raw |= (ulong)node[off + 1 + i] << (8 * i);
+                    int shift = 64 - 8 * k;
+                    value = (long)(raw << shift) >> shift;
+                    body = 1 + k;
+                }
+                _lp.AppendInteger(value);
+            }
+            else
+            {
+                uint x = 0;
+                int bits = 0, p = off;
+                byte b;
+                do
+                {
+                    b = node[p++];
+                    x |= (uint)(b & 0x7F) << bits;
+                    bits += 7;
+                } while ((b & 0x80) != 0);
+                int length = (int)(x >> 1);
+                _lp.AppendString(new ReadOnlySpan<byte>(node + p, length));
+                body = p - off + length;
+            }
+            off += body + VarintSize((uint)body);
+        }
+    }
+
+    private static int VarintSize(uint v)
+    {
+        int n = 1;
+        while (v >= 0x80) { v >>= 7; n++; }
+        return n;
+    }
+
+    // ---- sets ------------------------------------------------------------------------------
+
+    private void WriteSet(byte* data, in ValueHeader h)
+    {
+        switch (h.Encoding)
+        {
+            case ValueEncoding.IntSet:
+            {
+                byte* block = PointerAt(data);
+                int count = _view.ReadStruct<int>(block);
+                int width = _view.ReadStruct<int>(block + 4);
+                var values = _view.Read(block + IntSet.HeaderSize, count * width, Scratch(count * width));
+                // Valkey's intset blob: [encoding u32][length u32][values], little endian like ours.
+                var blob = new byte[8 + values.Length];
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(blob, width);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(blob.AsSpan(4), count);
+                values.CopyTo(blob.AsSpan(8));
+                _out.WriteString(blob);
+                break;
+            }
+            case ValueEncoding.ListPack:
+            {
+                byte* block = PointerAt(data);
+                int used = _view.ReadStruct<int>(block);
+                var bytes = _view.Read(block, used, Scratch(used));
+                fixed (byte* lp = bytes)
+                {
+                    _out.WriteLength(Listpack.Count(lp));
+                    for (int pos = Listpack.HeaderSize; pos < used;)
+                        _out.WriteString(Listpack.ReadItem(lp, pos, out pos));
+                }
+                break;
+            }
+            default:
+            {
+                var table = _root.Tables.Table(_view.ReadStruct<int>(data));
+                _out.WriteLength(table.Count);
+                var visitor = new MemberWriter(_out);
+                VisitTable(table, ref visitor);
+                break;
+            }
+        }
+    }
+
+    private readonly struct MemberWriter(RdbOutput output) : IEntryVisitor
+    {
+        public void Visit(byte* entry, ReadOnlySpan<byte> key) => output.WriteString(key);
+    }
+
+    // ---- sorted sets -----------------------------------------------------------------------
+
+    private void WriteSortedSet(byte* data, in ValueHeader h)
+    {
+        if (h.Encoding == ValueEncoding.ListPack)
+        {
+            byte* block = PointerAt(data);
+            int used = _view.ReadStruct<int>(block);
+            var bytes = _view.Read(block, used, Scratch(used));
+            _lp.Reset();
+            fixed (byte* lp = bytes)
+            {
+                for (int pos = Listpack.HeaderSize; pos < used;)
+                {
+                    _lp.Append(Listpack.ReadItem(lp, pos, out pos));
+                    _lp.AppendScore(SortedSetValue.ReadScore(lp + pos, out int size));
+                    pos += size;
+                }
+            }
+            _out.WriteString(_lp.Finish());
+            return;
+        }
+        // Skiplist: from the tail (highest) down, as rdbSaveObject does so loading inserts at the head.
+        byte* list = PointerAt(data);
+        var sl = _view.ReadStruct<SkipList>(list);
+        _out.WriteLength(sl.Length);
+        long written = 0;
+        for (byte* n = (byte*)sl.Tail; n != null && written < sl.Length; written++)
+        {
+            var node = _view.ReadStruct<SkipListNode>(n);
+            _out.WriteString(EntryKey(node.Entry));
+            _out.WriteBinaryDouble(node.Score);
+            n = (byte*)node.Backward;
+        }
+        if (written != sl.Length) throw new RdbFormatException("skiplist shorter than its length");
+    }
+
+    /// <summary>The key bytes of a KeyTable entry, read through the view.</summary>
+    private ReadOnlySpan<byte> EntryKey(byte* entry)
+    {
+        int length = _view.ReadStruct<int>(entry + 12);
+        return _view.Read(entry + KeyTable.HeaderSize, length, Scratch(length));
+    }
+
+    // ---- hashes ----------------------------------------------------------------------------
+
+    private void WriteHash(byte* data, in ValueHeader h, bool withTtl)
+    {
+        if (h.Encoding == ValueEncoding.ListPack)
+        {
+            byte* block = PointerAt(data);
+            int used = _view.ReadStruct<int>(block);
+            var bytes = _view.Read(block, used, Scratch(used));
+            _lp.Reset();
+            fixed (byte* lp = bytes)
+            {
+                for (int pos = Listpack.HeaderSize; pos < used;)
+                {
+                    var text = Listpack.ReadTagged(lp, pos, out pos, out bool isInt, out long v);
+                    if (isInt) _lp.AppendInteger(v); else _lp.AppendString(text);
+                }
+            }
+            _out.WriteString(_lp.Finish());
+            return;
+        }
+        var table = _root.Tables.Table(_view.ReadStruct<int>(data));
+        _out.WriteLength(table.Count);
+        var visitor = new FieldWriter(this, withTtl);
+        VisitTable(table, ref visitor);
+    }
+
+    private struct FieldWriter(RdbWriter<TView> writer, bool withTtl) : IEntryVisitor
+    {
+        public void Visit(byte* entry, ReadOnlySpan<byte> key) => writer.WriteField(entry, key, withTtl);
+    }
+
+    /// <summary>
+    /// One field of a hashtable hash: HashValue's payload is <c>[varint length &lt;&lt; 1][value]</c>, or with a
+    /// TTL <c>[int length &lt;&lt; 1 | 1][int heap slot][long expireAtMs][value]</c>.
+    /// </summary>
+    private void WriteField(byte* entry, ReadOnlySpan<byte> field, bool withTtl)
+    {
+        _out.WriteString(field);
+        byte* payload = entry + KeyTable.PayloadOffset(field.Length);
+        byte first = _view.ReadStruct<byte>(payload);
+        long expire = -1;
+        int length, offset;
+        if ((first & 1) != 0)
+        {
+            length = (int)(_view.ReadStruct<uint>(payload) >> 1);
+            expire = _view.ReadStruct<long>(payload + 8);
+            offset = 16;
+        }
+        else
+        {
+            uint x = 0;
+            int bits = 0, p = 0;
+            byte b;
+            do
+            {
+                b = _view.ReadStruct<byte>(payload + p++);
+                x |= (uint)(b & 0x7F) << bits;
+                bits += 7;
+            } while ((b & 0x80) != 0 && p < 5);
+            length = (int)(x >> 1);
+            offset = p;
+        }
+        _out.WriteString(_view.Read(payload + offset, length, Scratch(length)));
+        if (withTtl) _out.WriteMillis(expire);
+    }
+
+    // ---- key tables ------------------------------------------------------------------------
+
+    private interface IEntryVisitor
+    {
+        void Visit(byte* entry, ReadOnlySpan<byte> key);
+    }
+
+    /// <summary>
+    /// Visits every entry of a captured table: both bucket arrays (mid-rehash, the moved buckets of
+    /// table 0 are empty, so each entry is seen exactly once). Chains are followed through the view.
+    /// </summary>
+    private void VisitTable<TVisitor>(KeyTableRoot table, ref TVisitor visitor) where TVisitor : struct, IEntryVisitor
+    {
+        long seen = 0;
+        VisitBuckets(table.Table0, table.Size0, ref visitor, ref seen);
+        VisitBuckets(table.Table1, table.Size1, ref visitor, ref seen);
+        if (seen != table.Count) throw new RdbFormatException($"key table changed during save ({seen} entries, expected {table.Count})");
+    }
+
+    private void VisitBuckets<TVisitor>(byte** buckets, long size, ref TVisitor visitor, ref long seen) where TVisitor : struct, IEntryVisitor
+    {
+        if (buckets == null) return;
+        for (long i = 0; i < size; i++)
+        {
+            byte* e = (byte*)_view.ReadStruct<nint>((byte*)(buckets + i));
+            while (e != null)
+            {
+                byte* next = (byte*)_view.ReadStruct<nint>(e);
+                int keyLength = _view.ReadStruct<int>(e + 12);
+                visitor.Visit(e, _view.Read(e + KeyTable.HeaderSize, keyLength, Scratch(keyLength)));
+                seen++;
+                e = next;
+            }
+        }
+    }
+}
