@@ -63,6 +63,8 @@ typedef struct cow_stats {
     long long protected_bytes;  // bytes write-protected at begin
     long long registered_bytes; // bytes registered with userfaultfd
     long long faults;           // fault messages handled (duplicates included)
+    long long runs;             // contiguous registrations (one VMA each at least)
+    long long protect_calls;    // UFFDIO_WRITEPROTECT calls made at begin
     int failed;                 // a copy could not be made: the snapshot is not consistent
 } cow_stats;
 
@@ -198,6 +200,8 @@ static void handle_fault(cow_ctx *c, uintptr_t addr)
     pthread_mutex_unlock(&c->lock);
 }
 
+static void unregister_range(cow_ctx *c, uintptr_t addr, size_t len);
+
 static void *handler_main(void *arg)
 {
     cow_ctx *c = arg;
@@ -215,8 +219,17 @@ static void *handler_main(void *arg)
             handle_fault(c, addr);
             if ((addr & ~(uintptr_t)(c->page - 1)) == (uintptr_t)c->doorbell && c->stopping) stop = 1;
         }
-        if (stop) break;
+        if (stop) return NULL;
     }
+    // read() failed for good: nobody would resolve faults any more. Drop every protection so no
+    // writer can block forever (the doorbell too, so cow_end does not wait on it), and mark the
+    // snapshot unusable.
+    pthread_mutex_lock(&c->lock);
+    c->stats.failed = 1;
+    for (size_t i = 0; i < c->nruns; i++) unregister_range(c, c->runs[i].addr, c->runs[i].len);
+    c->nruns = 0;
+    unregister_range(c, (uintptr_t)c->doorbell, c->page);
+    pthread_mutex_unlock(&c->lock);
     return NULL;
 }
 
@@ -352,6 +365,7 @@ COW_EXPORT int cow_protect_ranges(cow_ctx *c, cow_range *ranges, size_t n)
         c->runs[c->nruns].wp_len = 0;
         c->nruns++;
         c->stats.registered_bytes += (long long)(end - start);
+        c->stats.runs++;
         i = j;
     }
     for (size_t i = 0; i < n;) {
@@ -366,6 +380,7 @@ COW_EXPORT int cow_protect_ranges(cow_ctx *c, cow_range *ranges, size_t n)
         }
         if (set_wp(c, start, end - start, 1) != 0) return -errno;
         c->stats.protected_bytes += (long long)(end - start);
+        c->stats.protect_calls++;
         i = j;
     }
     return 0;

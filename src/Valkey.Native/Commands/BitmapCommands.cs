@@ -439,7 +439,8 @@ public static unsafe class BitmapCommands
         h->Type = DataType.String;
         h->Encoding = ValueEncoding.Raw;
         h->Length = length;
-        h->AccessClock = ctx.Keyspace.LruClock;
+        // An overwrite keeps LFU data and refreshes the LRU clock (Keyspace.Access).
+        h->AccessClock = ctx.Keyspace.Access.Overwritten(h->AccessClock, ctx.Keyspace);
         ValueHeader.SetPointer(h, block);
     }
 

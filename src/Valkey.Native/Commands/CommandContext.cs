@@ -84,6 +84,34 @@ public sealed unsafe class CommandContext
     /// <summary>Valkey's server.dirty: counts changes for persistence and INFO.</summary>
     public void MarkDirty(long changes = 1) => Server.Stats.Dirty += changes;
 
+    // ---- propagation (AOF, later replicas): Server/Propagation.cs, /tmp/aof-notes.md ----
+
+    /// <summary>True when propagated commands are consumed (AOF on): test it before preparing rewritten arguments.</summary>
+    public bool Propagating
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Server.Propagation.Enabled;
+    }
+
+    /// <summary>
+    /// Valkey's rewriteClientCommandVector: this command propagates as the <paramref name="argc"/>-argument
+    /// command written with the returned writer instead of its own arguments. Calling it again adds
+    /// another command (SPOP → several SREM...). A no-op writer when propagation is off.
+    /// </summary>
+    public Propagation.PropagationWriter RewriteArgs(int argc)
+    {
+        var p = Server.Propagation;
+        if (!p.Enabled) return default;
+        p.PreventCurrent();
+        return p.Begin(Client.DbIndex, argc);
+    }
+
+    /// <summary>Valkey's alsoPropagate: one more command, propagated before this command's own arguments.</summary>
+    public Propagation.PropagationWriter AlsoPropagate(int argc) => Server.Propagation.Begin(Client.DbIndex, argc);
+
+    /// <summary>Valkey's preventCommandPropagation: this command's own arguments are not propagated.</summary>
+    public void PreventPropagation() => Server.Propagation.PreventCurrent();
+
     /// <summary>Signals a modified key and emits a keyspace event (the usual pair after a write).</summary>
     public void KeyChanged(NotifyClass type, string eventName, ReadOnlySpan<byte> key)
     {

@@ -26,6 +26,7 @@ public sealed class CommandTable
     public static IEnumerable<CommandSpec> AllFamilies() =>
         ConnectionCommands.Commands
             .Concat(StringCommands.Commands)
+            .Concat(AofCommands.Commands)
             .Concat(KeyCommands.Commands)
             .Concat(ExpireCommands.Commands)
             .Concat(DatabaseCommands.Commands)

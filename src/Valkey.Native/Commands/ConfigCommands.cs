@@ -98,6 +98,7 @@ public static class ConfigCommands
         ctx.Keyspace.LazyFree.ResetStats();
         ctx.Server.Eviction.ResetStats();
         ctx.Server.Commands.ResetStats();
+        ctx.Server.LoopStats.Reset();
         ctx.Reply.AddOk();
     }
 

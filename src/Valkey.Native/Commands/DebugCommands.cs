@@ -449,6 +449,24 @@ public static unsafe class DebugCommands
             var visitor = new SortedSetDigestVisitor(digest);
             SortedSetValue.ForEach(keyspace, h, ref visitor);
         }
+        else if (h->Type == DataType.Stream)
+        {
+            // Entries in ID order, each mixed as "ms.seq" then its fields and values.
+            Span<byte> idText = stackalloc byte[StreamId.MaxTextLength];
+            var it = StreamValue.Iterate(h, StreamId.Min, StreamId.Max);
+            while (it.MoveNext())
+            {
+                it.Id.Ms.TryFormat(idText, out int n);
+                idText[n++] = (byte)'.';
+                it.Id.Seq.TryFormat(idText[n..], out int m);
+                MixDigest(digest, idText[..(n + m)]);
+                while (it.NextField(out var field, out var value))
+                {
+                    MixDigest(digest, field);
+                    MixDigest(digest, value);
+                }
+            }
+        }
         if (h->HasExpire) XorDigest(digest, "!!expire!!"u8);
     }
 

@@ -124,7 +124,18 @@ public sealed class Dispatcher
         long replyBefore = reply.PendingBytes;
         long start = Stopwatch.GetTimestamp();
         _server.Tracking.BeginExecution();
-        cmd.Handler!(ctx);
+        // Propagation (AOF): a call that changed the dataset is propagated when it ends (Server/Propagation.cs).
+        var propagation = _server.Propagation;
+        long dirtyBefore = _server.Stats.Dirty;
+        bool outerPrevent = propagation.Enter();
+        try
+        {
+            cmd.Handler!(ctx);
+        }
+        finally
+        {
+            propagation.Leave(client, cmd, dirtyBefore, outerPrevent);
+        }
         _server.Tracking.EndExecution();
         long elapsedUs = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         // Client-side caching: a tracking client's reads register their keys (Valkey's trackingRememberKeys).
@@ -134,6 +145,7 @@ public sealed class Dispatcher
             _server.Monitors.Feed(client, cmd);
         // The latency monitor sees each attempt; the command log and histograms the whole command.
         _server.Latency.OnCommand(cmd, elapsedUs);
+        _server.LoopStats.OnCommand(elapsedUs);
         if (client.IsBlocked)
         {
             // Not done yet: as Valkey, a blocking command is counted once, when it is served,

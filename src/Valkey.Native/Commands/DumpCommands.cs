@@ -166,6 +166,7 @@ public static unsafe class DumpCommands
             {
                 ctx.KeyChanged(NotifyClass.Generic, "del", key);
                 ctx.MarkDirty();
+                ctx.RewriteArgs(2).Arg("DEL"u8).Arg(key);
             }
             ctx.Reply.AddOk();
             return;
@@ -181,11 +182,19 @@ public static unsafe class DumpCommands
                 ListCompressDepth = options.ListCompressDepth,
                 SetLimits = options.SetLimits,
                 ZsetLimits = options.ZsetLimits,
+                StreamNodeMaxBytes = options.StreamNodeMaxBytes,
+                StreamNodeMaxEntries = options.StreamNodeMaxEntries,
                 ReplaceExisting = true,
                 SkipExpired = true,
             }, ctx.Keyspace.NowMs);
         if (entry != null) ctx.KeyChanged(NotifyClass.Generic, "restore", key);
         ctx.MarkDirty();
+        if (ttl > 0 && !absTtl && ctx.Propagating)
+        {
+            // A relative TTL propagates as the absolute time with ABSTTL.
+            int argc = ctx.ArgCount;
+            ctx.RewriteArgs(argc + 1).Args(ctx, 0, 2).Arg(ttl).Args(ctx, 3, argc).Arg("ABSTTL"u8);
+        }
         ctx.Reply.AddOk();
     }
 }

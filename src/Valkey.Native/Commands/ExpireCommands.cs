@@ -172,6 +172,7 @@ public static unsafe class ExpireCommands
             db.DeleteEntry(entry);
             ctx.MarkDirty();
             ctx.KeyChanged(NotifyClass.Generic, "del", key);
+            ctx.RewriteArgs(2).Arg("DEL"u8).Arg(key);
             ctx.Reply.AddInteger(1);
             return;
         }
@@ -180,6 +181,8 @@ public static unsafe class ExpireCommands
         ctx.Reply.AddInteger(1);
         ctx.KeyChanged(NotifyClass.Generic, "expire", key);
         ctx.MarkDirty();
+        // Relative and second-based forms propagate as the absolute PEXPIREAT key <ms> (conditions already applied).
+        ctx.RewriteArgs(3).Arg("PEXPIREAT"u8).Arg(key).Arg(when);
     }
 
     // ---- TTL family -------------------------------------------------------------------------

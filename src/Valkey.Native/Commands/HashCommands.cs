@@ -402,6 +402,8 @@ public static unsafe class HashCommands
         ctx.Reply.AddBulk(text);
         KeyChangedAfterSet(ctx, "hincrbyfloat", key, expiredOverwritten);
         ctx.MarkDirty();
+        // The float result propagates as written, keeping the field's TTL (Valkey: HSET key field value).
+        ctx.RewriteArgs(7).Arg("HSETEX"u8).Arg(key).Arg("KEEPTTL"u8).Arg("FIELDS"u8).Arg(1).Arg(ctx, 2).Arg(text);
     }
 
     /// <summary>

@@ -292,9 +292,12 @@ public static unsafe class HashFieldExpireCommands
         bool wasVolatile = header != null && HashValue.HasVolatileFields(header);
         long expired = 0, updated = 0;
         ctx.Reply.AddArrayLength(numFields);
+        // For propagation: which fields changed (only those go out, with the absolute time).
+        byte[]? changed = ctx.Propagating ? System.Buffers.ArrayPool<byte>.Shared.Rent((int)numFields) : null;
         for (int i = firstField; i < ctx.ArgCount; i++)
         {
             int result = header == null ? -2 : HashValue.SetFieldExpire(ctx.Keyspace, header, ctx.Arg(i), when, condition);
+            if (changed != null) changed[i - firstField] = (byte)(result is 1 or 2 ? 1 : 0);
             if (result == 1) updated++;
             else if (result == 2)
             {
@@ -302,6 +305,19 @@ public static unsafe class HashFieldExpireCommands
                 ctx.Keyspace.Stats.ExpiredFields++;
             }
             ctx.Reply.AddInteger(result);
+        }
+        if (changed != null)
+        {
+            // HEXPIRE/HPEXPIRE/HEXPIREAT with conditions propagate as HPEXPIREAT key <ms> FIELDS n <changed fields>.
+            if (expired + updated > 0)
+            {
+                var w = ctx.RewriteArgs(5 + (int)(expired + updated)).Arg("HPEXPIREAT"u8).Arg(key).Arg(when).Arg("FIELDS"u8).Arg(expired + updated);
+                for (int i = firstField; i < ctx.ArgCount; i++)
+                {
+                    if (changed[i - firstField] != 0) w.Arg(ctx, i);
+                }
+            }
+            System.Buffers.ArrayPool<byte>.Shared.Return(changed);
         }
         if (expired == 0 && updated == 0) return;
         ctx.Server.Notify(NotifyClass.Hash, expired > 0 ? "hexpired" : "hexpire", key, ctx.Db.Id);
@@ -445,6 +461,7 @@ public static unsafe class HashFieldExpireCommands
         if (changes == 0) return;
         ctx.Server.Notify(NotifyClass.Hash, deleteFields ? "hexpired" : setExpiry ? "hexpire" : "hpersist", key, ctx.Db.Id);
         ctx.MarkDirty(changes);
+        if (when >= 0) PropagateWithAbsoluteTime(ctx, expireIndex, when);
         ctx.Server.KeyModified(ctx.Db, key);
         DeleteIfEmptyAndTrack(ctx, key, entry, wasVolatile);
     }
@@ -550,6 +567,7 @@ public static unsafe class HashFieldExpireCommands
             }
             ctx.Server.KeyModified(ctx.Db, key);
             ctx.MarkDirty(changes);
+            if (when >= 0) PropagateWithAbsoluteTime(ctx, expireIndex, when);
         }
         ctx.Server.Notify(NotifyClass.Hash, "hset", key, ctx.Db.Id);
         if (expireIndex >= 0 && !keepTtl) ctx.Server.Notify(NotifyClass.Hash, "hexpire", key, ctx.Db.Id);
@@ -560,6 +578,20 @@ public static unsafe class HashFieldExpireCommands
             ctx.Server.Notify(NotifyClass.Generic, "del", key, ctx.Db.Id);
         }
         ctx.Reply.AddInteger(1);
+    }
+
+    /// <summary>HGETEX/HSETEX with EX/PX/EXAT propagate with PXAT &lt;absolute ms&gt; in place of the relative time.</summary>
+    private static void PropagateWithAbsoluteTime(CommandContext ctx, int expireIndex, long when)
+    {
+        if (!ctx.Propagating) return;
+        int argc = ctx.ArgCount;
+        var w = ctx.RewriteArgs(argc);
+        for (int i = 0; i < argc; i++)
+        {
+            if (i == expireIndex - 1) w.Arg("PXAT"u8);
+            else if (i == expireIndex) w.Arg(when);
+            else w.Arg(ctx, i);
+        }
     }
 
     // ---- HGETDEL ----------------------------------------------------------------------------

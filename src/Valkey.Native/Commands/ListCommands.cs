@@ -279,6 +279,12 @@ public static unsafe class ListCommands
         AfterRemoval(ctx, key, entry);
         ctx.Server.KeyModified(ctx.Db, key);
         ctx.MarkDirty(popped);
+        // Every pop (BLPOP/BRPOP/BLMPOP/LMPOP served from any key) propagates as LPOP|RPOP key [count].
+        if (ctx.Propagating)
+        {
+            if (count < 0) ctx.RewriteArgs(2).Arg(head ? "LPOP"u8 : "RPOP"u8).Arg(key);
+            else ctx.RewriteArgs(3).Arg(head ? "LPOP"u8 : "RPOP"u8).Arg(key).Arg(popped);
+        }
     }
 
     /// <summary>Replies with up to <paramref name="count"/> elements from one end (in pop order) and removes them.</summary>
@@ -640,6 +646,9 @@ public static unsafe class ListCommands
             AfterRemoval(ctx, source, src);
             ctx.Server.KeyModified(ctx.Db, source);
             ctx.MarkDirty();
+            // BLMOVE / BRPOPLPUSH (and RPOPLPUSH, LMOVE) propagate as LMOVE src dst LEFT|RIGHT LEFT|RIGHT.
+            ctx.RewriteArgs(5).Arg("LMOVE"u8).Arg(source).Arg(destination)
+                .Arg(fromHead ? "LEFT"u8 : "RIGHT"u8).Arg(toHead ? "LEFT"u8 : "RIGHT"u8);
         }
         finally
         {

@@ -150,9 +150,9 @@ public static class ServerCommands
         {
             info.Section("Debug")
                 .Field("eventloop_duration_aof_sum", 0)
-                .Field("eventloop_duration_cron_sum", 0)
-                .Field("eventloop_duration_max", 0)
-                .Field("eventloop_cmd_per_cycle_max", 0);
+                .Field("eventloop_duration_cron_sum", server.LoopStats.CronSumUs)
+                .Field("eventloop_duration_max", server.LoopStats.DurationMaxUs)
+                .Field("eventloop_cmd_per_cycle_max", server.LoopStats.CommandsPerCycleMax);
         }
         return info.ToString();
     }
@@ -352,18 +352,28 @@ public static class ServerCommands
             .Field("rdb_last_cow_size", 0)
             .Field("rdb_last_load_keys_expired", rdb.LastLoadKeysExpired)
             .Field("rdb_last_load_keys_loaded", rdb.LastLoadKeysLoaded)
-            .Field("aof_enabled", 0)
+            .Field("aof_enabled", server.Aof.On ? 1 : 0)
             .Field("aof_rewrite_in_progress", 0)
             .Field("aof_rewrite_scheduled", 0)
-            .Field("aof_last_rewrite_time_sec", -1)
+            .Field("aof_last_rewrite_time_sec", server.Aof.LastRewriteSeconds)
             .Field("aof_current_rewrite_time_sec", -1)
-            .Field("aof_last_bgrewrite_status", "ok")
-            .Field("aof_rewrites", 0)
-            .Field("aof_rewrites_consecutive_failures", 0)
-            .Field("aof_last_write_status", "ok")
+            .Field("aof_last_bgrewrite_status", server.Aof.LastRewriteOk ? "ok" : "err")
+            .Field("aof_rewrites", server.Aof.Rewrites)
+            .Field("aof_rewrites_consecutive_failures", server.Aof.RewriteFailures)
+            .Field("aof_last_write_status", server.Aof.LastWriteOk ? "ok" : "err")
             .Field("aof_last_cow_size", 0)
             .Field("module_fork_in_progress", 0)
             .Field("module_fork_last_cow_size", 0);
+        // Valkey adds these only while the AOF is on (rewrites run in the foreground for now: never in progress).
+        if (server.Aof.On)
+        {
+            info.Field("aof_current_size", server.Aof.CurrentSize)
+                .Field("aof_base_size", server.Aof.BaseSize)
+                .Field("aof_pending_rewrite", 0)
+                .Field("aof_buffer_length", server.Aof.BufferLength)
+                .Field("aof_pending_bio_fsync", server.Aof.FsyncInProgress ? 1 : 0)
+                .Field("aof_delayed_fsync", server.Aof.DelayedFsync);
+        }
     }
 
     private static void StatsSection(InfoBuilder info, ServerContext server)
@@ -432,11 +442,11 @@ public static class ServerCommands
             .Field("client_output_buffer_limit_disconnections", stats.ClientOutputBufferLimitDisconnections)
             .Field("reply_buffer_shrinks", 0)
             .Field("reply_buffer_expands", 0)
-            .Field("eventloop_cycles", 0)
-            .Field("eventloop_duration_sum", 0)
-            .Field("eventloop_duration_cmd_sum", 0)
-            .Field("instantaneous_eventloop_cycles_per_sec", 0)
-            .Field("instantaneous_eventloop_duration_usec", 0)
+            .Field("eventloop_cycles", server.LoopStats.Cycles)
+            .Field("eventloop_duration_sum", server.LoopStats.DurationSumUs)
+            .Field("eventloop_duration_cmd_sum", server.LoopStats.CommandSumUs)
+            .Field("instantaneous_eventloop_cycles_per_sec", server.LoopStats.InstantaneousCyclesPerSecond)
+            .Field("instantaneous_eventloop_duration_usec", server.LoopStats.InstantaneousDurationUs)
             .Field("acl_access_denied_auth", state.AuthFailures)
             .Field("acl_access_denied_cmd", 0)
             .Field("acl_access_denied_key", 0)

@@ -298,6 +298,8 @@ public static unsafe class SetCommands
         SetValue.Remove(ctx.Keyspace, header, member);
         ctx.KeyChanged(NotifyClass.Set, "spop", key);
         ctx.Reply.AddBulk(member);
+        // The random pick propagates as SREM key member.
+        ctx.RewriteArgs(3).Arg("SREM"u8).Arg(key).Arg(member);
         if (SetValue.Count(ctx.Keyspace, header) == 0)
         {
             ctx.Db.DeleteEntry(entry);
@@ -334,14 +336,18 @@ public static unsafe class SetCommands
             ctx.Db.DeleteEntry(entry);
             ctx.Server.Notify(NotifyClass.Generic, "del", key, ctx.Db.Id);
             ctx.Server.KeyModified(ctx.Db, key);
+            ctx.RewriteArgs(2).Arg("DEL"u8).Arg(key);
             return;
         }
         ctx.Reply.AddSetLength(count);
+        // The random picks propagate as one SREM key m1 m2 ...
+        var propagated = ctx.RewriteArgs(2 + (int)count).Arg("SREM"u8).Arg(key);
         for (long i = 0; i < count; i++)
         {
             byte[] member = SetValue.RandomMember(ctx.Keyspace, header);
             SetValue.Remove(ctx.Keyspace, header, member);
             ctx.Reply.AddBulk(member);
+            propagated.Arg(member);
         }
         ctx.Server.KeyModified(ctx.Db, key);
     }

@@ -623,6 +623,8 @@ public static unsafe class SortedSetCommands
         SortedSetValue.VisitRankRange(keyspace, header, 0, n, reverse: max, ref writer);
         SortedSetValue.RemoveRangeByRank(keyspace, header, max ? length - n : 0, max ? length - 1 : n - 1);
         ctx.MarkDirty(n);
+        // Every pop (BZPOPMIN/BZPOPMAX/ZMPOP/BZMPOP served from any key) propagates as ZPOPMIN|ZPOPMAX key count.
+        ctx.RewriteArgs(3).Arg(max ? "ZPOPMAX"u8 : "ZPOPMIN"u8).Arg(key).Arg(n);
         ctx.Server.Notify(NotifyClass.SortedSet, max ? "zpopmax" : "zpopmin", key, ctx.Db.Id);
         bool deleted = false;
         if (n == length)

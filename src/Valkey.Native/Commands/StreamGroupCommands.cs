@@ -184,6 +184,37 @@ public static unsafe class StreamGroupCommands
         else reply.AddNull();
     }
 
+    // ---- propagation (AOF / replicas): what Valkey's t_stream.c emits instead of the command ----
+
+    /// <summary>
+    /// streamPropagateXCLAIM: an idempotent "XCLAIM key group consumer 0 id TIME t RETRYCOUNT n FORCE
+    /// JUSTID LASTID last" recreating (or, for a deleted entry, dropping) the NACK on the other side.
+    /// </summary>
+    private static void PropagateXClaim(CommandContext ctx, int keyArg, int groupArg, StreamConsumerGroup group, PelNode* nack, ReadOnlySpan<byte> idText)
+    {
+        if (!ctx.Propagating) return;
+        Span<byte> last = stackalloc byte[StreamId.MaxTextLength];
+        ctx.AlsoPropagate(14).Arg("XCLAIM"u8).Arg(ctx, keyArg).Arg(ctx, groupArg).Arg(group.ConsumerById(nack->ConsumerId).Name)
+            .Arg("0"u8).Arg(idText).Arg("TIME"u8).Arg(nack->DeliveryTime).Arg("RETRYCOUNT"u8).Arg(nack->DeliveryCount)
+            .Arg("FORCE"u8).Arg("JUSTID"u8).Arg("LASTID"u8).Arg(last[..group.LastId.Format(last)]);
+    }
+
+    private static void PropagateXClaim(CommandContext ctx, int keyArg, int groupArg, StreamConsumerGroup group, PelNode* nack, StreamId id)
+    {
+        if (!ctx.Propagating) return;
+        Span<byte> text = stackalloc byte[StreamId.MaxTextLength];
+        PropagateXClaim(ctx, keyArg, groupArg, group, nack, text[..id.Format(text)]);
+    }
+
+    /// <summary>streamPropagateGroupID: "XGROUP SETID key group last-id ENTRIESREAD n".</summary>
+    private static void PropagateGroupId(CommandContext ctx, int keyArg, int groupArg, StreamConsumerGroup group)
+    {
+        if (!ctx.Propagating) return;
+        Span<byte> last = stackalloc byte[StreamId.MaxTextLength];
+        ctx.AlsoPropagate(7).Arg("XGROUP"u8).Arg("SETID"u8).Arg(ctx, keyArg).Arg(ctx, groupArg)
+            .Arg(last[..group.LastId.Format(last)]).Arg("ENTRIESREAD"u8).Arg(group.EntriesRead);
+    }
+
     // ---- XGROUP --------------------------------------------------------------------------------
 
     private static readonly string[] XGroupHelpLines =
@@ -458,6 +489,8 @@ public static unsafe class StreamGroupCommands
             else if (!ctx.TryGetStrictStreamIdOrReply(idArg, 0, out ids[i])) return;
         }
 
+        // XREADGROUP itself never propagates: its effects go out as XCLAIM / XGROUP commands.
+        ctx.PreventPropagation();
         var reply = ctx.Reply;
         long served = 0;
         int handle = -1;
@@ -479,7 +512,16 @@ public static unsafe class StreamGroupCommands
                 serve = true;
                 after = group.LastId;
             }
-            StreamConsumer consumer = LookupOrCreateConsumer(ctx, group, consumerName, key);
+            StreamConsumer? consumer = group.FindConsumer(consumerName);
+            if (consumer == null)
+            {
+                consumer = CreateConsumer(ctx, group, consumerName, key)!;
+                // Without NOACK the XCLAIMs of the deliveries create it on the other side.
+                if (noAck && ctx.Propagating)
+                {
+                    ctx.AlsoPropagate(5).Arg("XGROUP"u8).Arg("CREATECONSUMER"u8).Arg(key).Arg(groupName).Arg(consumerName);
+                }
+            }
             consumer.SeenTime = ctx.Keyspace.NowMs;
             if (!serve) continue;
 
@@ -489,7 +531,7 @@ public static unsafe class StreamGroupCommands
             // Ranges are inclusive: start right after the given ID (wrapping to 0-0 as streamIncrID).
             StreamId start = after.TryIncrement(out var next) ? next : StreamId.Min;
             if (history) ReplyConsumerHistory(ctx, h, start, count, consumer);
-            else ReplyNewEntries(ctx, h, start, count, group, consumer, noAck);
+            else ReplyNewEntries(ctx, h, start, count, group, consumer, noAck, streamsArg + i, groupArg);
             ctx.MarkDirty();
         }
         if (served > 0)
@@ -517,8 +559,9 @@ public static unsafe class StreamGroupCommands
     /// taking over a NACK another consumer held (possible after XGROUP SETID).
     /// </summary>
     private static void ReplyNewEntries(CommandContext ctx, ValueHeader* h, StreamId start, long count,
-        StreamConsumerGroup group, StreamConsumer consumer, bool noAck)
+        StreamConsumerGroup group, StreamConsumer consumer, bool noAck, int keyArg, int groupArg)
     {
+        bool lastIdMoved = false;
         var reply = ctx.Reply;
         Arena arena = ctx.Arena;
         long now = ctx.Keyspace.NowMs;
@@ -539,6 +582,7 @@ public static unsafe class StreamGroupCommands
                     group.EntriesRead = StreamValue.EstimateDistanceFromFirstEverEntry(h, id);
                 }
                 group.LastId = id;
+                lastIdMoved = true;
             }
             StreamValue.WriteEntry(reply, ref it);
             if (!noAck)
@@ -548,11 +592,13 @@ public static unsafe class StreamGroupCommands
                 nack->DeliveryCount = 1;
                 group.SetOwner(arena, nack, consumer);
                 consumer.ActiveTime = now;
+                PropagateXClaim(ctx, keyArg, groupArg, group, nack, id);
             }
             n++;
             if (count != 0 && n == count) break;
         }
         reply.SetDeferredArrayLength(handle, n);
+        if (lastIdMoved) PropagateGroupId(ctx, keyArg, groupArg, group);
     }
 
     /// <summary>
@@ -818,6 +864,7 @@ public static unsafe class StreamGroupCommands
             {
                 if (nack != null)
                 {
+                    PropagateXClaim(ctx, 1, 2, group, nack, ctx.Arg(5 + i));
                     group.RemoveNack(arena, id);
                     ctx.MarkDirty();
                     anyChange = true;
@@ -840,11 +887,17 @@ public static unsafe class StreamGroupCommands
             else StreamValue.TryWriteEntry(reply, h, id);
             claimed++;
             consumer.ActiveTime = now;
+            PropagateXClaim(ctx, 1, 2, group, nack, ctx.Arg(5 + i));
             ctx.MarkDirty();
             anyChange = true;
         }
-        if (lastIdMoved && !anyChange) ctx.MarkDirty();
+        if (lastIdMoved && !anyChange)
+        {
+            PropagateGroupId(ctx, 1, 2, group);
+            ctx.MarkDirty();
+        }
         reply.SetDeferredArrayLength(handle, claimed);
+        ctx.PreventPropagation();
     }
 
     // Reused by XAUTOCLAIM (command thread only): the reply's cursor comes first, so the claimed
@@ -911,6 +964,7 @@ public static unsafe class StreamGroupCommands
             StreamId id = node->Id;
             if (!StreamValue.Contains(h, id))
             {
+                PropagateXClaim(ctx, 1, 2, group, node, id);
                 group.RemoveNack(arena, id);
                 s_deleted.Add(id);
                 count--;
@@ -929,9 +983,11 @@ public static unsafe class StreamGroupCommands
             s_claimed.Add(id);
             count--;
             consumer.ActiveTime = now;
+            PropagateXClaim(ctx, 1, 2, group, node, id);
             ctx.MarkDirty();
             node = next;
         }
+        ctx.PreventPropagation();
 
         var reply = ctx.Reply;
         reply.AddArrayLength(3);

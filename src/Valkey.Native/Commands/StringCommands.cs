@@ -329,6 +329,8 @@ public static unsafe class StringCommands
         {
             db.SetExpire(entry, expireAt);
             ctx.Server.Notify(NotifyClass.Generic, "expire", key, db.Id);
+            // A relative TTL (EX/PX/EXAT, SETEX/PSETEX) propagates as SET key value PXAT <absolute ms>.
+            if ((flags & SetFlags.PxAt) == 0) ctx.RewriteArgs(5).Arg("SET"u8).Arg(key).Arg(ctx, valueIndex).Arg("PXAT"u8).Arg(expireAt);
         }
         if (!withGet) AddOkReply(ctx.Reply, integerReplies);
     }
@@ -450,6 +452,8 @@ public static unsafe class StringCommands
         ctx.Db.DeleteEntry(entry);
         ctx.MarkDirty();
         ctx.KeyChanged(NotifyClass.Generic, "del", key);
+        // Propagated as an explicit DEL (deleteExpiredKeyFromOverwriteAndPropagate).
+        ctx.RewriteArgs(2).Arg("DEL"u8).Arg(key);
     }
 
     /// <summary>GETEX key [EX|PX|EXAT|PXAT time | PERSIST]: GET that can also change the TTL.</summary>
@@ -484,11 +488,13 @@ public static unsafe class StringCommands
             db.SetExpire(entry, expireAt);
             ctx.MarkDirty();
             ctx.KeyChanged(NotifyClass.Generic, "expire", key);
+            ctx.RewriteArgs(3).Arg("PEXPIREAT"u8).Arg(key).Arg(expireAt);
         }
         else if ((flags & SetFlags.Persist) != 0 && db.RemoveExpire(entry))
         {
             ctx.MarkDirty();
             ctx.KeyChanged(NotifyClass.Generic, "persist", key);
+            ctx.RewriteArgs(2).Arg("PERSIST"u8).Arg(key);
         }
     }
 
@@ -498,6 +504,7 @@ public static unsafe class StringCommands
         ctx.Db.DeleteEntry(entry);
         ctx.MarkDirty();
         ctx.KeyChanged(NotifyClass.Generic, "del", ctx.Arg(1));
+        ctx.RewriteArgs(2).Arg("DEL"u8).Arg(ctx, 1);
     }
 
     private static void GetSet(CommandContext ctx)
@@ -810,6 +817,8 @@ public static unsafe class StringCommands
         StorePlainString(ctx.Db, entry, key, text);
         ctx.MarkDirty();
         ctx.KeyChanged(NotifyClass.String, "incrbyfloat", key);
+        // Float formatting must not differ on replay: propagated as SET key <result> KEEPTTL.
+        ctx.RewriteArgs(4).Arg("SET"u8).Arg(key).Arg(text).Arg("KEEPTTL"u8);
         ctx.Reply.AddBulk(text);
     }
 

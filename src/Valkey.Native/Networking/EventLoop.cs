@@ -47,6 +47,8 @@ public sealed unsafe class EventLoop : IDisposable
     public Func<int>? NextTimerMs { get; set; }
     /// <summary>Called on the loop thread after <see cref="Wake"/> (signals, background work done).</summary>
     public Action? OnWake { get; set; }
+    /// <summary>Called when a wait returns, before the ready handlers run (event-loop duration stats).</summary>
+    public Action? AfterSleep { get; set; }
 
     public void Register(int fd, IFileEventHandler handler, IoEvents interest)
     {
@@ -83,13 +85,16 @@ public sealed unsafe class EventLoop : IDisposable
         {
             BeforeSleep?.Invoke();
             long now = Stopwatch.GetTimestamp();
-            int timeout = (int)Math.Max(0, (_nextCronTicks - now) * 1000 / Stopwatch.Frequency);
+            // Rounded up: a wait rounded down ends just before the cron is due and the loop would
+            // spin on zero-timeout waits for the remaining fraction of a millisecond.
+            int timeout = (int)Math.Max(0, ((_nextCronTicks - now) * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency);
             if (NextTimerMs != null)
             {
                 int timer = NextTimerMs();
                 if (timer >= 0 && timer < timeout) timeout = timer;
             }
             int n = _backend.Wait(_ready, timeout);
+            AfterSleep?.Invoke();
             for (int i = 0; i < n; i++)
             {
                 ReadyEvent ev = _ready[i];

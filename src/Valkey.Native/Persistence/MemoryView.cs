@@ -85,6 +85,11 @@ public sealed class KeyspaceRoot
     public bool SaveLfu { get; init; }
     /// <summary>Some hash has field TTLs: the file must be version 80 (see <see cref="RdbConstants.WriteVersion"/>).</summary>
     public bool HasFieldTtls { get; init; }
+    /// <summary>
+    /// The live keyspace, for the one type not yet read through the view (streams, see RdbStreams);
+    /// null in a snapshot, where saving a stream then fails with a clear error.
+    /// </summary>
+    public Keyspace? LiveKeyspace { get; init; }
     /// <summary>Aux "used-mem".</summary>
     public long UsedMemory { get; init; }
 
@@ -107,6 +112,7 @@ public sealed class KeyspaceRoot
             SaveLfu = maxMemoryPolicy.Contains("lfu", StringComparison.Ordinal),
             HasFieldTtls = fieldTtls,
             UsedMemory = usedMemory,
+            LiveKeyspace = keyspace,
         };
     }
 }

@@ -14,6 +14,8 @@ public sealed class RdbLoadOptions
     public int ListCompressDepth { get; init; }
     public SetLimits SetLimits { get; init; } = new(512, 128, 64);
     public SortedSetLimits ZsetLimits { get; init; } = new(128, 64);
+    public long StreamNodeMaxBytes { get; init; } = 4096;
+    public long StreamNodeMaxEntries { get; init; } = 100;
     /// <summary>Drop keys (and hash fields) whose TTL already passed, as a primary does when loading.</summary>
     public bool SkipExpired { get; init; } = true;
     /// <summary>Replace keys that exist (DEBUG RELOAD MERGE, RESTORE REPLACE); otherwise a duplicate is an error.</summary>
@@ -34,10 +36,12 @@ public sealed class LoadedValue
     public readonly List<byte[]> Items = [];
     public readonly List<(byte[] Field, byte[] Value, long ExpireAtMs)> Fields = [];
     public readonly List<(byte[] Member, double Score)> Members = [];
+    public LoadedStream? Stream;
 
     public void Clear()
     {
         Str = [];
+        Stream = null;
         Items.Clear();
         Fields.Clear();
         Members.Clear();
@@ -340,7 +344,9 @@ public static unsafe class RdbLoader
             case RdbConstants.TypeStreamListpacks:
             case RdbConstants.TypeStreamListpacks2:
             case RdbConstants.TypeStreamListpacks3:
-                throw new RdbFormatException("Loading stream values is not supported yet");
+                value.Type = DataType.Stream;
+                value.Stream = RdbStreams.Read(input, type);
+                return;
             case RdbConstants.TypeModulePreGa:
             case RdbConstants.TypeModule2:
                 throw new RdbFormatException("Loading module values is not supported (no modules)");
@@ -473,6 +479,9 @@ public static unsafe class RdbLoader
                 db.VolatileHashes.Update(key, h, false);
                 break;
             }
+            case DataType.Stream:
+                entry = RdbStreams.Store(db, key, value.Stream!, options.StreamNodeMaxBytes, options.StreamNodeMaxEntries);
+                break;
             default:
                 throw new RdbFormatException("Unsupported value type");
         }

@@ -43,6 +43,8 @@ public sealed class RdbPersistence(ServerContext server)
         ListCompressDepth = server.Config.ListCompressDepth,
         SetLimits = new SetLimits(server.Config.SetMaxIntsetEntries, server.Config.SetMaxListpackEntries, server.Config.SetMaxListpackValue),
         ZsetLimits = new SortedSetLimits(server.Config.ZsetMaxListpackEntries, server.Config.ZsetMaxListpackValue),
+        StreamNodeMaxBytes = server.Config.StreamNodeMaxBytes,
+        StreamNodeMaxEntries = server.Config.StreamNodeMaxEntries,
         ReplaceExisting = replaceExisting,
     };
 
@@ -161,6 +163,8 @@ public sealed class RdbPersistence(ServerContext server)
                 ListCompressDepth = options.ListCompressDepth,
                 SetLimits = options.SetLimits,
                 ZsetLimits = options.ZsetLimits,
+                StreamNodeMaxBytes = options.StreamNodeMaxBytes,
+                StreamNodeMaxEntries = options.StreamNodeMaxEntries,
                 ReplaceExisting = replaceExisting,
                 Progress = (keys, bytes) =>
                 {

@@ -17,7 +17,7 @@ namespace Valkey.Native.Persistence;
 /// nodes decompressed and re-encoded), intsets as intset blobs, other sets as plain sets (Redis 7.0
 /// has no set listpack), small hashes and sorted sets as listpacks, hashtable hashes as plain hashes
 /// (with field TTLs: Valkey 9's hash-with-ttl triples), skiplist sorted sets as zset-v2 from the
-/// highest score down. Streams are not supported yet (<see cref="RdbFormatException"/>).
+/// highest score down. Streams (RdbStreams.cs) as Redis 7.0's stream-v2, read through the live stream API.
 /// </remarks>
 public sealed unsafe class RdbWriter<TView> : IDisposable where TView : struct, IMemoryView
 {
@@ -154,6 +154,7 @@ public sealed unsafe class RdbWriter<TView> : IDisposable where TView : struct, 
         DataType.SortedSet => h.Encoding == ValueEncoding.ListPack ? RdbConstants.TypeZsetListpack : RdbConstants.TypeZset2,
         DataType.Hash => h.Encoding == ValueEncoding.ListPack ? RdbConstants.TypeHashListpack
             : (h.Flags & HashValue.VolatileFieldsFlag) != 0 ? RdbConstants.TypeHash2 : RdbConstants.TypeHash,
+        DataType.Stream => RdbConstants.TypeStreamListpacks2,
         _ => throw new RdbFormatException($"saving a {ValueNames.TypeName(h.Type)} value is not supported yet"),
     };
 
@@ -171,6 +172,10 @@ public sealed unsafe class RdbWriter<TView> : IDisposable where TView : struct, 
             case DataType.Set: WriteSet(data, in h); break;
             case DataType.SortedSet: WriteSortedSet(data, in h); break;
             case DataType.Hash: WriteHash(data, in h, type == RdbConstants.TypeHash2); break;
+            case DataType.Stream:
+                if (_root.LiveKeyspace == null) throw new RdbFormatException("saving a stream from a snapshot is not supported yet");
+                RdbStreams.Write(_out, _root.LiveKeyspace, (ValueHeader*)payload);
+                break;
         }
     }
 

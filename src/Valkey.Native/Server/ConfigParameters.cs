@@ -264,8 +264,8 @@ public sealed class SpecialParameter(string name, string? alias, ConfigFlags fla
 /// tcp-keepalive for new connections, active-expire-effort, requirepass, client-query-buffer-limit,
 /// lazyfree-*) need nothing; hz, loglevel and proto-max-bulk-len are applied by
 /// <see cref="ServerContext"/> on <see cref="ServerConfig.Changed"/>, as port and bind must be
-/// (re-listening; a failure is reported by throwing). Stored but without effect yet: dynamic-hz,
-/// maxmemory and maxmemory-policy (eviction is a later issue) and save (persistence is a later issue;
+/// (re-listening; a failure is reported by throwing); maxmemory, maxmemory-policy and lfu-* by
+/// <see cref="Eviction"/>. Stored but without effect yet: dynamic-hz and save (persistence is a later issue;
 /// appendonly only accepts "no").
 /// </summary>
 public static partial class ConfigParameters
@@ -385,10 +385,10 @@ public static partial class ConfigParameters
             (c, _) => new RewriteLine($"notify-keyspace-events {ConfigText.Repr(KeyspaceNotifier.FormatFlags(c.NotifyKeyspaceEvents))}", c.NotifyKeyspaceEvents != 0)),
 
         // ---- persistence (stored for compatibility; nothing saves yet) ----
-        // "appendonly no" is accepted because scripts and test suites pass it; there is no AOF to turn on.
-        Bool("appendonly", ConfigFlags.None, _ => false, (_, _) => { },
-            v => v ? "appendonly yes is not supported: Valkey.Native has no AOF persistence yet" : null),
-        new StringParameter("dbfilename", null, ConfigFlags.Protected, emptyIsNull: false, c => c.DbFilename, (c, v) => c.DbFilename = v),
+        // The append-only file (Persistence/AofConfig.cs).
+        .. AofParameters(),
+        new StringParameter("dbfilename", null, ConfigFlags.Protected, emptyIsNull: false, c => c.DbFilename, (c, v) => c.DbFilename = v,
+            v => v.Contains('/') ? "dbfilename can't be a path, just a filename" : null),
         Bool("rdbcompression", ConfigFlags.None, c => c.RdbCompression, (c, v) => c.RdbCompression = v),
         Bool("rdbchecksum", ConfigFlags.Immutable, c => c.RdbChecksum, (c, v) => c.RdbChecksum = v),
         new EnumParameter("sanitize-dump-payload", null, ConfigFlags.None, ["no", "yes", "clients"],

@@ -192,9 +192,12 @@ public sealed unsafe class Eviction
     /// </summary>
     public bool RejectsCommand(Client client, CommandSpec cmd, out bool evictedSelf)
     {
+        evictedSelf = false;
+        // A blocked command re-run when its key got ready was admitted when it first ran; evicting
+        // now would delete keys (and signal readiness) while the blocked-client registry is walked.
+        if (client.IsReprocessingCommand) return false;
         // Client eviction first: the clients' buffers may be what pushes memory over the limit.
-        // Not while a blocked command is re-run (the blocked-client registry is being walked).
-        evictedSelf = _server.Config.MaxMemoryClients != 0 && !client.IsReprocessingCommand && EvictClients(client);
+        evictedSelf = _server.Config.MaxMemoryClients != 0 && EvictClients(client);
         if (evictedSelf) return true;
         if (_server.Config.MaxMemory == 0) return false;
         bool outOfMemory = PerformEvictions() == EvictionResult.Fail;
@@ -297,6 +300,9 @@ public sealed unsafe class Eviction
     /// <summary>Valkey's performEvictions: frees memory by evicting keys until under maxmemory or out of time.</summary>
     public EvictionResult PerformEvictions()
     {
+        // Valkey's isSafeToPerformEvictions: CLIENT PAUSE WRITE/ALL pauses eviction (a fake OK, no metrics).
+        // TODO(replication): a replica with replica-ignore-maxmemory yes does not evict either.
+        if (_server.Pause.EvictPaused) return EvictionResult.Ok;
         EvictionResult result;
         if (IsUnderLimit(out long toFree))
         {
@@ -387,8 +393,8 @@ public sealed unsafe class Eviction
 
     /// <summary>
     /// Deletes one evicted key through the normal delete path, then reports it as Valkey's
-    /// performEvictions does: evicted_keys, signalModifiedKey (WATCH, tracking) and the "evicted"
-    /// event. Returns the memory the delete itself released.
+    /// performEvictions does: evicted_keys, the "evicted" event (with propagation as DEL) and
+    /// signalModifiedKey (WATCH, tracking). Returns the memory the delete itself released.
     /// </summary>
     private long EvictEntry(Database db, byte* entry, bool lazy)
     {
@@ -405,9 +411,10 @@ public sealed unsafe class Eviction
         long delta = before - UsedMemory();
 
         _server.Keyspace.Stats.EvictedKeys++;
-        _server.KeyModified(db, key);
+        // The "evicted" event first, as Database.ExpireEntry does: ServerContext.Notify marks the change
+        // as the server's own for tracking (no NOLOOP filtering) and propagates the deletion as DEL.
         _server.Notify(NotifyClass.Evicted, "evicted", key, db.Id);
-        // TODO(replication/AOF): propagate the deletion (DEL, or UNLINK with lazyfree-lazy-eviction) to replicas and the AOF.
+        _server.KeyModified(db, key);
         return delta;
     }
 

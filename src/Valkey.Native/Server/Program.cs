@@ -13,6 +13,7 @@ public static class Program
             return 0;
         }
         if (args.Length >= 1 && args[0] == "check-rdb") return Persistence.CheckRdb.Run(args[1..]);
+        if (args.Length >= 1 && args[0] == "check-aof") return Persistence.AofCheck.Run(args[1..]);
         if (args.Length == 1 && args[0] is "-h" or "--help")
         {
             Console.Write(UsageText);
@@ -67,7 +68,17 @@ public static class Program
 
         log.Notice("Server initialized");
         // Load dbfilename before serving (clients that connect meanwhile wait in the backlog until it is done).
-        if (server.Persistence.LoadAtStartup() != null) return 1;
+        // With appendonly yes the AOF is the dataset (as Valkey's loadDataFromDisk: no RDB fallback).
+        if (config.AppendOnly)
+        {
+            string? aofError = server.Aof.LoadAtStartup() ?? server.Aof.OpenAtStartup();
+            if (aofError != null)
+            {
+                log.Warning(aofError);
+                return 1;
+            }
+        }
+        else if (server.Persistence.LoadAtStartup() != null) return 1;
         log.Notice("Ready to accept connections tcp");
         if (config.UnixSocket.Length > 0) log.Notice("Ready to accept connections unix");
         server.Run();

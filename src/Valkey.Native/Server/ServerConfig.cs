@@ -48,6 +48,19 @@ public sealed class ServerConfig
     public bool StopWritesOnBgsaveError { get; set; } = true;
     public bool RdbDelSyncFiles { get; set; }
     public long RdbKeySaveDelay { get; set; }
+    // ---- append-only file (Persistence/Aof*.cs) ----
+    public bool AppendOnly { get; set; }
+    public string AppendFilename { get; set; } = "appendonly.aof";
+    public string AppendDirName { get; set; } = "appendonlydir";
+    /// <summary>"always", "everysec" or "no".</summary>
+    public string AppendFsync { get; set; } = "everysec";
+    public int AutoAofRewritePercentage { get; set; } = 100;
+    public long AutoAofRewriteMinSize { get; set; } = 64L * 1024 * 1024;
+    public bool AofLoadTruncated { get; set; } = true;
+    public bool AofUseRdbPreamble { get; set; } = true;
+    public bool AofTimestampEnabled { get; set; }
+    public bool AofRewriteIncrementalFsync { get; set; } = true;
+    public bool NoAppendFsyncOnRewrite { get; set; }
     /// <summary>Keys sampled per database for each LRU/LFU/TTL eviction pick (maxmemory-samples).</summary>
     public int MaxMemorySamples { get; set; } = 5;
     /// <summary>0..100: how long one eviction call may run before continuing from the event loop.</summary>

@@ -52,6 +52,8 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         ClientClosed += Pause.OnClientClosed;
         Eviction = new Eviction(this);
         Persistence = new Persistence.RdbPersistence(this);
+        Propagation = new Propagation(this);
+        Aof = new Persistence.AofPersistence(this);
         Commands = new CommandTable();
         Dispatcher = new Dispatcher(this, Commands);
         IEventBackend backend = config.EventLoopBackend == "poll" || !OperatingSystem.IsLinux()
@@ -59,7 +61,8 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
             : new EpollBackend();
         Loop = new EventLoop(backend) { CronPeriodMs = Math.Max(1, 1000 / Math.Max(1, config.Hz)) };
         Loop.BeforeSleep = BeforeSleep;
-        Loop.Cron = Cron;
+        Loop.Cron = TimedCron;
+        Loop.AfterSleep = LoopStats.AfterSleep;
         Loop.OnWake = OnWake;
         // A time-sliced eviction in progress must not wait for the next event (Valkey's 0 ms eviction timer).
         Loop.NextTimerMs = () => Eviction.Running ? 0 : NextTimerMs();
@@ -97,10 +100,16 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     public LatencyMonitor Latency { get; }
     /// <summary>CLIENT PAUSE / UNPAUSE state and the clients it postponed.</summary>
     public ClientPause Pause { get; }
+    /// <summary>Event-loop cycle, command and cron durations (INFO stats / debug eventloop_*).</summary>
+    public EventLoopStats LoopStats { get; } = new();
     /// <summary>maxmemory enforcement: see <see cref="Server.Eviction"/>.</summary>
     public Eviction Eviction { get; }
     /// <summary>RDB files: SAVE, save points, loading, INFO persistence (Persistence/RdbPersistence.cs).</summary>
     public Persistence.RdbPersistence Persistence { get; }
+    /// <summary>Command propagation to the AOF (and later replicas): see <see cref="Server.Propagation"/>.</summary>
+    public Propagation Propagation { get; }
+    /// <summary>The append-only file (Persistence/AofPersistence.cs).</summary>
+    public Persistence.AofPersistence Aof { get; }
     public EventLoop Loop { get; }
     public string RunId { get; }
     public long StartTimeMs { get; }
@@ -353,6 +362,8 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         Eviction.BeforeSleep();
         Blocking.BeforeSleep();
         Tracking.BroadcastInvalidations();
+        // flushAppendOnlyFile: the AOF is written (and with appendfsync always fsynced) before any reply goes out.
+        Aof.BeforeSleep();
         // Gather writes: one writev per client with output, once per loop iteration.
         for (int i = 0; i < _pendingWrites.Count; i++)
         {
@@ -362,6 +373,16 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
             c.Flush();
         }
         _pendingWrites.Clear();
+        LoopStats.EndCycle();
+    }
+
+    /// <summary>The cron, timed for INFO debug's eventloop_duration_cron_sum.</summary>
+    private void TimedCron()
+    {
+        long start = Stopwatch.GetTimestamp();
+        Cron();
+        LoopStats.OnCron((long)Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+        LoopStats.Sample();
     }
 
     private void Cron()
@@ -394,6 +415,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         Keyspace.Arena.ReleaseDeferred(4L * 1024 * 1024);
         Keyspace.LazyFree.LeaveSharedModeIfIdle();
         Persistence.Cron();
+        Aof.Cron();
     }
 
     private long _lastFastCycleTicks;
@@ -435,7 +457,8 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         _closeQueue.Clear();
         foreach (var c in _clients.Values)
         {
-            if (now - c.LastInteractionMs > limit && !c.IsBlocked) _closeQueue.Add(c);
+            // As clientsCronHandleTimeout: blocked clients and pub/sub subscribers (who only listen) are never idle.
+            if (now - c.LastInteractionMs > limit && !c.IsBlocked && !c.IsPostponed && c.Subscriptions is not { Total: > 0 }) _closeQueue.Add(c);
         }
         foreach (var c in _closeQueue)
         {
@@ -448,6 +471,10 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     {
         switch (name)
         {
+            case "appendonly":
+                if (!Config.AppendOnly) Aof.Stop();
+                else if (Aof.Start() is { } aofError) throw new InvalidOperationException(aofError);
+                break;
             case "hz":
                 Loop.CronPeriodMs = Math.Max(1, 1000 / Math.Clamp(Config.Hz, 1, 500));
                 break;
@@ -494,7 +521,13 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     {
         // Expired and evicted keys were not changed by a client: tracking's BCAST NOLOOP must not
         // filter them out (Valkey passes a NULL client to signalModifiedKey there).
-        if ((type & (NotifyClass.Expired | NotifyClass.Evicted)) != 0) Tracking.NoteServerModification(key);
+        if ((type & (NotifyClass.Expired | NotifyClass.Evicted)) != 0)
+        {
+            Tracking.NoteServerModification(key);
+            // propagateDeletion: an expired or evicted key goes to the AOF as DEL (field expiry needs nothing:
+            // the HPEXPIREAT in the AOF expires the fields again when it is loaded).
+            if (Propagation.Enabled && eventName is "expired" or "evicted") Propagation.PropagateDeletion(dbId, key);
+        }
         NotifyHook?.Invoke(type, eventName, key, dbId);
     }
 
@@ -534,6 +567,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     public void Shutdown()
     {
         Log.Warning("User requested shutdown...");
+        Aof.OnShutdown();
         foreach (var c in _clients.Values.ToList()) { c.Flush(); CloseClient(c); }
         foreach (var l in _listeners) { Loop.Unregister(l.Fd); l.Dispose(); }
         _listeners.Clear();
@@ -552,6 +586,8 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         foreach (var c in _clients.Values.ToList()) CloseClient(c);
         foreach (var l in _listeners) l.Dispose();
         Loop.Dispose();
+        Aof.Dispose();
+        Propagation.Dispose();
         Keyspace.Dispose();
         BufferPool.Dispose();
     }

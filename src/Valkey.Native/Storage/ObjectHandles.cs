@@ -51,4 +51,20 @@ public sealed class ObjectHandles
             lock (_lock) return _count - _free.Count;
         }
     }
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> for every live handle (rare paths: a snapshot capturing the
+    /// managed roots of its point in time). Runs under the lock, so the visitor must not add or remove.
+    /// </summary>
+    public void ForEach(Action<int, object> visit)
+    {
+        lock (_lock)
+        {
+            for (int i = 0; i < _count; i++)
+            {
+                object? value = _objects[i];
+                if (value != null) visit(i, value);
+            }
+        }
+    }
 }

@@ -81,14 +81,7 @@ public sealed class DumpRestoreTests : OwnServerFixture
         }
     }
 
-    private static string Content(IDatabase db, RedisKey key, RedisType type) => type switch
-    {
-        RedisType.String => Convert.ToHexString((byte[])db.StringGet(key)!),
-        RedisType.List => string.Join(",", db.ListRange(key)),
-        RedisType.Set => string.Join(",", db.SetMembers(key).Select(v => v.ToString()).Order(StringComparer.Ordinal)),
-        RedisType.Hash => string.Join(",", db.HashGetAll(key).Select(e => $"{e.Name}={e.Value}").Order(StringComparer.Ordinal)),
-        _ => string.Join(",", db.SortedSetRangeByRankWithScores(key).Select(e => $"{e.Element}={e.Score:R}")),
-    };
+    private static string Content(IDatabase db, RedisKey key, RedisType type) => RdbTestData.Content(db, key, type);
 
     [Test]
     public void DumpOfAMissingKeyIsNull()

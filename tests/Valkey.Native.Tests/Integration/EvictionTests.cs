@@ -352,6 +352,28 @@ public class EvictionTests : OwnServerFixture
     }
 
     [Test]
+    public void IdleClientsAreClosedAfterTheTimeoutButSubscribersAreNot()
+    {
+        Execute("CONFIG", "SET", "timeout", "1");
+        try
+        {
+            using var idle = Raw();
+            using var subscriber = Raw();
+            Assert.That(idle.Execute("PING"), Is.EqualTo("+PONG\r\n"));
+            subscriber.SendCommand("SUBSCRIBE", "timeout:ch");
+            Assert.That(subscriber.ReadReply(), Does.StartWith("*3\r\n$9\r\nsubscribe\r\n"));
+            Thread.Sleep(2600);
+            Assert.That(() => idle.Execute("PING"), Throws.InstanceOf<Exception>(), "the idle client was closed");
+            Assert.That(Execute("PUBLISH", "timeout:ch", "hello"), Is.EqualTo(Int(1)), "the subscriber is still there");
+            Assert.That(subscriber.ReadReply(), Does.EndWith("$5\r\nhello\r\n"));
+        }
+        finally
+        {
+            Execute("CONFIG", "SET", "timeout", "0");
+        }
+    }
+
+    [Test]
     public void EvictionConfigParametersRoundTrip()
     {
         foreach (var (name, value) in new[]

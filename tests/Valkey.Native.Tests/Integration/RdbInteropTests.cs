@@ -41,6 +41,17 @@ internal static class RdbTestData
         db.SortedSetAdd("zset:big", Enumerable.Range(0, 300).Select(i => new SortedSetEntry($"m{i}", i * 1.25 - 100)).ToArray());
         db.SortedSetAdd("zset:longmember", [new(new string('z', 80), 1)]);
         db.KeyExpire("zset:small", TimeSpan.FromHours(3));
+        // A stream over several nodes with a deleted entry, two groups, pending entries of two consumers.
+        for (int i = 1; i <= 250; i++) db.StreamAdd("stream:s", [new("f1", $"v{i}"), new("n", i)], $"{1000 + i}-{i % 3}");
+        db.StreamAdd("stream:s", [new("other", "fields")], "5000-0");
+        db.StreamDelete("stream:s", ["1002-2"]);
+        db.StreamCreateConsumerGroup("stream:s", "g1", "0-0");
+        db.StreamCreateConsumerGroup("stream:s", "g2", "$");
+        db.StreamReadGroup("stream:s", "g1", "alice", ">", 3);
+        db.StreamReadGroup("stream:s", "g1", "bob", ">", 2);
+        db.StreamAcknowledge("stream:s", "g1", "1001-1");
+        db.StreamAdd("stream:empty", [new("a", "1")], "7-7");
+        db.StreamTrim("stream:empty", 0);
         db5.StringSet("db5:key", "five");
         db5.SetAdd("db5:set", ["p", "q"]);
     }
@@ -57,22 +68,42 @@ internal static class RdbTestData
             {
                 var type = db.KeyType(key);
                 var ttl = db.KeyTimeToLive(key);
-                string content = type switch
-                {
-                    RedisType.String => Hex(db.StringGet(key)),
-                    RedisType.List => string.Join(",", db.ListRange(key).Select(Hex)),
-                    RedisType.Set => string.Join(",", db.SetMembers(key).Select(Hex).Order(StringComparer.Ordinal)),
-                    RedisType.Hash => string.Join(",", db.HashGetAll(key).Select(e => Hex(e.Name) + "=" + Hex(e.Value)).Order(StringComparer.Ordinal)),
-                    RedisType.SortedSet => string.Join(",", db.SortedSetRangeByRankWithScores(key).Select(e => Hex(e.Element) + "=" + e.Score.ToString("R"))),
-                    _ => "?",
-                };
+                string content = Content(db, key, type);
                 result[$"{n}:{key}"] = $"{type} ttl={(ttl.HasValue ? "yes" : "no")} {content}";
             }
         }
         return result;
     }
 
+    /// <summary>One key's contents as text (unordered collections sorted).</summary>
+    public static string Content(IDatabase db, RedisKey key, RedisType type) => type switch
+    {
+        RedisType.String => Hex(db.StringGet(key)),
+        RedisType.List => string.Join(",", db.ListRange(key).Select(Hex)),
+        RedisType.Set => string.Join(",", db.SetMembers(key).Select(Hex).Order(StringComparer.Ordinal)),
+        RedisType.Hash => string.Join(",", db.HashGetAll(key).Select(e => Hex(e.Name) + "=" + Hex(e.Value)).Order(StringComparer.Ordinal)),
+        RedisType.SortedSet => string.Join(",", db.SortedSetRangeByRankWithScores(key).Select(e => Hex(e.Element) + "=" + e.Score.ToString("R"))),
+        RedisType.Stream => StreamContent(db, key),
+        _ => "?",
+    };
+
     private static string Hex(RedisValue v) => Convert.ToHexString((byte[])v!);
+
+    private static string StreamContent(IDatabase db, RedisKey key)
+    {
+        var sb = new StringBuilder();
+        foreach (var e in db.StreamRange(key))
+            sb.Append(e.Id).Append('[').Append(string.Join(",", e.Values.Select(v => $"{v.Name}={v.Value}"))).Append(']');
+        var info = db.StreamInfo(key);
+        sb.Append($" len={info.Length} last={info.LastGeneratedId} groups={info.ConsumerGroupCount}");
+        foreach (var g in db.StreamGroupInfo(key).OrderBy(g => g.Name))
+        {
+            sb.Append($" {g.Name}:consumers={g.ConsumerCount},pending={g.PendingMessageCount},last={g.LastDeliveredId},read={g.EntriesRead}");
+            foreach (var p in db.StreamPendingMessages(key, g.Name, 1000, RedisValue.Null))
+                sb.Append($" {p.MessageId}@{p.ConsumerName}x{p.DeliveryCount}");
+        }
+        return sb.ToString();
+    }
 
     public static string Encoding(IDatabase db, string key) => db.Execute("OBJECT", "ENCODING", key).ToString();
 }

@@ -113,6 +113,26 @@ public class StreamGroupCommandsTests : SharedServerFixture
     }
 
     [Test]
+    public void XReadGroupOverSeveralStreamsServesOnlyThoseWithData()
+    {
+        string a = K("a"), b = K("b"), c = K("c");
+        Run("XGROUP", "CREATE", a, "g", "$", "MKSTREAM");
+        Run("XGROUP", "CREATE", b, "g", "$", "MKSTREAM");
+        Run("XGROUP", "CREATE", c, "g", "$", "MKSTREAM");
+        Run("XADD", a, "1-0", "x", "1");
+        Run("XADD", c, "2-0", "y", "2");
+        Assert.That(Run("XREADGROUP", "GROUP", "g", "w", "STREAMS", a, b, c, ">", ">", ">"),
+            Is.EqualTo($"*2\r\n*2\r\n{Bulk(a)}*1\r\n{Entry("1-0", "x", "1")}*2\r\n{Bulk(c)}*1\r\n{Entry("2-0", "y", "2")}"));
+        Resp3();
+        Run("XADD", b, "3-0", "z", "3");
+        Assert.That(Run("XREADGROUP", "GROUP", "g", "w", "STREAMS", a, b, ">", "0"),
+            Is.EqualTo($"%1\r\n{Bulk(b)}*0\r\n"), "'>' on a has nothing; b's (empty) history is served even with new data there");
+        Assert.That(Run("XREADGROUP", "GROUP", "g", "w", "STREAMS", b, ">"),
+            Is.EqualTo($"%1\r\n{Bulk(b)}*1\r\n{Entry("3-0", "z", "3")}"));
+        Assert.That(Run("XINFO", "CONSUMERS", b, "g"), Does.StartWith($"*1\r\n%4\r\n{Bulk("name")}{Bulk("w")}{Bulk("pending")}:1\r\n"));
+    }
+
+    [Test]
     public void XReadGroupNoAckCreatesNoPendingEntries()
     {
         string k = K();
@@ -514,6 +534,22 @@ public class BlockingStreamGroupTests : BlockedClientsFixture
         c.Execute("MULTI");
         c.Execute("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", K(), ">");
         Assert.That(c.Execute("EXEC"), Is.EqualTo("*1\r\n*-1\r\n"), "inside MULTI it does not block");
+    }
+
+    [Test]
+    public void ClientUnblockEndsABlockedReadGroup()
+    {
+        using var blocked = Raw();
+        using var admin = Raw();
+        admin.Execute("XGROUP", "CREATE", K(), "g", "$", "MKSTREAM");
+        long id = Resp.Integer(blocked.Execute("CLIENT", "ID"));
+        Block(blocked, "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", K(), ">");
+        Assert.That(admin.Execute("CLIENT", "UNBLOCK", id.ToString()), Is.EqualTo(Resp.Int(1)));
+        Assert.That(blocked.ReadReply(), Is.EqualTo("*-1\r\n"));
+        Block(blocked, "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", K(), ">");
+        Assert.That(admin.Execute("CLIENT", "UNBLOCK", id.ToString(), "ERROR"), Is.EqualTo(Resp.Int(1)));
+        Assert.That(blocked.ReadReply(), Is.EqualTo("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"));
+        Assert.That(admin.Execute("XINFO", "CONSUMERS", K(), "g"), Does.Contain(Bulk("c")), "blocking created the consumer");
     }
 
     [Test]

@@ -417,6 +417,39 @@ public sealed unsafe class CowSnapshotTests
         Assert.Throws<ArgumentException>(() => snapshot.View.Read(p, 16, new byte[8]));
     }
 
+    [Test]
+    [Explicit("measurement: 1 GB of small blocks; run by hand")]
+    public void BeginAndEndCostAtScale()
+    {
+        using var arena = new Arena();
+        const int blockSize = 1000;
+        long count = (1L << 30) / blockSize;
+        var blocks = new nint[count];
+        for (long i = 0; i < count; i++)
+        {
+            byte* p = arena.Alloc(blockSize);
+            new Span<byte>(p, blockSize).Fill((byte)i);
+            blocks[i] = (nint)p;
+        }
+        var sw = Stopwatch.StartNew();
+        var snapshot = CowSnapshot.Begin(arena);
+        double begin = sw.Elapsed.TotalMilliseconds;
+        long runs = snapshot.RegisteredRuns, calls = snapshot.ProtectCalls;
+        double perFault = 0;
+        RunWithDeadline("writes", () =>
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (long i = 0; i < count; i += 64) ((byte*)blocks[i])[0] ^= 1;
+            perFault = Stopwatch.GetElapsedTime(start).TotalMicroseconds / snapshot.PagesCopied;
+        });
+        long copied = snapshot.PagesCopied;
+        sw.Restart();
+        snapshot.Dispose();
+        double end = sw.Elapsed.TotalMilliseconds;
+        TestContext.Out.WriteLine($"1 GB in {arena.PageCount} pages: Begin {begin:F1} ms ({runs} runs, {calls} protect calls), " +
+                                  $"{copied} pages copied at {perFault:F1} us each, End {end:F1} ms");
+    }
+
     /// <summary>Pages of [p, p + size) whose page-table entry carries the uffd write-protect bit (pagemap bit 57).</summary>
     private static int CountWriteProtectedPages(byte* p, int size)
     {

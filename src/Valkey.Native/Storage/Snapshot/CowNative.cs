@@ -30,6 +30,8 @@ internal static unsafe class CowNative
         public long ProtectedBytes;
         public long RegisteredBytes;
         public long Faults;
+        public long Runs;
+        public long ProtectCalls;
         public int Failed;
     }
 

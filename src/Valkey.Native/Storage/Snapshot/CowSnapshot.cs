@@ -173,6 +173,12 @@ public sealed unsafe class CowSnapshot : IDisposable
     /// <summary>Write faults handled (a page written by two threads at once may count twice).</summary>
     public long Faults => CurrentStats().Faults;
 
+    /// <summary>Contiguous address ranges registered at Begin (each costs the kernel a VMA).</summary>
+    public long RegisteredRuns => CurrentStats().Runs;
+
+    /// <summary>Write-protect calls made at Begin (each costs a TLB flush: the bulk of the pause).</summary>
+    public long ProtectCalls => CurrentStats().ProtectCalls;
+
     /// <summary>
     /// Ends the snapshot: removes every protection, frees the copies and lets the arena return
     /// the memory freed meanwhile (on its owner thread, at its next release point, e.g. the cron's

@@ -1,0 +1,396 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+using Valkey.Native.Server;
+
+namespace Valkey.Native.Persistence;
+
+/// <summary>
+/// The append-only file, Valkey 7+'s multi-part layout (aof.c): <c>appenddirname/</c> holds the
+/// manifest, one base file (an RDB written by <see cref="RdbWriter{TView}"/> when
+/// aof-use-rdb-preamble is on, else commands) and incremental files. Propagated commands
+/// (<see cref="Propagation"/>) are appended to an in-memory buffer, written in beforeSleep before any
+/// reply goes out (flushAppendOnlyFile) and fsynced per appendfsync: <c>always</c> on the command thread
+/// before the replies are sent, <c>everysec</c> by a background thread, <c>no</c> never.
+/// </summary>
+/// <remarks>
+/// BGREWRITEAOF and automatic rewrites run in the foreground for now (the copy-on-write snapshot engine
+/// is not wired in yet): the server does not serve clients while the new base is written. The log and
+/// INFO say so (the rewrite is reported as completed).
+/// </remarks>
+public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposable
+{
+    private readonly ServerContext _server;
+    private NativeByteBuffer _buf;
+    private SafeFileHandle? _incr;
+    private long _incrSize;
+    /// <summary>Sizes of the incremental files before the open one, and of the base.</summary>
+    private long _olderIncrSize, _baseSize;
+    private long _rewriteBaseSize;
+    private int _selectedDb = -1;
+    private long _lastTimestamp;
+    private AofManifest? _manifest;
+
+    // everysec: a background thread fsyncs; the main thread only asks.
+    private readonly object _fdLock = new();
+    private Thread? _fsyncThread;
+    private readonly AutoResetEvent _fsyncRequest = new(false);
+    private volatile bool _fsyncInProgress;
+    private volatile bool _stopping;
+    private long _lastFsyncTicks;
+    private long _unsyncedBytes;
+
+    public AofPersistence(ServerContext server) => _server = server;
+
+    // ---- state for INFO -----------------------------------------------------------------------
+    public bool On => _incr != null;
+    public bool LastWriteOk { get; private set; } = true;
+    public bool LastRewriteOk { get; private set; } = true;
+    public long Rewrites { get; private set; }
+    public long RewriteFailures { get; private set; }
+    public long LastRewriteSeconds { get; private set; } = -1;
+    public long CurrentSize => _baseSize + _olderIncrSize + _incrSize;
+    public long BaseSize => _baseSize;
+    public long BufferLength => _buf.Length;
+    public long DelayedFsync { get; private set; }
+    public bool FsyncInProgress => _fsyncInProgress;
+    public bool Loading { get; private set; }
+    public long LoadedCommands { get; private set; }
+
+    private ServerConfig Config => _server.Config;
+    public string DirPath => Path.GetFullPath(Config.AppendDirName);
+    private string ManifestPath => Path.Combine(DirPath, AofManifest.ManifestName(Config.AppendFilename));
+
+    // ---- feeding (IPropagationTarget) ---------------------------------------------------------
+
+    /// <summary>feedAppendOnlyFile: timestamp annotation, SELECT when the database changes, the command.</summary>
+    public void Feed(int dbId, ReadOnlySpan<byte> command)
+    {
+        if (Config.AofTimestampEnabled)
+        {
+            long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            if (now != _lastTimestamp)
+            {
+                _lastTimestamp = now;
+                _buf.Append("#TS:"u8);
+                Span<byte> digits = stackalloc byte[24];
+                _buf.Append(digits[..Util.NumberFormatter.FormatInt64(now, digits)]);
+                _buf.Append("\r\n"u8);
+            }
+        }
+        if (dbId >= 0 && dbId != _selectedDb)
+        {
+            _buf.AppendHeader((byte)'*', 2);
+            _buf.AppendBulk("SELECT"u8);
+            _buf.AppendBulk(dbId);
+            _selectedDb = dbId;
+        }
+        _buf.Append(command);
+    }
+
+    // ---- writing and fsync --------------------------------------------------------------------
+
+    /// <summary>flushAppendOnlyFile, from beforeSleep: before any reply of this iteration is sent.</summary>
+    public void BeforeSleep()
+    {
+        if (_incr == null) return;
+        if (_buf.Length > 0) Write();
+        if (_unsyncedBytes > 0 && Config.AppendFsync == "everysec") RequestBackgroundFsync();
+    }
+
+    private void Write()
+    {
+        try
+        {
+            RandomAccess.Write(_incr!, _buf.Span, _incrSize);
+        }
+        catch (IOException e)
+        {
+            // The buffer is kept and retried next time; with 'always' an acknowledged write could be
+            // lost, so (as Valkey) the server exits instead of replying.
+            LastWriteOk = false;
+            _server.Log.Warning($"Error writing to the AOF file: {e.Message}");
+            if (Config.AppendFsync == "always")
+            {
+                _server.Log.Warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
+                Environment.Exit(1);
+            }
+            return;
+        }
+        if (!LastWriteOk) _server.Log.Warning("AOF write error looks solved. The server can write again.");
+        LastWriteOk = true;
+        _incrSize += _buf.Length;
+        _unsyncedBytes += _buf.Length;
+        _buf.Length = 0;
+        _buf.ShrinkIfIdle(4 << 20);
+        if (Config.AppendFsync == "always")
+        {
+            if (FdataSync((int)_incr!.DangerousGetHandle()) != 0)
+            {
+                _server.Log.Warning($"Can't persist AOF for fsync error when the AOF fsync policy is 'always': errno {Marshal.GetLastPInvokeError()}. Exiting...");
+                Environment.Exit(1);
+            }
+            _unsyncedBytes = 0;
+        }
+    }
+
+    private void RequestBackgroundFsync()
+    {
+        long now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _lastFsyncTicks) < 1000) return;
+        if (_fsyncInProgress)
+        {
+            // Valkey counts a write that found the previous fsync still running (aof_delayed_fsync).
+            DelayedFsync++;
+            return;
+        }
+        _unsyncedBytes = 0;
+        _fsyncInProgress = true;
+        _fsyncRequest.Set();
+    }
+
+    private void FsyncLoop()
+    {
+        while (true)
+        {
+            _fsyncRequest.WaitOne();
+            if (_stopping) return;
+            lock (_fdLock)
+            {
+                if (_incr is { IsClosed: false } h) FdataSync((int)h.DangerousGetHandle());
+            }
+            Interlocked.Exchange(ref _lastFsyncTicks, Environment.TickCount64);
+            _fsyncInProgress = false;
+        }
+    }
+
+    /// <summary>Writes what is buffered and fsyncs now (shutdown, rewrite, appendonly no).</summary>
+    public void FlushAndSync()
+    {
+        if (_incr == null) return;
+        if (_buf.Length > 0) Write();
+        lock (_fdLock) FdataSync((int)_incr.DangerousGetHandle());
+        _unsyncedBytes = 0;
+    }
+
+    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    private static partial int FdataSync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    // ---- start-up, on/off -----------------------------------------------------------------------
+
+    /// <summary>
+    /// Start-up with appendonly yes: opens the last incremental file of the manifest for appending, or,
+    /// when there is no AOF yet, writes a first base from the loaded dataset (Valkey does a rewrite too).
+    /// Returns null or the error.
+    /// </summary>
+    public string? OpenAtStartup()
+    {
+        if (_manifest == null || _manifest.Incr.Count == 0)
+            return Rewrite("AOF created at start-up");
+        string path = Path.Combine(DirPath, _manifest.Incr[^1].Name);
+        try
+        {
+            _incr = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite);
+            _incrSize = RandomAccess.GetLength(_incr);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"Can't open the append-only file {path}: {e.Message}";
+        }
+        _baseSize = _manifest.Base != null ? FileSize(_manifest.Base.Name) : 0;
+        _olderIncrSize = 0;
+        for (int i = 0; i < _manifest.Incr.Count - 1; i++) _olderIncrSize += FileSize(_manifest.Incr[i].Name);
+        _rewriteBaseSize = CurrentSize;
+        Attach();
+        return null;
+    }
+
+    private long FileSize(string name)
+    {
+        try { return new FileInfo(Path.Combine(DirPath, name)).Length; }
+        catch (IOException) { return 0; }
+    }
+
+    private void Attach()
+    {
+        _selectedDb = -1;
+        _lastTimestamp = 0;
+        if (_fsyncThread == null)
+        {
+            _stopping = false;
+            _fsyncThread = new Thread(FsyncLoop) { IsBackground = true, Name = "aof-fsync" };
+            _fsyncThread.Start();
+        }
+        _server.Propagation.SetAof(this);
+    }
+
+    /// <summary>CONFIG SET appendonly yes (startAppendOnly): a rewrite writes the current dataset, then commands are appended.</summary>
+    public string? Start()
+    {
+        if (_incr != null) return null;
+        string? error = Rewrite("Background append only file rewriting started (running in the foreground)");
+        if (error != null) return error;
+        _server.Log.Notice("AOF rewrite during the switch to appendonly yes completed");
+        return null;
+    }
+
+    /// <summary>CONFIG SET appendonly no (stopAppendOnly): flush, fsync and close; files stay for the next start.</summary>
+    public void Stop()
+    {
+        if (_incr == null) return;
+        FlushAndSync();
+        _server.Propagation.SetAof(null);
+        lock (_fdLock)
+        {
+            _incr.Dispose();
+            _incr = null;
+        }
+        _server.Log.Notice("AOF stopped (appendonly no)");
+    }
+
+    /// <summary>Shutdown: everything written and fsynced (Valkey's prepareForShutdown).</summary>
+    public void OnShutdown()
+    {
+        if (_incr == null) return;
+        _server.Log.Notice("Calling fsync() on the AOF file.");
+        FlushAndSync();
+    }
+
+    // ---- rewrite ----------------------------------------------------------------------------------
+
+    /// <summary>
+    /// rewriteAppendOnlyFile + backgroundRewriteDoneHandler in one step (foreground): a new base from
+    /// the dataset, a new empty incremental file, the manifest swapped atomically, old files deleted.
+    /// Also attaches the AOF when it was off. Returns null or the error (the old AOF stays in use).
+    /// </summary>
+    public string? Rewrite(string reason, bool attach = true)
+    {
+        // BGREWRITEAOF with appendonly no writes a base (and manifest) only, as Valkey does.
+        attach |= _incr != null;
+        var sw = Stopwatch.StartNew();
+        _server.Log.Notice(reason);
+        string dir = DirPath;
+        var old = _manifest;
+        var next = new AofManifest
+        {
+            CurrentBaseSeq = (old?.CurrentBaseSeq ?? 0) + 1,
+            CurrentIncrSeq = (old?.CurrentIncrSeq ?? 0) + 1,
+        };
+        bool rdb = Config.AofUseRdbPreamble;
+        string baseName = AofManifest.BaseName(Config.AppendFilename, next.CurrentBaseSeq, rdb);
+        string incrName = AofManifest.IncrName(Config.AppendFilename, next.CurrentIncrSeq);
+        next.Base = new AofFileInfo(baseName, next.CurrentBaseSeq, AofFileType.Base);
+        if (attach) next.Incr.Add(new AofFileInfo(incrName, next.CurrentIncrSeq, AofFileType.Incr));
+        else next.CurrentIncrSeq--;
+        string temp = Path.Combine(dir, $"temp-rewriteaof-{Environment.ProcessId}.aof");
+        SafeFileHandle? newIncr = null;
+        try
+        {
+            Directory.CreateDirectory(dir);
+            // What is buffered belongs to the old files: it must be there before they are replaced.
+            if (_incr != null) FlushAndSync();
+            _server.Keyspace.RefreshClock();
+            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024))
+            {
+                if (rdb)
+                {
+                    var root = KeyspaceRoot.CaptureLive(_server.Keyspace, Config.MaxMemoryPolicy, Commands.ServerCommands.UsedMemory(_server));
+                    var output = new RdbOutput(file, Config.RdbChecksum, Config.RdbCompression);
+                    using var writer = new RdbWriter<LiveMemoryView>(output, root, default);
+                    writer.WriteFile(ServerContext.Version);
+                }
+                else
+                {
+                    AofBaseWriter.Write(_server, file);
+                }
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, Path.Combine(dir, baseName), overwrite: true);
+            if (attach) newIncr = File.OpenHandle(Path.Combine(dir, incrName), FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+            WriteManifest(ManifestPath, next);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RdbFormatException or InvalidOperationException)
+        {
+            try { File.Delete(temp); } catch (IOException) { }
+            newIncr?.Dispose();
+            LastRewriteOk = false;
+            RewriteFailures++;
+            _server.Log.Warning($"Error rewriting the append only file: {e.Message}");
+            return e.Message;
+        }
+        lock (_fdLock)
+        {
+            _incr?.Dispose();
+            _incr = newIncr;
+        }
+        _incrSize = 0;
+        _olderIncrSize = 0;
+        _baseSize = FileSize(baseName);
+        _rewriteBaseSize = CurrentSize;
+        _manifest = next;
+        // Old base, incremental and history files are no longer referenced by the manifest.
+        if (old != null)
+        {
+            foreach (var f in old.LoadOrder().Concat(old.History))
+            {
+                if (f.Name == baseName || f.Name == incrName) continue;
+                try { File.Delete(Path.Combine(dir, f.Name)); } catch (IOException) { }
+            }
+        }
+        LastRewriteOk = true;
+        RewriteFailures = 0;
+        Rewrites++;
+        LastRewriteSeconds = (long)sw.Elapsed.TotalSeconds;
+        if (attach) Attach();
+        _server.Log.Notice($"Background AOF rewrite terminated with success (ran in the foreground, {sw.ElapsedMilliseconds} ms)");
+        return null;
+    }
+
+    /// <summary>Writes the manifest to a temp file, fsyncs it and renames it over the old one (atomic swap).</summary>
+    public static void WriteManifest(string path, AofManifest manifest)
+    {
+        string dir = Path.GetDirectoryName(path) ?? ".";
+        string temp = Path.Combine(dir, "temp-" + Path.GetFileName(path));
+        using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        {
+            fs.Write(Encoding.UTF8.GetBytes(manifest.Format()));
+            fs.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+        NativeFile.FsyncDirectory(dir);
+    }
+
+    /// <summary>serverCron: automatic rewrite when the AOF grew enough, and the everysec fsync when idle.</summary>
+    public void Cron()
+    {
+        if (_incr == null) return;
+        BeforeSleep();
+        int percentage = Config.AutoAofRewritePercentage;
+        if (percentage > 0 && CurrentSize > Config.AutoAofRewriteMinSize)
+        {
+            long baseSize = Math.Max(1, _rewriteBaseSize);
+            long growth = CurrentSize * 100 / baseSize - 100;
+            if (growth >= percentage)
+            {
+                _server.Log.Notice($"Starting automatic rewriting of AOF on {growth}% growth");
+                Rewrite("Background append only file rewriting started (running in the foreground)");
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        _fsyncRequest.Set();
+        lock (_fdLock)
+        {
+            _incr?.Dispose();
+            _incr = null;
+        }
+        _buf.Free();
+    }
+}

@@ -1,0 +1,310 @@
+using System.Buffers.Binary;
+using Valkey.Native.Storage;
+
+namespace Valkey.Native.Persistence;
+
+/// <summary>A stream as read from RDB, before it is built (RESTORE validates everything first).</summary>
+public sealed class LoadedStream
+{
+    public readonly List<(StreamId Id, List<byte[]> Pairs)> Entries = [];
+    public StreamId LastId, FirstId, MaxDeletedId;
+    public long Length, EntriesAdded;
+    public readonly List<LoadedGroup> Groups = [];
+}
+
+public sealed class LoadedGroup
+{
+    public byte[] Name = [];
+    public StreamId LastId;
+    public long EntriesRead = StreamConsumerGroup.InvalidEntriesRead;
+    public readonly List<(StreamId Id, long DeliveryTime, long DeliveryCount)> Pel = [];
+    public readonly List<(byte[] Name, long SeenTime, long ActiveTime, List<StreamId> Pel)> Consumers = [];
+}
+
+/// <summary>
+/// Streams in RDB (Valkey's rdbSaveObject / rdbLoadObject for OBJ_STREAM): the entries as stream
+/// listpacks keyed by their master ID, then length, IDs, entries-added, and the consumer groups with
+/// their PEL and consumers. Written as RDB_TYPE_STREAM_LISTPACKS_2 (Redis 7.0's, RDB 10: consumers'
+/// active-time is not kept, it reloads as the seen-time, as Valkey does with such files); read in all
+/// three versions.
+/// </summary>
+/// <remarks>
+/// Unlike the other types, the writer reads the stream through StreamValue's live iterator and the
+/// managed group objects, not through <see cref="IMemoryView"/>: a snapshot-based BGSAVE must capture
+/// streams (or the stream storage must offer a view-based iterator) before it can save them off-thread.
+/// </remarks>
+public static unsafe class RdbStreams
+{
+    private const int EntriesPerNode = 100;
+
+    public static void Write(RdbOutput output, Keyspace keyspace, ValueHeader* h)
+    {
+        var lp = new ListpackBuilder();
+        // Nodes of up to 100 entries; each node's master fields are its first entry's.
+        var it = StreamValue.Iterate(h, StreamId.Min, StreamId.Max);
+        var nodes = new List<(StreamId Master, byte[] Listpack)>();
+        var fields = new List<byte[]>();
+        var values = new List<byte[]>();
+        List<byte[]>? master = null;
+        StreamId masterId = default;
+        int inNode = 0;
+        while (it.MoveNext())
+        {
+            fields.Clear();
+            values.Clear();
+            while (it.NextField(out var f, out var v))
+            {
+                fields.Add(f.ToArray());
+                values.Add(v.ToArray());
+            }
+            if (master == null || inNode == EntriesPerNode)
+            {
+                if (master != null) nodes.Add((masterId, FinishNode(lp, inNode)));
+                masterId = it.Id;
+                master = [.. fields];
+                inNode = 0;
+                lp.Reset();
+                lp.AppendInteger(0);            // count: patched in FinishNode
+                lp.AppendInteger(0);            // deleted
+                lp.AppendInteger(master.Count);
+                foreach (var f in master) lp.Append(f);
+                lp.AppendInteger(0);            // master entry terminator
+            }
+            bool same = fields.Count == master.Count && fields.Zip(master).All(p => p.First.AsSpan().SequenceEqual(p.Second));
+            lp.AppendInteger(same ? StreamNodeFlagSameFields : 0);
+            lp.AppendInteger((long)(it.Id.Ms - masterId.Ms));
+            lp.AppendInteger((long)(it.Id.Seq - masterId.Seq));
+            if (!same)
+            {
+                lp.AppendInteger(fields.Count);
+                for (int i = 0; i < fields.Count; i++)
+                {
+                    lp.Append(fields[i]);
+                    lp.Append(values[i]);
+                }
+            }
+            else foreach (var v in values) lp.Append(v);
+            lp.AppendInteger(same ? fields.Count + 3 : fields.Count * 2 + 4);
+            inNode++;
+        }
+        if (master != null) nodes.Add((masterId, FinishNode(lp, inNode)));
+
+        output.WriteLength(nodes.Count);
+        Span<byte> key = stackalloc byte[16];
+        foreach (var (id, blob) in nodes)
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(key, id.Ms);
+            BinaryPrimitives.WriteUInt64BigEndian(key[8..], id.Seq);
+            output.WriteString(key);
+            output.WriteString(blob);
+        }
+        output.WriteLength(StreamValue.Length(h));
+        WriteId(output, StreamValue.LastId(h));
+        WriteId(output, StreamValue.FirstId(h));
+        WriteId(output, StreamValue.MaxDeletedId(h));
+        output.WriteLength(StreamValue.EntriesAdded(h));
+
+        var set = StreamGroups.Get(keyspace, StreamValue.GroupsRef(h));
+        output.WriteLength(set?.Groups.Count ?? 0);
+        if (set == null) return;
+        Span<byte> raw = stackalloc byte[16];
+        foreach (var g in set.Groups)
+        {
+            output.WriteString(g.Name);
+            WriteId(output, g.LastId);
+            output.WriteLength((ulong)g.EntriesRead);
+            output.WriteLength(g.Pel->Count);
+            for (PelNode* n = PelList.First(g.Pel); n != null; n = PelNode.Next(n))
+            {
+                RawId(raw, n->Id);
+                output.WriteRaw(raw);
+                output.WriteMillis(n->DeliveryTime);
+                output.WriteLength(n->DeliveryCount);
+            }
+            output.WriteLength(g.Consumers.Count);
+            foreach (var c in g.Consumers)
+            {
+                output.WriteString(c.Name);
+                output.WriteMillis(c.SeenTime);
+                output.WriteLength(c.Pel->Count);
+                for (PelNode* n = PelList.First(c.Pel); n != null; n = PelNode.Next(n))
+                {
+                    RawId(raw, n->Id);
+                    output.WriteRaw(raw);
+                }
+            }
+        }
+    }
+
+    private const int StreamNodeFlagSameFields = 2;
+
+    private static byte[] FinishNode(ListpackBuilder lp, int count)
+    {
+        byte[] blob = lp.Finish().ToArray();
+        // The first entry is the count: it was written as the one-byte integer 0, patch it in place
+        // when it still fits one byte (<= 127, always true with 100 entries per node).
+        blob[6] = (byte)count;
+        return blob;
+    }
+
+    private static void WriteId(RdbOutput output, StreamId id)
+    {
+        output.WriteLength(id.Ms);
+        output.WriteLength(id.Seq);
+    }
+
+    private static void RawId(Span<byte> dest, StreamId id)
+    {
+        BinaryPrimitives.WriteUInt64BigEndian(dest, id.Ms);
+        BinaryPrimitives.WriteUInt64BigEndian(dest[8..], id.Seq);
+    }
+
+    // ---- reading -------------------------------------------------------------------------
+
+    public static LoadedStream Read(RdbInput input, byte type)
+    {
+        var s = new LoadedStream();
+        long nodes = input.ReadCount(2);
+        byte[] scratch = new byte[32];
+        StreamId previous = default;
+        for (long n = 0; n < nodes; n++)
+        {
+            byte[] key = input.ReadStringBytes();
+            if (key.Length != 16) throw new RdbFormatException("Stream node key entry is not the size of a stream ID");
+            var master = new StreamId(BinaryPrimitives.ReadUInt64BigEndian(key), BinaryPrimitives.ReadUInt64BigEndian(key.AsSpan(8)));
+            var lp = new ListpackReader(input.ReadStringBytes());
+            long count = NextInt(ref lp), deleted = NextInt(ref lp), masterFields = NextInt(ref lp);
+            if (count < 0 || deleted < 0 || masterFields < 0 || masterFields > 1_000_000) throw new RdbFormatException("Bad stream node header");
+            if (count + deleted == 0) throw new RdbFormatException("Empty listpack inside stream");
+            var names = new List<byte[]>();
+            for (long i = 0; i < masterFields; i++) names.Add(NextBytes(ref lp, scratch));
+            if (NextInt(ref lp) != 0) throw new RdbFormatException("Bad stream master entry terminator");
+            for (long e = 0; e < count + deleted; e++)
+            {
+                long flags = NextInt(ref lp);
+                var id = new StreamId(master.Ms + (ulong)NextInt(ref lp), master.Seq + (ulong)NextInt(ref lp));
+                var pairs = new List<byte[]>();
+                long fieldCount;
+                if ((flags & StreamNodeFlagSameFields) != 0)
+                {
+                    fieldCount = names.Count;
+                    foreach (var name in names)
+                    {
+                        pairs.Add(name);
+                        pairs.Add(NextBytes(ref lp, scratch));
+                    }
+                }
+                else
+                {
+                    fieldCount = NextInt(ref lp);
+                    if (fieldCount < 0 || fieldCount > 1_000_000) throw new RdbFormatException("Bad stream entry field count");
+                    for (long i = 0; i < fieldCount * 2; i++) pairs.Add(NextBytes(ref lp, scratch));
+                }
+                NextInt(ref lp); // lp-count
+                if ((flags & 1) != 0) continue; // deleted entry
+                if (s.Entries.Count > 0 && id.CompareTo(previous) <= 0) throw new RdbFormatException("Stream entries out of order");
+                previous = id;
+                s.Entries.Add((id, pairs));
+            }
+            if (lp.Next(out _, out _, out _)) throw new RdbFormatException("Trailing data in stream listpack");
+        }
+        s.Length = (long)input.ReadLength();
+        s.LastId = ReadId(input);
+        if (type >= RdbConstants.TypeStreamListpacks2)
+        {
+            s.FirstId = ReadId(input);
+            s.MaxDeletedId = ReadId(input);
+            s.EntriesAdded = (long)input.ReadLength();
+        }
+        else s.EntriesAdded = s.Entries.Count;
+        if (s.Length != s.Entries.Count) throw new RdbFormatException("Stream length does not match its entries");
+        if (s.Entries.Count > 0 && s.LastId.CompareTo(s.Entries[^1].Id) < 0) throw new RdbFormatException("Stream last ID below an entry");
+
+        long groups = input.ReadCount();
+        for (long g = 0; g < groups; g++)
+        {
+            var group = new LoadedGroup { Name = input.ReadStringBytes(), LastId = ReadId(input) };
+            if (type >= RdbConstants.TypeStreamListpacks2) group.EntriesRead = (long)input.ReadLength();
+            long pel = input.ReadCount(17);
+            Span<byte> raw = stackalloc byte[16];
+            for (long i = 0; i < pel; i++)
+            {
+                input.ReadExact(raw);
+                var id = new StreamId(BinaryPrimitives.ReadUInt64BigEndian(raw), BinaryPrimitives.ReadUInt64BigEndian(raw[8..]));
+                group.Pel.Add((id, input.ReadMillis(), (long)input.ReadLength()));
+            }
+            long consumers = input.ReadCount(2);
+            for (long c = 0; c < consumers; c++)
+            {
+                byte[] name = input.ReadStringBytes();
+                long seen = input.ReadMillis();
+                long active = type >= RdbConstants.TypeStreamListpacks3 ? input.ReadMillis() : seen;
+                long owned = input.ReadCount(16);
+                var ids = new List<StreamId>();
+                for (long i = 0; i < owned; i++)
+                {
+                    input.ReadExact(raw);
+                    ids.Add(new StreamId(BinaryPrimitives.ReadUInt64BigEndian(raw), BinaryPrimitives.ReadUInt64BigEndian(raw[8..])));
+                }
+                group.Consumers.Add((name, seen, active, ids));
+            }
+            s.Groups.Add(group);
+        }
+        return s;
+    }
+
+    private static StreamId ReadId(RdbInput input) => new(input.ReadLength(), input.ReadLength());
+
+    private static long NextInt(ref ListpackReader lp)
+    {
+        if (!lp.Next(out var text, out bool isInt, out long v)) throw new RdbFormatException("Truncated stream listpack");
+        if (isInt) return v;
+        if (!Util.NumberParser.TryParseInt64(text, out v)) throw new RdbFormatException("Stream listpack integer expected");
+        return v;
+    }
+
+    private static byte[] NextBytes(ref ListpackReader lp, byte[] scratch)
+    {
+        if (!lp.NextBytes(scratch, out var item)) throw new RdbFormatException("Truncated stream listpack");
+        return item.ToArray();
+    }
+
+    private readonly struct Pairs(List<byte[]> pairs) : IStreamFields
+    {
+        public int PairCount => pairs.Count / 2;
+        public ReadOnlySpan<byte> Field(int i) => pairs[2 * i];
+        public ReadOnlySpan<byte> Value(int i) => pairs[2 * i + 1];
+    }
+
+    /// <summary>Builds the stream under <paramref name="key"/> (absent); throws on inconsistent groups.</summary>
+    public static byte* Store(Database db, ReadOnlySpan<byte> key, LoadedStream s, long nodeMaxBytes, long nodeMaxEntries)
+    {
+        var ks = db.Keyspace;
+        byte* entry = StreamValue.CreateEmpty(db, key);
+        ValueHeader* h = Database.Header(entry);
+        foreach (var (id, pairs) in s.Entries)
+        {
+            var fields = new Pairs(pairs);
+            StreamValue.Append(ks, h, id, ref fields, nodeMaxBytes, nodeMaxEntries);
+        }
+        StreamValue.SetIds(h, s.LastId, s.EntriesAdded, s.MaxDeletedId);
+        if (s.Groups.Count == 0) return entry;
+        StreamValue.GroupsRef(h) = StreamGroups.CreateSet(ks, out var set);
+        foreach (var g in s.Groups)
+        {
+            var group = StreamGroups.CreateGroup(ks, set, g.Name, g.LastId, g.EntriesRead)
+                ?? throw new RdbFormatException("Duplicated consumer group name");
+            foreach (var (id, time, count) in g.Pel)
+                if (!group.LoadNack(ks.Arena, id, time, count)) throw new RdbFormatException("Duplicated global PEL entry loading stream consumer group");
+            foreach (var (name, seen, active, ids) in g.Consumers)
+            {
+                var consumer = group.CreateConsumer(ks.Arena, name, seen) ?? throw new RdbFormatException("Duplicate stream consumer detected");
+                consumer.ActiveTime = active;
+                foreach (var id in ids)
+                    if (!group.LoadConsumerPending(ks.Arena, consumer, id)) throw new RdbFormatException("Consumer entry not found in group global PEL");
+            }
+            if (!group.EveryNackOwned()) throw new RdbFormatException("Stream consumer group PEL entries without a consumer");
+        }
+        return entry;
+    }
+}
