@@ -558,7 +558,7 @@ make_table() {
 
 notes() {
     echo "- Bytes per element = (value after loading - value of the same fresh, empty server) / elements;"
-    echo "  an element is a hash field+value, a set/zset member, a list element or a string key+value, so"
+    echo "  an element is a hash field+value, a set/zset member, a list element, a string key+value or a stream entry, so"
     echo "  per-key overhead (key entry, value header, table bucket) is spread over the key's elements."
     echo "- used_memory is each server's own accounting of its allocator's usable sizes: redis-server counts"
     echo "  ${ALLOCATORS[0]:-its allocator}'s size classes, valkey-native its arena's size classes (Storage/Arena.cs); the two"

@@ -12,12 +12,13 @@ public static class AofCommands
     ];
 
     /// <summary>
-    /// The rewrite runs to completion before the reply (no snapshot engine wired in yet), so one is never
-    /// in progress; a failure shows in INFO (aof_last_bgrewrite_status:err) as a failed child would.
+    /// Starts the rewrite on the copy-on-write snapshot (or runs it in the foreground when that is not
+    /// possible); a failure shows in INFO (aof_last_bgrewrite_status:err) as a failed child would.
     /// </summary>
     private static void BgRewriteAof(CommandContext ctx)
     {
-        ctx.Server.Aof.Rewrite("Background append only file rewriting started by BGREWRITEAOF (running in the foreground)", attach: false);
-        ctx.Reply.AddSimpleString("Background append only file rewriting started"u8);
+        string? error = ctx.Server.Aof.StartBackgroundRewrite("BGREWRITEAOF");
+        if (error != null && error.StartsWith("ERR ", StringComparison.Ordinal)) ctx.Reply.AddError(error);
+        else ctx.Reply.AddSimpleString("Background append only file rewriting started"u8);
     }
 }

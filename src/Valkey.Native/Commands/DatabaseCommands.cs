@@ -213,9 +213,12 @@ public static unsafe class DatabaseCommands
         if (!TryParseFlushModeOrReply(ctx, out bool async)) return;
         long removed = 0;
         foreach (var db in ctx.Keyspace.Databases) removed += FlushDatabase(db, async);
-        // Valkey then saves an RDB when save points are configured (which resets the dirty
-        // counter); that belongs to persistence and is not done here.
+        // flushAllDataAndResetRDB: a running BGSAVE of the old data is killed (Persistence/BackgroundSave.cs).
+        ctx.Server.Persistence.KillBackgroundSave("Background saving cancelled by FLUSHALL");
         ctx.MarkDirty(removed);
+        // Valkey's flushAllDataAndResetRDB: with save points, an (empty) RDB is saved at once, which
+        // resets rdb_changes_since_last_save, so the flush cannot trigger a save point later.
+        if (ctx.Server.Config.Save.Length > 0) ctx.Server.Persistence.Save();
         ctx.Reply.AddOk();
     }
 }

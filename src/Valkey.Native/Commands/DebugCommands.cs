@@ -134,8 +134,9 @@ public static unsafe class DebugCommands
         else if (ctx.ArgIs(1, "reload"u8)) Reload(ctx);
         else if (ctx.ArgIs(1, "loadaof"u8))
         {
-            // There is no AOF to load.
-            ctx.Reply.AddError("ERR DEBUG LOADAOF is not supported: this server has no AOF persistence");
+            // Flush, empty and load the AOF directory again (Persistence/AofLoader.cs).
+            if (ctx.Server.Aof.DebugLoadAof() is { } error) ctx.Reply.AddError("ERR Error loading the AOF: " + error);
+            else ctx.Reply.AddOk();
         }
         else ctx.ReplySubcommandSyntaxError();
     }

@@ -84,6 +84,12 @@ public sealed class Dispatcher
             if (!evictedSelf) Reject(client, cmd, ErrorMessages.OutOfMemory);
             return;
         }
+        // stop-writes-on-bgsave-error: after a failed background save (with save points), writes and PING are refused.
+        if (_server.Persistence.WritesRefused && (cmd.Is(CommandFlags.Write) || cmd.Name == "ping"))
+        {
+            Reject(client, cmd, ErrorMessages.BgsaveError);
+            return;
+        }
         if ((client.Subscriptions != null || cmd.Is(CommandFlags.PubSub)) && PubSubCommands.ContextError(client, cmd) is { } pubSubError)
         {
             // RESP2 subscribed context (only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET), or NOSUB.

@@ -185,7 +185,8 @@ public static unsafe class DumpCommands
                 StreamNodeMaxBytes = options.StreamNodeMaxBytes,
                 StreamNodeMaxEntries = options.StreamNodeMaxEntries,
                 ReplaceExisting = true,
-                SkipExpired = true,
+                // RESTORE keeps hash fields whose TTL has passed (Valkey loads them with now=0): active expiry reclaims them.
+                SkipExpired = false,
             }, ctx.Keyspace.NowMs);
         if (entry != null) ctx.KeyChanged(NotifyClass.Generic, "restore", key);
         ctx.MarkDirty();

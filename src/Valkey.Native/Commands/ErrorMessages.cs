@@ -173,4 +173,12 @@ public static class ErrorMessages
     public static ReadOnlySpan<byte> XSetIdSmallerThanMaxDeleted => "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id"u8;
     public static ReadOnlySpan<byte> XSetIdSmallerThanTop => "ERR The ID specified in XSETID is smaller than the target stream top item"u8;
     public static ReadOnlySpan<byte> XSetIdEntriesAddedSmall => "ERR The entries_added specified in XSETID is smaller than the target stream length"u8;
+
+    // ---- persistence (Persistence/, Commands/PersistenceCommands.cs) ----
+    public static ReadOnlySpan<byte> BgsaveError =>
+        "MISCONF Valkey is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Valkey logs for details about the RDB error."u8;
+    public static ReadOnlySpan<byte> BgsaveInProgress => "ERR Background save already in progress"u8;
+    public static ReadOnlySpan<byte> BgsaveNothingToCancel => "ERR Background saving is currently not in progress or scheduled"u8;
+    public static ReadOnlySpan<byte> BgsaveOtherJob =>
+        "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."u8;
 }

@@ -24,17 +24,22 @@ public static class PersistenceCommands
 
     private static void Save(CommandContext ctx)
     {
+        if (ctx.Server.Persistence.BgsaveInProgress)
+        {
+            ctx.Reply.AddError(ErrorMessages.BgsaveInProgress);
+            return;
+        }
         if (ctx.Server.Persistence.Save() == null) ctx.Reply.AddOk();
         else ctx.Reply.AddError("ERR"u8);
     }
 
     /// <summary>
-    /// BGSAVE [SCHEDULE|CANCEL]. The save runs to completion before the reply (no snapshot engine yet),
-    /// so nothing is ever in progress: SCHEDULE starts it at once and CANCEL finds nothing to cancel.
-    /// A failure shows in INFO (rdb_last_bgsave_status:err), as a failed child would in Valkey.
+    /// BGSAVE [SCHEDULE|CANCEL] (rdb.c bgsaveCommand): the save runs on a copy-on-write snapshot in the
+    /// background (Persistence/BackgroundSave.cs); SCHEDULE waits for a running AOF rewrite.
     /// </summary>
     private static void BgSave(CommandContext ctx)
     {
+        bool schedule = false;
         if (ctx.ArgCount > 2)
         {
             ctx.Reply.AddError(ErrorMessages.Syntax);
@@ -44,7 +49,12 @@ public static class PersistenceCommands
         {
             if (ctx.ArgIs(1, "cancel"u8))
             {
-                ctx.Reply.AddError("ERR Background saving is currently not in progress or scheduled"u8);
+                switch (ctx.Server.Persistence.CancelBackgroundSave())
+                {
+                    case Persistence.BgsaveCancelOutcome.Cancelled: ctx.Reply.AddSimpleString("Background saving cancelled"u8); break;
+                    case Persistence.BgsaveCancelOutcome.ScheduledCancelled: ctx.Reply.AddSimpleString("Scheduled background saving cancelled"u8); break;
+                    default: ctx.Reply.AddError(ErrorMessages.BgsaveNothingToCancel); break;
+                }
                 return;
             }
             if (!ctx.ArgIs(1, "schedule"u8))
@@ -52,9 +62,15 @@ public static class PersistenceCommands
                 ctx.Reply.AddError(ErrorMessages.Syntax);
                 return;
             }
+            schedule = true;
         }
-        ctx.Server.Persistence.BackgroundSave();
-        ctx.Reply.AddSimpleString("Background saving started"u8);
+        switch (ctx.Server.Persistence.BackgroundSave(schedule))
+        {
+            case Persistence.BgsaveOutcome.Started: ctx.Reply.AddSimpleString("Background saving started"u8); break;
+            case Persistence.BgsaveOutcome.Scheduled: ctx.Reply.AddSimpleString("Background saving scheduled"u8); break;
+            case Persistence.BgsaveOutcome.AlreadyInProgress: ctx.Reply.AddError(ErrorMessages.BgsaveInProgress); break;
+            default: ctx.Reply.AddError(ErrorMessages.BgsaveOtherJob); break;
+        }
     }
 
     private static void LastSave(CommandContext ctx) => ctx.Reply.AddInteger(ctx.Server.Persistence.LastSaveUnix);

@@ -105,6 +105,10 @@ public static unsafe class StreamCommands
         public bool IdGiven;
         public bool SeqGiven;
         public StreamId Id;
+        /// <summary>Argument index of the MAXLEN count / MINID ID (Valkey's trim_strategy_arg_idx).</summary>
+        public int ValueArg;
+        /// <summary>Bit i: argument i is a LIMIT keyword (dropped, with its count, when an approximate trim propagates as exact).</summary>
+        public ulong LimitArgs;
     }
 
     /// <summary>
@@ -138,6 +142,7 @@ public static unsafe class StreamCommands
                 }
                 i++;
                 args.Strategy = StreamTrimStrategy.MaxLen;
+                args.ValueArg = i;
             }
             else if (ctx.ArgIs(i, "minid"u8) && moreArgs > 0)
             {
@@ -151,6 +156,7 @@ public static unsafe class StreamCommands
                 if (!ctx.TryGetStrictStreamIdOrReply(i + 1, 0, out args.MinId)) return -1;
                 i++;
                 args.Strategy = StreamTrimStrategy.MinId;
+                args.ValueArg = i;
             }
             else if (ctx.ArgIs(i, "limit"u8) && moreArgs > 0)
             {
@@ -161,6 +167,7 @@ public static unsafe class StreamCommands
                     return -1;
                 }
                 limitGiven = true;
+                if (i < 64) args.LimitArgs |= 1UL << i;
                 i++;
             }
             else if (xadd && ctx.ArgIs(i, "nomkstream"u8))
@@ -316,6 +323,9 @@ public static unsafe class StreamCommands
         {
             ctx.Server.Notify(NotifyClass.Stream, "xtrim", key, ctx.Db.Id);
         }
+        // "*" or a partial ID propagates as the ID generated here, an approximate trim as the exact result.
+        bool rewriteId = !args.IdGiven || !args.SeqGiven;
+        if (ctx.Propagating && (rewriteId || args.Approx)) PropagateRewritten(ctx, ref args, h, rewriteId ? idPos : -1, id);
         ctx.Server.KeyModified(ctx.Db, key);
         // Clients blocked in XREAD / XREADGROUP on this key get a chance to be served.
         ctx.Db.SignalKeyAsReady(key, DataType.Stream);
@@ -423,14 +433,56 @@ public static unsafe class StreamCommands
             ctx.Reply.AddInteger(0);
             return;
         }
-        long deleted = StreamValue.Trim(ctx.Keyspace, Database.Header(entry), args.Strategy, args.MaxLen, args.MinId, args.Approx, args.Limit);
+        ValueHeader* h = Database.Header(entry);
+        long deleted = StreamValue.Trim(ctx.Keyspace, h, args.Strategy, args.MaxLen, args.MinId, args.Approx, args.Limit);
         if (deleted > 0)
         {
+            if (args.Approx && ctx.Propagating) PropagateRewritten(ctx, ref args, h, -1, default);
             ctx.Server.Notify(NotifyClass.Stream, "xtrim", key, ctx.Db.Id);
             ctx.Server.KeyModified(ctx.Db, key);
             ctx.MarkDirty(deleted);
         }
         ctx.Reply.AddInteger(deleted);
+    }
+
+    /// <summary>
+    /// What XADD/XTRIM propagate instead of their arguments (Valkey's streamRewriteApproxSpecifier,
+    /// streamRewriteTrimArgument and the XADD ID rewrite): the ID generated for "*" / "ms-*" at
+    /// <paramref name="idArg"/> (-1: none), and an approximate trim as "= the length left" (MAXLEN) or
+    /// "= the first entry ID, tombstones included" (MINID), so AOF and replicas trim exactly as here.
+    /// LIMIT goes too: Valkey keeps it and ignores it for its primary/AOF clients, which we do not
+    /// distinguish, and "=" with LIMIT would be refused on replay.
+    /// </summary>
+    private static void PropagateRewritten(CommandContext ctx, ref TrimArgs args, ValueHeader* h, int idArg, StreamId id)
+    {
+        int argc = ctx.ArgCount;
+        bool trim = args.Approx;
+        ulong dropped = 0;
+        if (trim)
+        {
+            for (int i = 0; i < argc && i < 64; i++)
+            {
+                if ((args.LimitArgs & (1UL << i)) != 0) dropped |= 3UL << i;
+            }
+        }
+        Span<byte> idText = stackalloc byte[StreamId.MaxTextLength];
+        int idLength = idArg >= 0 ? id.Format(idText) : 0;
+        Span<byte> trimText = stackalloc byte[StreamId.MaxTextLength];
+        int trimLength = 0;
+        if (trim)
+        {
+            if (args.Strategy == StreamTrimStrategy.MaxLen) StreamValue.Length(h).TryFormat(trimText, out trimLength);
+            else trimLength = StreamValue.FirstEntryId(h).Format(trimText);
+        }
+        var w = ctx.RewriteArgs(argc - System.Numerics.BitOperations.PopCount(dropped));
+        for (int i = 0; i < argc; i++)
+        {
+            if (i < 64 && (dropped & (1UL << i)) != 0) continue;
+            if (trim && i == args.ValueArg - 1) w.Arg("="u8);
+            else if (trim && i == args.ValueArg) w.Arg(trimText[..trimLength]);
+            else if (i == idArg) w.Arg(idText[..idLength]);
+            else w.Arg(ctx, i);
+        }
     }
 
     // ---- XREAD ------------------------------------------------------------------------------------------

@@ -43,6 +43,8 @@ public sealed unsafe class Client : IFileEventHandler
         Fd = fd;
         Kind = kind;
         Reply = new ReplyWriter(server.BufferPool) { ErrorSink = server.Stats };
+        // A reply passing the output buffer limit closes the client mid-command (long loops stop on CloseAsap).
+        Reply.ChunkAdded = CheckOutputBufferLimits;
         Parser = new RespParser(server.Config.ProtoMaxBulkLen);
         Context = new CommandContext(server, this);
         Db = server.Keyspace.Databases[0];
@@ -395,7 +397,11 @@ public sealed unsafe class Client : IFileEventHandler
         if (CloseAsap || IsClosed || Subscriptions is { Total: > 0 }) return;
         var limit = _server.Config.ClientOutputBufferLimits[0];
         if (limit.Hard == 0 && limit.Soft == 0) return;
-        long used = Reply.PendingBytes;
+        // As getClientOutputBufferMemoryUsage, a reply that fits Valkey's static 16 KB per-client buffer
+        // does not count (a small +OK never trips a tiny limit); beyond it, Valkey counts whole allocated
+        // reply blocks, which the full pending size approximates.
+        long pending = Reply.PendingBytes;
+        long used = pending <= IoBufferPool.ChunkSize ? 0 : pending;
         bool hard = limit.Hard > 0 && used >= limit.Hard;
         bool soft = limit.Soft > 0 && used >= limit.Soft;
         if (soft)

@@ -70,8 +70,9 @@ public static class AofCheck
     private static bool IsRdb(string file)
     {
         using var fs = File.OpenRead(file);
-        Span<byte> magic = stackalloc byte[5];
-        return fs.Read(magic) == 5 && magic.SequenceEqual("REDIS"u8);
+        Span<byte> magic = stackalloc byte[6];
+        int got = fs.Read(magic);
+        return AofPersistence.IsRdbMagic(magic[..got]);
     }
 
     private static (bool Ok, long ValidUpTo) CheckFile(string file, bool fix, bool isLast)

@@ -39,6 +39,29 @@ public sealed unsafe partial class AofPersistence
         return LoadFiles(paths);
     }
 
+    /// <summary>
+    /// DEBUG LOADAOF: flush and fsync the AOF, empty every database and load the AOF directory again
+    /// (nothing loaded is propagated back into the AOF). Returns null or the error.
+    /// </summary>
+    public string? DebugLoadAof()
+    {
+        CancelBackgroundRewrite();
+        if (_incr != null) FlushAndSync();
+        foreach (var db in _server.Keyspace.Databases) db.Clear();
+        var target = _server.Propagation.Aof;
+        _server.Propagation.SetAof(null);
+        try
+        {
+            string? error = LoadAtStartup();
+            if (error == null) _server.Log.Notice("Append Only File loaded by DEBUG LOADAOF");
+            return error;
+        }
+        finally
+        {
+            _server.Propagation.SetAof(target);
+        }
+    }
+
     private string? LoadFiles(List<string> paths)
     {
         var sw = Stopwatch.StartNew();
@@ -75,10 +98,10 @@ public sealed unsafe partial class AofPersistence
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
         long length = file.Length;
         if (length == 0) return FileLoad.Empty;
-        Span<byte> magic = stackalloc byte[5];
+        Span<byte> magic = stackalloc byte[6];
         int got = file.Read(magic);
         file.Position = 0;
-        if (got == 5 && magic.SequenceEqual("REDIS"u8))
+        if (IsRdbMagic(magic[..got]))
         {
             // A base written as RDB (.base.rdb, or an old preamble AOF made only of the RDB part).
             _server.Log.Notice($"Reading RDB base file on AOF loading...");
@@ -160,6 +183,9 @@ public sealed unsafe partial class AofPersistence
         }
         return FileLoad.Ok;
     }
+
+    /// <summary>An RDB file starts with "REDIS" (versions up to 11) or "VALKEY" (Valkey 9's version 80+).</summary>
+    public static bool IsRdbMagic(ReadOnlySpan<byte> head) => head.StartsWith("REDIS"u8) || head.StartsWith("VALKEY"u8);
 
     /// <summary>A torn end: cut the file at the last complete command when aof-load-truncated allows it.</summary>
     private FileLoad Truncated(string path, string name, long validUpTo, bool last, out string? error)

@@ -255,6 +255,7 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     /// <summary>Shutdown: everything written and fsynced (Valkey's prepareForShutdown).</summary>
     public void OnShutdown()
     {
+        CancelBackgroundRewrite();
         if (_incr == null) return;
         _server.Log.Notice("Calling fsync() on the AOF file.");
         FlushAndSync();
@@ -271,6 +272,7 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     {
         // BGREWRITEAOF with appendonly no writes a base (and manifest) only, as Valkey does.
         attach |= _incr != null;
+        CancelBackgroundRewrite();
         var sw = Stopwatch.StartNew();
         _server.Log.Notice(reason);
         string dir = DirPath;
@@ -367,23 +369,25 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     /// <summary>serverCron: automatic rewrite when the AOF grew enough, and the everysec fsync when idle.</summary>
     public void Cron()
     {
+        CheckBackgroundRewriteDone();
         if (_incr == null) return;
         BeforeSleep();
         int percentage = Config.AutoAofRewritePercentage;
-        if (percentage > 0 && CurrentSize > Config.AutoAofRewriteMinSize)
+        if (percentage > 0 && _job == null && CurrentSize > Config.AutoAofRewriteMinSize)
         {
             long baseSize = Math.Max(1, _rewriteBaseSize);
             long growth = CurrentSize * 100 / baseSize - 100;
             if (growth >= percentage)
             {
                 _server.Log.Notice($"Starting automatic rewriting of AOF on {growth}% growth");
-                Rewrite("Background append only file rewriting started (running in the foreground)");
+                StartBackgroundRewrite("Automatic AOF rewrite");
             }
         }
     }
 
     public void Dispose()
     {
+        if (_job != null) CancelBackgroundRewrite();
         _stopping = true;
         _fsyncRequest.Set();
         lock (_fdLock)

@@ -11,8 +11,11 @@ public static class RdbConstants
     /// </summary>
     public const int WriteVersion = 10;
     public const int FieldTtlVersion = 80;
-    /// <summary>Newest version read: Valkey 9.0's 80 (81, Valkey 9.2's, adds a type we do not know; its files are refused).</summary>
-    public const int MaxReadVersion = 80;
+    /// <summary>
+    /// Newest version read: 81, what Valkey 9.2 writes. Its only addition, the path-hash type (23), is not
+    /// supported: such a key fails with "Unknown RDB encoding type 23", every other key of the file loads.
+    /// </summary>
+    public const int MaxReadVersion = 81;
     public const int ForeignVersionMin = 12;
     public const int ForeignVersionMax = 79;
 

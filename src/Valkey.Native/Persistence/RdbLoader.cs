@@ -178,7 +178,8 @@ public static unsafe class RdbLoader
         if (magic[..5].SequenceEqual("REDIS"u8))
         {
             if (!TryDigits(magic[5..], out version)) throw new RdbFormatException("Wrong signature trying to load DB from file");
-            if (version >= RdbConstants.ForeignVersionMin && version <= RdbConstants.ForeignVersionMax)
+            // "REDIS" goes with the open-source versions only (1-11): 12-79 are Redis' own later formats, 80+ need "VALKEY".
+            if (version >= RdbConstants.ForeignVersionMin)
                 throw new RdbFormatException($"Can't handle RDB format version {version}");
         }
         else if (magic[..6].SequenceEqual("VALKEY"u8))

@@ -10,18 +10,18 @@ namespace Valkey.Native.Persistence;
 /// and the counters INFO persistence reports.
 /// </summary>
 /// <remarks>
-/// BGSAVE currently runs the same save in the foreground (the fork-free snapshot engine will move
-/// it to a background thread): the log says so, and INFO shows it as a completed background save.
-/// Files are written to temp-&lt;pid&gt;.rdb in the same directory, fsynced, then renamed over dbfilename,
+/// BGSAVE and save points run the writer over a copy-on-write snapshot on a background thread
+/// (BackgroundSave.cs). Files are written to temp-&lt;pid&gt;.rdb in the same directory, fsynced, then renamed over dbfilename,
 /// so a failed save never damages the last good file.
 /// </remarks>
-public sealed class RdbPersistence(ServerContext server)
+public sealed partial class RdbPersistence(ServerContext server)
 {
     private long _dirtyAtLastSave;
     private long _lastSaveAttemptMs;
 
     public long LastSaveUnix { get; private set; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-    public bool LastSaveOk { get; private set; } = true;
+    /// <summary>Valkey's lastbgsave_status: set by background saves (BGSAVE, save points), cleared by any successful save.</summary>
+    public bool LastBgsaveOk { get; private set; } = true;
     public long Saves { get; private set; }
     public long LastSaveDurationSec { get; private set; } = -1;
     public long LastLoadKeysLoaded { get; private set; }
@@ -57,6 +57,8 @@ public sealed class RdbPersistence(ServerContext server)
         string final = FilePath;
         string dir = Path.GetDirectoryName(final) ?? ".";
         string temp = Path.Combine(dir, $"temp-{Environment.ProcessId}.rdb");
+        // killRDBChild: a background save finishing later would overwrite this newer file (BackgroundSave.cs).
+        KillBackgroundSave("Background saving cancelled by a foreground save");
         _lastSaveAttemptMs = Environment.TickCount64;
         try
         {
@@ -76,12 +78,11 @@ public sealed class RdbPersistence(ServerContext server)
         {
             try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             server.Log.Warning($"Write error saving DB on disk: {e.Message}");
-            LastSaveOk = false;
             return e.Message;
         }
         _dirtyAtLastSave = server.Stats.Dirty;
         LastSaveUnix = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        LastSaveOk = true;
+        LastBgsaveOk = true;
         Saves++;
         LastSaveDurationSec = (long)sw.Elapsed.TotalSeconds;
         server.Log.Notice(reason);
@@ -90,18 +91,15 @@ public sealed class RdbPersistence(ServerContext server)
 
     private long ServerCommandsUsedMemory() => Commands.ServerCommands.UsedMemory(server);
 
-    /// <summary>BGSAVE: for now the same save in the foreground (logged as such).</summary>
-    public string? BackgroundSave()
-    {
-        server.Log.Notice("Background saving started (running in the foreground until the snapshot engine lands)");
-        string? error = Save("Background saving terminated with success");
-        if (error != null) server.Log.Warning("Background saving error");
-        return error;
-    }
+    /// <summary>BGSAVE: on a copy-on-write snapshot in the background (Persistence/BackgroundSave.cs).</summary>
+    public BgsaveOutcome BackgroundSave(bool schedule = false) => StartBackgroundSave(schedule);
 
     /// <summary>Save points (serverCron): a save when enough changes happened in enough time.</summary>
     public void Cron()
     {
+        CheckBackgroundSaveDone();
+        if (_bgJob != null || server.Aof.RewriteInProgress) return;
+        if (_bgScheduled) { StartBackgroundSave(schedule: false); return; }
         var points = server.Config.Save;
         if (points.Length == 0 || Loading) return;
         long changes = ChangesSinceLastSave;
@@ -111,17 +109,17 @@ public sealed class RdbPersistence(ServerContext server)
         {
             // After a failed save, retry only every 5 seconds (CONFIG_BGSAVE_RETRY_DELAY).
             if (changes >= needed && now - LastSaveUnix > seconds
-                && (LastSaveOk || Environment.TickCount64 - _lastSaveAttemptMs > 5000))
+                && (LastBgsaveOk || Environment.TickCount64 - _lastSaveAttemptMs > 5000))
             {
                 server.Log.Notice($"{needed} changes in {seconds} seconds. Saving...");
-                BackgroundSave();
+                StartBackgroundSave(schedule: false, reason: "Background saving started");
                 return;
             }
         }
     }
 
     /// <summary>Whether writes are refused (stop-writes-on-bgsave-error after a failed save with save points).</summary>
-    public bool WritesRefused => server.Config.StopWritesOnBgsaveError && server.Config.Save.Length > 0 && !LastSaveOk;
+    public bool WritesRefused => !LastBgsaveOk && server.Config.StopWritesOnBgsaveError && server.Config.Save.Length > 0;
 
     // ---- loading ------------------------------------------------------------------------
 

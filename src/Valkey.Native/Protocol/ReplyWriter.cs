@@ -82,7 +82,14 @@ public sealed unsafe class ReplyWriter : IDisposable
         AppendSegment(new Segment { Start = chunk, Length = 0, Owned = chunk, OwnedSize = size });
         _cursor = chunk;
         _limit = chunk + size;
+        ChunkAdded?.Invoke();
     }
+
+    /// <summary>
+    /// Called each time the reply takes another chunk (every ~16 KB), so the owner can check its
+    /// output buffer limit while a long reply is still being produced (Valkey checks on each append).
+    /// </summary>
+    public Action? ChunkAdded { get; set; }
 
     private void AppendSegment(Segment s)
     {

@@ -266,7 +266,7 @@ public sealed class SpecialParameter(string name, string? alias, ConfigFlags fla
 /// <see cref="ServerContext"/> on <see cref="ServerConfig.Changed"/>, as port and bind must be
 /// (re-listening; a failure is reported by throwing); maxmemory, maxmemory-policy and lfu-* by
 /// <see cref="Eviction"/>. Stored but without effect yet: dynamic-hz and save (persistence is a later issue;
-/// appendonly only accepts "no").
+/// appendonly is applied by Persistence/AofPersistence.cs; the AOF rows are in Persistence/AofConfig.cs).
 /// </summary>
 public static partial class ConfigParameters
 {

@@ -186,7 +186,9 @@ public sealed unsafe class Propagation : IDisposable
             BeginOp(client.DbIndex, argc);
             for (int i = 0; i < argc; i++) _pending.AppendBulk(ctx.Arg(i));
         }
-        if (_depth == 0) FlushPending();
+        // Commands that may delete arbitrary expired keys (SCAN, RANDOMKEY) run directly are not
+        // wrapped in a transaction, as Valkey's CMD_TOUCHES_ARBITRARY_KEYS.
+        if (_depth == 0) FlushPending(transactionAllowed: !cmd.Is(CommandFlags.TouchesArbitraryKeys));
     }
 
     /// <summary>An error escaped a handler: forget the unit's bookkeeping (what was collected still goes out).</summary>
@@ -238,14 +240,14 @@ public sealed unsafe class Propagation : IDisposable
         _pending.AppendHeader((byte)'*', argc);
     }
 
-    private void FlushPending()
+    private void FlushPending(bool transactionAllowed = true)
     {
         int count = _opCount;
         if (count == 0) return;
         var target = Aof;
         if (target != null)
         {
-            bool transaction = count > 1;
+            bool transaction = count > 1 && transactionAllowed;
             if (transaction) target.Feed(-1, "*1\r\n$5\r\nMULTI\r\n"u8);
             for (int i = 0; i < count; i++)
             {

@@ -567,6 +567,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     public void Shutdown()
     {
         Log.Warning("User requested shutdown...");
+        Persistence.OnShutdown();
         Aof.OnShutdown();
         foreach (var c in _clients.Values.ToList()) { c.Flush(); CloseClient(c); }
         foreach (var l in _listeners) { Loop.Unregister(l.Fd); l.Dispose(); }

@@ -304,6 +304,22 @@ public static class StreamGroups
         return bytes;
     }
 
+    /// <summary>
+    /// Lazy-free effort of the groups (Valkey's lazyfreeGetFreeEffort counts PEL entries too): one
+    /// allocation per group, consumer and PEL node, so a stream with a huge PEL is freed in the background.
+    /// </summary>
+    public static unsafe long FreeEffort(Keyspace keyspace, long groupsRef)
+    {
+        if (groupsRef == 0) return 0;
+        long effort = 0;
+        foreach (var group in Get(keyspace, groupsRef)!.Groups)
+        {
+            effort += 1 + group.Pel->Count + group.Consumers.Count;
+            foreach (var consumer in group.Consumers) effort += consumer.Pel->Count;
+        }
+        return effort;
+    }
+
     /// <summary>Number of groups (XINFO STREAM "groups").</summary>
     public static long Count(Keyspace keyspace, long groupsRef) => groupsRef == 0 ? 0 : Get(keyspace, groupsRef)!.Groups.Count;
 }

@@ -9,10 +9,14 @@ namespace Valkey.Native.Storage;
 /// master fields <c>varint n, (varint len, bytes) * n</c> (the fields of the node's first entry),
 /// then the entries from offset <c>first</c>. <c>count</c> counts entries ever stored (deleted ones
 /// included, as Valkey's count + deleted); <c>last</c> is the offset of the last entry.</para>
-/// <para>Entry: <c>flags 1</c> (bit 0 deleted, bit 1 same fields as the master), <c>varint ms - master.ms</c>,
-/// <c>varint zigzag(seq - master.seq)</c>, then either the values only (<c>varint len, bytes</c> per master
-/// field) or <c>varint n</c> and n field/value pairs; finally the entry's length (without this
-/// trailer) as a backward varint, so the node can be walked from its end.</para>
+/// <para>Entry: <c>varint (ms - master.ms) &lt;&lt; 2 | flags</c> (flag bit 0 deleted, bit 1 same fields as the
+/// master; both in the first byte, so deleting flips a bit in place), then the sequence:
+/// <c>varint seq - master.seq</c> when the ms equals the master's (never negative then), else
+/// <c>varint seq</c> (sequences restart at 0 each millisecond, so both are usually one byte);
+/// then either the values only (<c>varint len, bytes</c> per master field) or <c>varint n</c> and n
+/// field/value pairs; finally the entry's length (without this trailer) as a backward varint, so
+/// the node can be walked from its end. An ms delta of <see cref="MsDeltaEscape"/> or more is
+/// stored as the escape followed by a varint of the delta (IDs near 2^64 only).</para>
 /// <para><c>entriesLp</c> is the size Valkey's listpack encoding of the entries would take, so that
 /// stream-node-max-bytes splits nodes where Valkey does (see <see cref="LpBytes"/>).</para>
 /// </summary>
@@ -21,6 +25,10 @@ internal static unsafe class StreamNode
     public const int HeaderSize = 40;
     public const byte FlagDeleted = 1;
     public const byte FlagSameFields = 2;
+    private const int FlagBits = 2;
+    private const ulong FlagMask = 3;
+    /// <summary>ms deltas from here on do not fit beside the flags in a 64-bit varint.</summary>
+    public const ulong MsDeltaEscape = (1UL << 62) - 1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ref StreamId Master(byte* n) => ref *(StreamId*)n;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ref int Used(byte* n) => ref *(int*)(n + 16);
@@ -90,22 +98,43 @@ internal static unsafe class StreamNode
         return v;
     }
 
-    public static ulong ZigZag(long v) => (ulong)((v << 1) ^ (v >> 63));
-    public static long UnZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
-
     // ---- entries --------------------------------------------------------------------------------
 
     /// <summary>Decodes the ID of the entry at <paramref name="pos"/>; <paramref name="after"/> is the offset after its ID deltas.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static StreamId ReadId(byte* n, int pos, out byte flags, out int after)
     {
-        flags = n[pos];
-        int p = pos + 1;
-        ulong ms = ReadVarint(n, ref p);
-        long seq = UnZigZag(ReadVarint(n, ref p));
+        int p = pos;
+        ulong first = ReadVarint(n, ref p);
+        flags = (byte)(first & FlagMask);
+        ulong msDelta = first >> FlagBits;
+        if (msDelta == MsDeltaEscape) msDelta = ReadVarint(n, ref p);
+        ulong seq = ReadVarint(n, ref p);
         after = p;
         StreamId master = Master(n);
-        return new StreamId(master.Ms + ms, master.Seq + (ulong)seq);
+        return msDelta == 0 ? new StreamId(master.Ms, master.Seq + seq) : new StreamId(master.Ms + msDelta, seq);
+    }
+
+    /// <summary>Bytes of an entry's ID prefix (flags, ms delta, sequence) for <paramref name="id"/> in a node with <paramref name="master"/>.</summary>
+    public static int IdPrefixSize(StreamId master, StreamId id)
+    {
+        ulong msDelta = id.Ms - master.Ms;
+        int size = msDelta >= MsDeltaEscape ? VarintSize(MsDeltaEscape << FlagBits) + VarintSize(msDelta) : VarintSize(msDelta << FlagBits);
+        return size + VarintSize(msDelta == 0 ? id.Seq - master.Seq : id.Seq);
+    }
+
+    /// <summary>Writes the ID prefix (see <see cref="IdPrefixSize"/>); <paramref name="id"/> must not precede <paramref name="master"/>.</summary>
+    public static int WriteIdPrefix(byte* p, StreamId master, StreamId id, byte flags)
+    {
+        ulong msDelta = id.Ms - master.Ms;
+        int n;
+        if (msDelta >= MsDeltaEscape)
+        {
+            n = WriteVarint(p, MsDeltaEscape << FlagBits | flags);
+            n += WriteVarint(p + n, msDelta);
+        }
+        else n = WriteVarint(p, msDelta << FlagBits | flags);
+        return n + WriteVarint(p + n, msDelta == 0 ? id.Seq - master.Seq : id.Seq);
     }
 
     /// <summary>Offset of the entry after the one at <paramref name="pos"/> (equal to Used at the end).</summary>

@@ -98,13 +98,11 @@ public static unsafe partial class StreamValue
         int pos = StreamNode.First(node), end = StreamNode.Used(node);
         while (pos < end)
         {
-            byte flags = node[pos];
-            int q = pos + 1;
-            ulong msDelta = StreamNode.ReadVarint(node, ref q);
-            long seqDelta = StreamNode.UnZigZag(StreamNode.ReadVarint(node, ref q));
+            StreamId master = StreamNode.Master(node);
+            StreamId id = StreamNode.ReadId(node, pos, out byte flags, out int q);
             sink.AppendInteger(flags);
-            sink.AppendInteger((long)msDelta);
-            sink.AppendInteger(seqDelta);
+            sink.AppendInteger((long)(id.Ms - master.Ms));
+            sink.AppendInteger((long)(id.Seq - master.Seq));
             bool same = (flags & StreamNode.FlagSameFields) != 0;
             int fields = same ? masterFields : (int)StreamNode.ReadVarint(node, ref q);
             if (!same) sink.AppendInteger(fields);

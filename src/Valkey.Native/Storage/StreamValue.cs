@@ -11,7 +11,8 @@ namespace Valkey.Native.Storage;
 /// (the role of Valkey's radix tree: O(log n) lookup by ID, O(1) append and front removal).</para>
 /// <para>A <b>node</b> (<see cref="StreamNode"/>) holds up to stream-node-max-entries entries in one
 /// arena block, delta-encoded against the node's master ID, with Valkey's master-field
-/// compression; deleted entries stay flagged in place and a node is freed when none is live.</para>
+/// compression; deleted entries stay flagged in place and XDEL frees a node when none is live
+/// (an exact MINID trim may leave a node with nothing live, as Valkey does: see <see cref="Trim"/>).</para>
 /// <para>Threading: command thread only, except <see cref="Free"/> (may run on the lazy-free worker:
 /// it touches only the arena and <see cref="StreamGroups.Free"/>). Pointers and spans obtained from
 /// a stream are valid until the next mutation of that stream.</para>
@@ -73,6 +74,18 @@ public static unsafe partial class StreamValue
 
     /// <summary>Number of nodes (XINFO "radix-tree-keys").</summary>
     public static int NodeCount(ValueHeader* h) => M(h)->NodeCount;
+
+    /// <summary>
+    /// The first entry of the first node, deleted or not (Valkey's streamGetEdgeID(first, keep
+    /// tombstones): what an approximate MINID trim propagates); the maximum ID when there is no node.
+    /// </summary>
+    public static StreamId FirstEntryId(ValueHeader* h)
+    {
+        Meta* m = M(h);
+        if (m->NodeCount == 0) return StreamId.Max;
+        byte* node = m->Index[m->IndexStart].Node;
+        return StreamNode.ReadId(node, StreamNode.First(node), out _, out _);
+    }
 
     /// <summary>The ID of the last live entry (Valkey's streamLastValidID), 0-0 when empty.</summary>
     public static StreamId LastLiveId(ValueHeader* h)

@@ -53,7 +53,7 @@ public static unsafe partial class StreamValue
         {
             int masterSize = StreamNode.VarintSize((ulong)pairs);
             for (int i = 0; i < pairs; i++) masterSize += ItemSize(fields.Field(i).Length);
-            int entrySize = EntrySize(ref fields, sameFields: true, 0, 0);
+            int entrySize = EntrySize(ref fields, sameFields: true, StreamNode.IdPrefixSize(id, id));
             byte* node = arena.Alloc((nuint)(StreamNode.HeaderSize + masterSize + entrySize));
             StreamNode.Master(node) = id;
             StreamNode.Count(node) = 0;
@@ -71,9 +71,7 @@ public static unsafe partial class StreamValue
 
         StreamId master = StreamNode.Master(tail);
         bool same = SameAsMaster(tail, ref fields);
-        ulong msDelta = id.Ms - master.Ms;
-        long seqDelta = (long)(id.Seq - master.Seq);
-        int size = EntrySize(ref fields, same, msDelta, seqDelta);
+        int size = EntrySize(ref fields, same, StreamNode.IdPrefixSize(master, id));
         int used = StreamNode.Used(tail);
         if ((nuint)(used + size) > arena.UsableSize(tail))
         {
@@ -82,9 +80,7 @@ public static unsafe partial class StreamValue
         }
         byte* e = tail + used;
         int q = 0;
-        e[q++] = same ? StreamNode.FlagSameFields : (byte)0;
-        q += StreamNode.WriteVarint(e + q, msDelta);
-        q += StreamNode.WriteVarint(e + q, StreamNode.ZigZag(seqDelta));
+        q += StreamNode.WriteIdPrefix(e, master, id, same ? StreamNode.FlagSameFields : (byte)0);
         if (!same) q += StreamNode.WriteVarint(e + q, (ulong)pairs);
         for (int i = 0; i < pairs; i++)
         {
@@ -95,7 +91,7 @@ public static unsafe partial class StreamValue
         StreamNode.Last(tail) = used;
         StreamNode.Used(tail) = used + q;
         StreamNode.Count(tail)++;
-        StreamNode.EntriesLp(tail) = (int)Math.Min(int.MaxValue, StreamNode.EntriesLp(tail) + LpEntrySize(ref fields, same, (long)msDelta, seqDelta));
+        StreamNode.EntriesLp(tail) = (int)Math.Min(int.MaxValue, StreamNode.EntriesLp(tail) + LpEntrySize(ref fields, same, (long)(id.Ms - master.Ms), (long)(id.Seq - master.Seq)));
 
         m->Length++;
         m->LastId = id;
@@ -112,10 +108,10 @@ public static unsafe partial class StreamValue
         return n + item.Length;
     }
 
-    private static int EntrySize<T>(ref T fields, bool sameFields, ulong msDelta, long seqDelta) where T : struct, IStreamFields
+    private static int EntrySize<T>(ref T fields, bool sameFields, int idPrefixSize) where T : struct, IStreamFields
     {
         int pairs = fields.PairCount;
-        int size = 1 + StreamNode.VarintSize(msDelta) + StreamNode.VarintSize(StreamNode.ZigZag(seqDelta));
+        int size = idPrefixSize;
         if (!sameFields) size += StreamNode.VarintSize((ulong)pairs);
         for (int i = 0; i < pairs; i++)
         {
@@ -285,8 +281,9 @@ public static unsafe partial class StreamValue
                 pos = StreamNode.NextEntry(node, pos);
             }
             deleted += fromNode;
-            // Unlike Valkey (which keeps an empty listpack), a node with nothing live is freed.
-            if (StreamNode.Live(node) == 0) RemoveNode(arena, m, slot);
+            // A node left with nothing live stays, as in Valkey (MINID stopping at a deleted last
+            // entry): later appends and approximate trims then see the same nodes Valkey would.
+            // It goes with the next trim that reaches it, or takes appends if it is the tail.
             break;
         }
         m->FirstId = m->Length == 0 ? StreamId.Min : FirstLiveId(m);

@@ -76,7 +76,7 @@ public static unsafe class ValueMemory
         (DataType.Set, ValueEncoding.HashTable) => SetValue.Count(keyspace, header),
         (DataType.Hash, ValueEncoding.HashTable) => HashValue.Count(keyspace, header),
         (DataType.SortedSet, ValueEncoding.SkipList) => SortedSetValue.Count(keyspace, header),
-        (DataType.Stream, _) => StreamValue.FreeEffort(header),
+        (DataType.Stream, _) => StreamValue.FreeEffort(header) + StreamGroups.FreeEffort(keyspace, StreamValue.GroupsRef(header)),
         _ => 1,
     };
 

@@ -97,4 +97,40 @@ public class IntrospectionTests : OwnServerFixture
         Assert.That(errors, Does.Contain("errorstat_ERR:count=1\r\n"));
         Assert.That(errors, Does.Contain("errorstat_WRONGTYPE:count=1\r\n"));
     }
+
+    [Test]
+    public void MemoryStatsDoctorMallocStatsAndPurge()
+    {
+        using var raw = Raw();
+        raw.Execute("SET", "intro:mem", "v");
+        string stats = raw.Execute("MEMORY", "STATS");
+        var m = Regex.Match(stats, @"^\*(\d+)\r\n\$14\r\npeak\.allocated\r\n:\d+\r\n\$15\r\ntotal\.allocated\r\n:(\d+)\r\n");
+        Assert.That(m.Success, Is.True, stats);
+        int dbs = Regex.Matches(stats, @"\$\d+\r\ndb\.\d+\r\n\*4\r\n").Count;
+        Assert.That(dbs, Is.GreaterThanOrEqualTo(1));
+        Assert.That(int.Parse(m.Groups[1].Value), Is.EqualTo(2 * (31 + dbs)), "RESP2 map: 31 fields plus one per database with keys");
+        foreach (var field in new[] { "overhead.db.hashtable.lut", "db.dict.rehashing.count", "keys.count", "dataset.percentage", "fragmentation.bytes" })
+            Assert.That(stats, Does.Contain("\r\n" + field + "\r\n"));
+        Assert.That(BulkText(raw.Execute("MEMORY", "DOCTOR")), Does.StartWith("Hi Sam"));
+        Assert.That(raw.Execute("MEMORY", "MALLOC-STATS"), Is.EqualTo(Bulk("Stats not supported for the current allocator")));
+        Assert.That(raw.Execute("MEMORY", "PURGE"), Is.EqualTo("+OK\r\n"));
+        Assert.That(raw.Execute("MEMORY", "STATS", "x"), Is.EqualTo(Err("ERR wrong number of arguments for 'memory|stats' command")));
+    }
+
+    [Test]
+    public void EventLoopMetricsAdvance()
+    {
+        using var raw = Raw();
+        raw.Execute("PING");
+        string a = BulkText(raw.Execute("INFO", "stats"));
+        Thread.Sleep(150);
+        raw.Execute("PING");
+        string b = BulkText(raw.Execute("INFO", "stats"));
+        Assert.That(InfoParser.Field(b, "eventloop_cycles"), Is.GreaterThan(InfoParser.Field(a, "eventloop_cycles")));
+        Assert.That(InfoParser.Field(b, "eventloop_cycles") - InfoParser.Field(a, "eventloop_cycles"), Is.LessThan(200), "an idle loop sleeps");
+        Assert.That(InfoParser.Field(b, "eventloop_duration_cmd_sum"), Is.GreaterThan(0));
+        string debug = BulkText(raw.Execute("INFO", "debug"));
+        Assert.That(InfoParser.Field(debug, "eventloop_duration_cron_sum"), Is.GreaterThan(0));
+        Assert.That(InfoParser.Field(debug, "eventloop_cmd_per_cycle_max"), Is.GreaterThan(0));
+    }
 }

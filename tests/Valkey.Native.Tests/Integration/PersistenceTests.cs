@@ -16,6 +16,17 @@ public sealed class PersistenceTests
 {
     private static string Info(ServerProcess server) => BulkText(server.Execute("INFO", "persistence"));
 
+    /// <summary>BGSAVE runs on a snapshot in the background: waits until none is in progress.</summary>
+    private static void WaitForBgsave(ServerProcess server)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (InfoParser.Field(Info(server), "rdb_bgsave_in_progress") != 0)
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the background save did not end");
+            Thread.Sleep(20);
+        }
+    }
+
     [Test]
     public void SaveAndRestartLoadsIdenticalDataForEveryTypeWithExpiriesAndFieldTtls()
     {
@@ -84,6 +95,7 @@ public sealed class PersistenceTests
         Assert.That(InfoParser.Field(info, "rdb_saves"), Is.EqualTo(0));
         Thread.Sleep(1100);
         Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
+        WaitForBgsave(server);
         info = Info(server);
         Assert.That(InfoParser.Field(info, "rdb_changes_since_last_save"), Is.EqualTo(0));
         Assert.That(InfoParser.Field(info, "rdb_saves"), Is.EqualTo(1));
@@ -93,6 +105,7 @@ public sealed class PersistenceTests
         Assert.That(InfoParser.Field(info, "rdb_last_save_time"), Is.EqualTo(Integer(raw.Execute("LASTSAVE"))));
         Assert.That(raw.Execute("SAVE"), Is.EqualTo("+OK\r\n"));
         Assert.That(raw.Execute("BGSAVE", "SCHEDULE"), Is.EqualTo("+Background saving started\r\n"));
+        WaitForBgsave(server);
         Assert.That(raw.Execute("BGSAVE", "CANCEL"), Is.EqualTo("-ERR Background saving is currently not in progress or scheduled\r\n"));
         Assert.That(raw.Execute("BGSAVE", "NOW"), Is.EqualTo("-ERR syntax error\r\n"));
         Assert.That(server.Log, Does.Contain("Background saving started"));
@@ -142,9 +155,9 @@ public sealed class PersistenceTests
     }
 
     [Test]
-    public void AFailedSaveNeverTouchesTheLastGoodFile()
+    public void AFailedSaveNeverTouchesTheLastGoodFileAndStopsWrites()
     {
-        using var server = ServerProcess.Start("--save", "");
+        using var server = ServerProcess.Start("--save", "3600 1");
         using var raw = server.CreateRawClient();
         raw.Execute("SET", "good", "1");
         Assert.That(raw.Execute("SAVE"), Is.EqualTo("+OK\r\n"));
@@ -155,11 +168,25 @@ public sealed class PersistenceTests
         string blocker = Path.Combine(server.WorkingDirectory, $"temp-{server.ProcessId}.rdb");
         Directory.CreateDirectory(blocker);
         Assert.That(raw.Execute("SAVE"), Is.EqualTo("-ERR\r\n"));
-        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("err"));
+        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"), "SAVE does not set the bgsave status");
         Assert.That(File.ReadAllBytes(file), Is.EqualTo(good));
         Directory.Delete(blocker);
+
+        // A background save that cannot install its file (a non-empty directory where dbfilename goes).
+        File.Delete(file);
+        Directory.CreateDirectory(file);
+        File.WriteAllText(Path.Combine(file, "x"), "x");
+        Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
+        WaitForBgsave(server);
+        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("err"));
+        // stop-writes-on-bgsave-error (default yes) with save points: writes and PING are refused, reads are not.
+        Assert.That(raw.Execute("SET", "good", "3"), Does.StartWith("-MISCONF Valkey is configured to save RDB snapshots"));
+        Assert.That(raw.Execute("PING"), Does.StartWith("-MISCONF"));
+        Assert.That(raw.Execute("GET", "good"), Is.EqualTo(Bulk("2")));
+        Directory.Delete(file, recursive: true);
         Assert.That(raw.Execute("SAVE"), Is.EqualTo("+OK\r\n"));
         Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
+        Assert.That(raw.Execute("SET", "good", "3"), Is.EqualTo("+OK\r\n"));
     }
 
     [TestCase("checksum", "Wrong RDB checksum")]

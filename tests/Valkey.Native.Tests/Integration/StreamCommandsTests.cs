@@ -672,7 +672,7 @@ public class StreamRedisDifferentialTests : OwnServerFixture
                 string b = ids.Count > 0 && rng.Next(2) == 0 ? ids[rng.Next(ids.Count)] : rng.NextInt64(0, ms + 2).ToString();
                 return rng.Next(4) == 0 ? "(" + b : b;
             }
-            for (int step = 0; step < 1500; step++)
+            for (int step = 0; step < 3000; step++)
             {
                 string k = keys[rng.Next(keys.Length)];
                 int op = rng.Next(100);
@@ -680,7 +680,7 @@ public class StreamRedisDifferentialTests : OwnServerFixture
                 {
                     var cmd = new List<string> { "XADD", k };
                     int trim = rng.Next(10);
-                    if (trim == 0) cmd.AddRange(["MAXLEN", rng.Next(3) == 0 ? "~" : "=", rng.Next(0, 300).ToString()]);
+                    if (trim == 0) cmd.AddRange(["MAXLEN", rng.Next(3) == 0 ? "~" : "=", rng.Next(0, 1000).ToString()]);
                     else if (trim == 1 && ids.Count > 0) cmd.AddRange(["MINID", "~", ids[rng.Next(ids.Count)]]);
                     if (trim < 2 && rng.Next(3) == 0 && cmd.Contains("~")) cmd.AddRange(["LIMIT", rng.Next(0, 250).ToString()]);
                     string id = Id();
@@ -700,7 +700,7 @@ public class StreamRedisDifferentialTests : OwnServerFixture
                 {
                     var cmd = new List<string> { "XTRIM", k };
                     bool approx = rng.Next(2) == 0;
-                    if (rng.Next(3) > 0) cmd.AddRange(["MAXLEN", approx ? "~" : "=", rng.Next(0, 400).ToString()]);
+                    if (rng.Next(3) > 0) cmd.AddRange(["MAXLEN", approx ? "~" : "=", rng.Next(0, 1000).ToString()]);
                     else cmd.AddRange(["MINID", approx ? "~" : "=", ids.Count > 0 ? ids[rng.Next(ids.Count)] : "0"]);
                     if (approx && rng.Next(3) == 0) cmd.AddRange(["LIMIT", rng.Next(0, 300).ToString()]);
                     Check(cmd.ToArray());
@@ -725,6 +725,30 @@ public class StreamRedisDifferentialTests : OwnServerFixture
                 Check("XRANGE", k, "-", "+");
                 Check("XLEN", k);
             }
+            // A long stream of many nodes, then approximate trims (whole nodes only: they show where nodes split).
+            for (int i = 0; i < 1500; i++)
+            {
+                ms += rng.Next(0, 3);
+                var cmd = new List<string> { "XADD", "big", ms + "-*" };
+                cmd.AddRange(Fields());
+                Check(cmd.ToArray());
+                if (i % 97 == 0) Check("XDEL", "big", ms + "-0", ms + "-1");
+            }
+            for (int i = 0; i < 12; i++)
+            {
+                Check("XTRIM", "big", "MAXLEN", "~", rng.Next(0, 1500).ToString(), "LIMIT", rng.Next(0, 400).ToString());
+                Check("XLEN", "big");
+                Check("XRANGE", "big", "-", "+", "COUNT", "3");
+            }
+            Check("XTRIM", "big", "MINID", "~", ms.ToString());
+            Check("XRANGE", "big", "-", "+");
+            // An exact MINID trim that stops at a deleted last entry leaves an empty node behind.
+            for (int i = 1; i <= 10; i++) Check("XADD", "e", $"{i}-0", "f", "v");
+            Check("XDEL", "e", "10-0");
+            Check("XTRIM", "e", "MINID", "=", "10");
+            for (int i = 11; i <= 160; i++) Check("XADD", "e", $"{i}-0", "f", "v");
+            Check("XTRIM", "e", "MAXLEN", "~", "50");
+            Check("XLEN", "e");
             Assert.That(checks, Is.GreaterThan(500));
             Assert.That(ids.Count, Is.GreaterThan(300), "most XADDs succeed");
             TestContext.Out.WriteLine($"{checks} checks, {ids.Count} entries added, lengths {ours.Execute("XLEN", "s1").Trim()} {ours.Execute("XLEN", "s2").Trim()}");
@@ -736,6 +760,101 @@ public class StreamRedisDifferentialTests : OwnServerFixture
                 c.Execute("CONFIG", "SET", "stream-node-max-entries", "100");
                 c.Execute("CONFIG", "SET", "stream-node-max-bytes", "4096");
             }
+        }
+    }
+}
+
+/// <summary>
+/// What XADD and XTRIM propagate (read back from the AOF): the ID generated for "*" and "ms-*",
+/// and approximate trims rewritten as exact ones ("~" becomes "=", the count the length left or
+/// the first entry's ID, LIMIT dropped), as Valkey's streamRewriteApproxSpecifier /
+/// streamRewriteTrimArgument, so a replica or an AOF reload trims exactly as the primary did.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public class StreamPropagationTests : OwnServerFixture
+{
+    protected override string[] ServerArguments => ["--appendonly", "yes", "--save", ""];
+
+    private List<string> AofCommands()
+    {
+        string dir = Path.Combine(Server.WorkingDirectory, "appendonlydir");
+        string file = Directory.GetFiles(dir, "*.incr.aof").OrderBy(f => f, StringComparer.Ordinal).Last();
+        var data = File.ReadAllBytes(file);
+        var result = new List<string>();
+        int pos = 0;
+        string Line()
+        {
+            int end = Array.IndexOf(data, (byte)'\n', pos);
+            string s = System.Text.Encoding.UTF8.GetString(data, pos, end - 1 - pos);
+            pos = end + 1;
+            return s;
+        }
+        while (pos < data.Length)
+        {
+            string header = Line();
+            if (!header.StartsWith('*')) continue;
+            int argc = int.Parse(header[1..]);
+            var args = new List<string>();
+            for (int i = 0; i < argc; i++)
+            {
+                int len = int.Parse(Line()[1..]);
+                args.Add(System.Text.Encoding.UTF8.GetString(data, pos, len));
+                pos += len + 2;
+            }
+            result.Add(string.Join(' ', args));
+        }
+        return result;
+    }
+
+    private List<string> WaitForAof(string lastExpected)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var commands = AofCommands();
+            if (commands.Count > 0 && commands[^1].Equals(lastExpected, StringComparison.OrdinalIgnoreCase)) return commands;
+            if (sw.Elapsed > TimeSpan.FromSeconds(5)) return commands;
+            Thread.Sleep(20);
+        }
+    }
+
+    [Test]
+    public void ApproximateTrimsAndGeneratedIdsPropagateAsExactCommands()
+    {
+        using var c = Raw();
+        Assert.That(c.Execute("CONFIG", "SET", "stream-node-max-entries", "10"), Is.EqualTo(Ok));
+        try
+        {
+            for (int i = 1; i <= 35; i++) c.Execute("XADD", "s", $"{i}-0", "f", "v");
+            string id = BulkText(c.Execute("XADD", "s", "MAXLEN", "~", "12", "LIMIT", "100", "*", "f", "v"));
+            Assert.That(c.Execute("XLEN", "s"), Is.EqualTo(Int(16)), "two nodes of 10 went");
+            Assert.That(c.Execute("XADD", "p", "5-*", "a", "b"), Is.EqualTo(Bulk("5-0")));
+            Assert.That(c.Execute("XADD", "p", "MAXLEN", "=", "1", "7-1", "a", "b"), Is.EqualTo(Bulk("7-1")));
+            Assert.That(c.Execute("XTRIM", "s", "MINID", "~", "25"), Is.EqualTo(Int(0)), "25 is inside the first node");
+            Assert.That(c.Execute("XTRIM", "s", "MAXLEN", "~", "1"), Is.EqualTo(Int(10)));
+            var aof = WaitForAof("XTRIM s MAXLEN = 6");
+            var upper = aof.Select(l => l.ToUpperInvariant()).ToList();
+            Assert.That(upper.Where(l => l.StartsWith("XADD S MAXLEN") || l.StartsWith("XADD P") || l.StartsWith("XTRIM")),
+                Is.EqualTo(new[]
+                {
+                    $"XADD S MAXLEN = 16 {id} F V",
+                    "XADD P 5-0 A B",
+                    "XADD P MAXLEN = 1 7-1 A B",
+                    "XTRIM S MAXLEN = 6",
+                }));
+            // MINID propagates the first entry still in the first node, tombstones included.
+            c.Execute("XADD", "m", "1-0", "f", "v");
+            c.Execute("XADD", "m", "2-0", "f", "v");
+            for (int i = 11; i <= 30; i++) c.Execute("XADD", "m", $"{i}-0", "f", "v");
+            // Nodes of 10: [1 2 11..18] [19..28] [29 30]; 19-0 becomes a tombstone at the head of the second.
+            c.Execute("XDEL", "m", "19-0");
+            Assert.That(c.Execute("XTRIM", "m", "MINID", "~", "25"), Is.EqualTo(Int(10)));
+            Assert.That(WaitForAof("XTRIM m MINID = 19-0")[^1], Is.EqualTo("XTRIM m MINID = 19-0").IgnoreCase);
+        }
+        finally
+        {
+            c.Execute("CONFIG", "SET", "stream-node-max-entries", "100");
         }
     }
 }

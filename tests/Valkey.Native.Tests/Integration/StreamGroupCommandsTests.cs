@@ -583,3 +583,85 @@ public class BlockingStreamGroupTests : BlockedClientsFixture
         }
     }
 }
+
+/// <summary>
+/// Propagation: XREADGROUP / XCLAIM / XAUTOCLAIM reach the AOF as Valkey's idempotent XCLAIM ... FORCE JUSTID
+/// LASTID, XGROUP SETID ... ENTRIESREAD and XGROUP CREATECONSUMER forms, and the group state survives a restart.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public class StreamGroupPropagationTests
+{
+    private static List<string> AofCommands(ServerProcess server)
+    {
+        string file = Directory.GetFiles(Path.Combine(server.WorkingDirectory, "appendonlydir"), "*.incr.aof").OrderBy(f => f, StringComparer.Ordinal).Last();
+        var data = File.ReadAllBytes(file);
+        var result = new List<string>();
+        int pos = 0;
+        string Line()
+        {
+            int end = Array.IndexOf(data, (byte)'\n', pos);
+            string line = System.Text.Encoding.UTF8.GetString(data, pos, end - 1 - pos);
+            pos = end + 1;
+            return line;
+        }
+        while (pos < data.Length)
+        {
+            string header = Line();
+            if (header.StartsWith('#')) continue;
+            int argc = int.Parse(header[1..]);
+            var args = new List<string>();
+            for (int i = 0; i < argc; i++)
+            {
+                int len = int.Parse(Line()[1..]);
+                args.Add(System.Text.Encoding.UTF8.GetString(data, pos, len));
+                pos += len + 2;
+            }
+            result.Add(string.Join(' ', args));
+        }
+        return result;
+    }
+
+    private static string Masked(string reply) => Regex.Replace(reply, @"(seen-time|active-time)\r\n:\d+", "$1\r\n:T");
+
+    [Test]
+    public void GroupCommandsPropagateValkeysFormsAndSurviveARestart()
+    {
+        using var server = ServerProcess.Start("--save", "", "--appendonly", "yes", "--appendfsync", "always");
+        using (var c = server.CreateRawClient())
+        {
+            c.Execute("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM");
+            c.Execute("XADD", "s", "1-0", "a", "1");
+            c.Execute("XADD", "s", "2-0", "b", "2");
+            c.Execute("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", ">");
+            c.Execute("XREADGROUP", "GROUP", "g", "bob", "NOACK", "STREAMS", "s", ">");
+            c.Execute("XADD", "s", "3-0", "c", "3");
+            c.Execute("XREADGROUP", "GROUP", "g", "bob", "NOACK", "STREAMS", "s", ">");
+            c.Execute("XCLAIM", "s", "g", "carol", "0", "1", "JUSTID", "RETRYCOUNT", "5");
+            c.Execute("XDEL", "s", "2-0");
+            c.Execute("XAUTOCLAIM", "s", "g", "dave", "0", "0", "JUSTID");
+            c.Execute("XCLAIM", "s", "g", "alice", "0", "9-0", "LASTID", "10-0"); // an existing consumer: a consumer created by an XCLAIM that claims nothing is not propagated (as in Valkey)
+            c.Execute("XADD", "s", "11-0", "d", "4");
+            c.Execute("XREADGROUP", "GROUP", "g", "frank", "STREAMS", "s", ">");
+        }
+        var aof = AofCommands(server).Select(l => Regex.Replace(l, @"TIME \d+", "TIME t")).ToList();
+        Assert.That(aof.Any(l => l.StartsWith("XREADGROUP") || l.StartsWith("XAUTOCLAIM")), Is.False, string.Join("\n", aof));
+        Assert.That(aof, Does.Contain("XCLAIM s g alice 0 1-0 TIME t RETRYCOUNT 1 FORCE JUSTID LASTID 1-0"));
+        Assert.That(aof, Does.Contain("XGROUP SETID s g 2-0 ENTRIESREAD 2"));
+        Assert.That(aof, Does.Contain("XGROUP CREATECONSUMER s g bob"), "NOACK reads create the consumer explicitly");
+        Assert.That(aof, Does.Contain("XGROUP SETID s g 3-0 ENTRIESREAD 3"));
+        Assert.That(aof, Does.Contain("XCLAIM s g carol 0 1 TIME t RETRYCOUNT 5 FORCE JUSTID LASTID 3-0"), "the ID as the client typed it");
+        Assert.That(aof, Does.Contain("XCLAIM s g alice 0 2-0 TIME t RETRYCOUNT 1 FORCE JUSTID LASTID 3-0"), "a deleted entry's NACK is dropped by the replayed XCLAIM");
+        Assert.That(aof, Does.Contain("XGROUP SETID s g 10-0 ENTRIESREAD 3"), "LASTID alone moves the group");
+
+        string[][] probes =
+        [
+            ["XINFO", "GROUPS", "s"], ["XPENDING", "s", "g"], ["XINFO", "STREAM", "s", "FULL"],
+        ];
+        var before = probes.Select(p => Masked(server.Execute(p))).ToList();
+        Assert.That(before[1], Does.StartWith("*4\r\n:2\r\n"));
+        server.Restart();
+        var after = probes.Select(p => Masked(server.Execute(p))).ToList();
+        Assert.That(after, Is.EqualTo(before));
+    }
+}

@@ -122,6 +122,9 @@ public sealed unsafe class StreamGroupsTests : KeyspaceFixture
         Assert.That(carol.Id, Is.EqualTo(bob.Id));
 
         Assert.That(StreamGroups.Count(Keyspace, setRef), Is.EqualTo(2));
+        // Groups g and a, consumers alice and carol, 5 NACKs each in the group PEL and a consumer PEL.
+        Assert.That(StreamGroups.FreeEffort(Keyspace, setRef), Is.EqualTo(2 + 2 + 5 + 5));
+        Assert.That(StreamGroups.FreeEffort(Keyspace, 0), Is.EqualTo(0));
         Assert.That(StreamGroups.MemoryBytes(Keyspace, setRef), Is.GreaterThan(g.Pel->Bytes));
         Assert.That(StreamGroups.DestroyGroup(Keyspace, set, B("a")), Is.True);
         Assert.That(StreamGroups.DestroyGroup(Keyspace, set, B("a")), Is.False);

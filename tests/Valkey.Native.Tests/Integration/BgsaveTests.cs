@@ -1,0 +1,217 @@
+using NUnit.Framework;
+using Valkey.Native.Tests.Infrastructure;
+using static Valkey.Native.Tests.Infrastructure.Resp;
+
+namespace Valkey.Native.Tests.Integration;
+
+/// <summary>
+/// BGSAVE on the copy-on-write snapshot (Persistence/BackgroundSave.cs): the file holds the dataset
+/// as it was when BGSAVE ran even though another client rewrites it meanwhile, commands are served
+/// during the save, Valkey's errors and INFO fields, cancellation (BGSAVE CANCEL, FLUSHALL,
+/// SHUTDOWN), MISCONF after a failed background save, save points, the stream fallback.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class BgsaveTests
+{
+    private static string Info(ServerProcess server) => BulkText(server.Execute("INFO", "persistence"));
+
+    private static void WaitForBgsave(ServerProcess server, int seconds = 60)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (InfoParser.Field(Info(server), "rdb_bgsave_in_progress") != 0)
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the background save did not end");
+            Thread.Sleep(20);
+        }
+    }
+
+    /// <summary>A dataset big enough that the save outlives a burst of writes from another client.</summary>
+    private static void Fill(RawRespClient raw, int keys)
+    {
+        Assert.That(raw.Execute("DEBUG", "POPULATE", keys.ToString(), "key", "100"), Is.EqualTo("+OK\r\n"));
+        raw.Execute("RPUSH", "list", "a", "b", "c");
+        raw.Execute("SADD", "set", "x", "y", "z");
+        raw.Execute("HSET", "hash", "f1", "v1", "f2", "v2");
+        raw.Execute("ZADD", "zset", "1", "one", "2", "two");
+        raw.Execute("SET", "big", new string('b', 3_000_000));
+        raw.Execute("SET", "ttl", "t", "EX", "3600");
+    }
+
+    [Test]
+    public void TheFileHoldsTheDatasetAtTheBgsaveMomentWhileAnotherClientKeepsWriting()
+    {
+        using var server = ServerProcess.Start("--save", "", "--enable-debug-command", "yes");
+        using var raw = server.CreateRawClient(TimeSpan.FromSeconds(60));
+        using var writer = server.CreateRawClient(TimeSpan.FromSeconds(60));
+        Fill(raw, 1_000_000);
+        string digestAtBgsave = raw.Execute("DEBUG", "DIGEST");
+        string valueAtBgsave = raw.Execute("GET", "key:17");
+
+        Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
+        // Another client rewrites, deletes and adds keys, and changes every collection, while the save runs.
+        const int writes = 3000;
+        for (int i = 0; i < writes; i++)
+        {
+            switch (i % 3)
+            {
+                case 0: writer.SendCommand("SET", $"key:{i * 300}", "overwritten"); break;
+                case 1: writer.SendCommand("DEL", $"key:{i * 300 + 1}"); break;
+                default: writer.SendCommand("SET", $"new:{i}", "added"); break;
+            }
+        }
+        writer.SendCommand("RPUSH", "list", "d");
+        writer.SendCommand("SREM", "set", "x");
+        writer.SendCommand("HSET", "hash", "f3", "v3");
+        writer.SendCommand("ZADD", "zset", "3", "three");
+        writer.SendCommand("SETRANGE", "big", "0", "CHANGED");
+        writer.SendCommand("SET", "key:17", "changed");
+        writer.SendCommand("INFO", "persistence");
+        var replies = writer.ReadReplies(writes + 7);
+        // Ordering, not time: every write was answered before this INFO, which still sees the save running.
+        Assert.That(InfoParser.Field(BulkText(replies[^1]), "rdb_bgsave_in_progress"), Is.EqualTo(1),
+            "the writes were served while the background save was in progress");
+        Assert.That(raw.Execute("GET", "key:17"), Is.EqualTo(Bulk("changed")));
+        Assert.That(raw.Execute("DEBUG", "DIGEST"), Is.Not.EqualTo(digestAtBgsave));
+
+        WaitForBgsave(server);
+        string info = Info(server);
+        Assert.That(InfoParser.Fields(info)["rdb_last_bgsave_status"], Is.EqualTo("ok"));
+        Assert.That(InfoParser.Field(info, "rdb_last_cow_size"), Is.GreaterThan(0), "the writes copied pages");
+        Assert.That(InfoParser.Field(info, "rdb_changes_since_last_save"), Is.GreaterThanOrEqualTo(writes / 3 * 2));
+        Assert.That(server.Log, Does.Contain("copy-on-write snapshot"));
+        Assert.That(Directory.GetFiles(server.WorkingDirectory, "temp-*.rdb"), Is.Empty);
+
+        // A second server loads the file: it equals the dataset at the BGSAVE moment.
+        string dir = Path.Combine(Path.GetTempPath(), "valkey-native-tests", "bgsave-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.Copy(Path.Combine(server.WorkingDirectory, "dump.rdb"), Path.Combine(dir, "dump.rdb"));
+            using var second = new ServerProcess(["--save", "", "--enable-debug-command", "yes"], workingDirectory: dir);
+            using var raw2 = second.CreateRawClient(TimeSpan.FromSeconds(60));
+            Assert.That(raw2.Execute("DEBUG", "DIGEST"), Is.EqualTo(digestAtBgsave));
+            Assert.That(raw2.Execute("GET", "key:17"), Is.EqualTo(valueAtBgsave));
+            Assert.That(raw2.Execute("EXISTS", "new:2"), Is.EqualTo(":0\r\n"));
+            Assert.That(raw2.Execute("LLEN", "list"), Is.EqualTo(":3\r\n"));
+            Assert.That(raw2.Execute("GETRANGE", "big", "0", "6"), Is.EqualTo(Bulk("bbbbbbb")));
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    [Test]
+    public void ErrorsWhileOneRunsInfoFieldsAndCancel()
+    {
+        using var server = ServerProcess.Start("--save", "", "--enable-debug-command", "yes");
+        using var raw = server.CreateRawClient(TimeSpan.FromSeconds(60));
+        Fill(raw, 1_500_000);
+        Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
+        Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("-ERR Background save already in progress\r\n"));
+        Assert.That(raw.Execute("BGSAVE", "SCHEDULE"), Is.EqualTo("-ERR Background save already in progress\r\n"));
+        Assert.That(raw.Execute("SAVE"), Is.EqualTo("-ERR Background save already in progress\r\n"));
+        string info = BulkText(raw.Execute("INFO", "persistence"));
+        Assert.That(InfoParser.Field(info, "rdb_bgsave_in_progress"), Is.EqualTo(1));
+        Assert.That(InfoParser.Field(info, "rdb_current_bgsave_time_sec"), Is.GreaterThanOrEqualTo(0));
+        Assert.That(InfoParser.Field(info, "rdb_saves"), Is.EqualTo(1));
+
+        Assert.That(raw.Execute("BGSAVE", "CANCEL"), Is.EqualTo("+Background saving cancelled\r\n"));
+        info = Info(server);
+        Assert.That(InfoParser.Field(info, "rdb_bgsave_in_progress"), Is.EqualTo(0));
+        Assert.That(InfoParser.Field(info, "rdb_current_bgsave_time_sec"), Is.EqualTo(-1));
+        Assert.That(InfoParser.Fields(info)["rdb_last_bgsave_status"], Is.EqualTo("ok"), "a cancelled save is not an error");
+        Assert.That(File.Exists(Path.Combine(server.WorkingDirectory, "dump.rdb")), Is.False);
+        Assert.That(Directory.GetFiles(server.WorkingDirectory, "temp-*.rdb"), Is.Empty);
+        Assert.That(raw.Execute("BGSAVE", "CANCEL"), Is.EqualTo("-ERR Background saving is currently not in progress or scheduled\r\n"));
+
+        // Completes: LASTSAVE moves, the durations are reported.
+        long before = Integer(raw.Execute("LASTSAVE"));
+        Thread.Sleep(1100);
+        Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
+        WaitForBgsave(server);
+        info = Info(server);
+        Assert.That(InfoParser.Field(info, "rdb_saves"), Is.EqualTo(2));
+        Assert.That(InfoParser.Field(info, "rdb_last_bgsave_time_sec"), Is.GreaterThanOrEqualTo(0));
+        Assert.That(InfoParser.Field(info, "rdb_changes_since_last_save"), Is.EqualTo(0));
+        Assert.That(Integer(raw.Execute("LASTSAVE")), Is.GreaterThan(before));
+        Assert.That(File.Exists(Path.Combine(server.WorkingDirectory, "dump.rdb")));
+    }
+
+    [Test]
+    public void FlushallCancelsARunningBgsaveAndShutdownKillsIt()
+    {
+        using var server = ServerProcess.Start("--save", "", "--enable-debug-command", "yes");
+        using (var raw = server.CreateRawClient(TimeSpan.FromSeconds(60)))
+        {
+            Fill(raw, 1_500_000);
+            Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
+            Assert.That(raw.Execute("FLUSHALL"), Is.EqualTo("+OK\r\n"));
+            Assert.That(InfoParser.Field(Info(server), "rdb_bgsave_in_progress"), Is.EqualTo(0));
+            Assert.That(server.Log, Does.Contain("Background saving cancelled by FLUSHALL"));
+            Assert.That(File.Exists(Path.Combine(server.WorkingDirectory, "dump.rdb")), Is.False);
+
+            Fill(raw, 1_500_000);
+            Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
+            raw.SendCommand("SHUTDOWN", "NOSAVE");
+        }
+        Assert.That(server.WaitForExit(TimeSpan.FromSeconds(30)), Is.EqualTo(0));
+        Assert.That(server.Log, Does.Contain("There is a child saving an .rdb. Killing it!"));
+        Assert.That(Directory.GetFiles(server.WorkingDirectory, "temp-*.rdb"), Is.Empty);
+    }
+
+    [Test]
+    public void AFailedBackgroundSaveReportsErrAndRefusesWritesUntilASaveSucceeds()
+    {
+        using var server = ServerProcess.Start("--save", "3600 1");
+        using var raw = server.CreateRawClient();
+        raw.Execute("SET", "k", "1");
+        // The save's temporary file cannot be created: a directory is in its way.
+        string blocker = Path.Combine(server.WorkingDirectory, $"temp-{server.ProcessId}.rdb");
+        Directory.CreateDirectory(blocker);
+        Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
+        WaitForBgsave(server);
+        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("err"));
+        Assert.That(server.Log, Does.Contain("Background saving error"));
+        Assert.That(raw.Execute("SET", "k", "2"), Is.EqualTo("-" + System.Text.Encoding.UTF8.GetString(
+            "MISCONF Valkey is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Valkey logs for details about the RDB error."u8) + "\r\n"));
+        Assert.That(raw.Execute("GET", "k"), Is.EqualTo(Bulk("1")));
+        Directory.Delete(blocker);
+        Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
+        WaitForBgsave(server);
+        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
+        Assert.That(raw.Execute("SET", "k", "3"), Is.EqualTo("+OK\r\n"));
+    }
+
+    [Test]
+    public void SavePointsStartABackgroundSave()
+    {
+        using var server = ServerProcess.Start("--save", "1 3");
+        using var raw = server.CreateRawClient();
+        for (int i = 0; i < 3; i++) raw.Execute("SET", $"sp:{i}", "v");
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!File.Exists(Path.Combine(server.WorkingDirectory, "dump.rdb")) && DateTime.UtcNow < deadline) Thread.Sleep(50);
+        WaitForBgsave(server);
+        Assert.That(server.Log, Does.Contain("3 changes in 1 seconds. Saving..."));
+        Assert.That(server.Log, Does.Contain("copy-on-write snapshot").Or.Contain("in the foreground"));
+        Assert.That(InfoParser.Field(Info(server), "rdb_changes_since_last_save"), Is.EqualTo(0));
+        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
+    }
+
+    [Test]
+    public void AStreamInTheDatasetFallsBackToAForegroundSaveThatKeepsIt()
+    {
+        using var server = ServerProcess.Start("--save", "");
+        using var raw = server.CreateRawClient();
+        raw.Execute("SET", "s", "v");
+        raw.Execute("XADD", "stream", "1-1", "f", "v");
+        Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
+        WaitForBgsave(server);
+        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
+        Assert.That(server.Log, Does.Contain("in the foreground"));
+        server.Restart();
+        Assert.That(server.Execute("XLEN", "stream"), Is.EqualTo(":1\r\n"));
+        Assert.That(server.Execute("GET", "s"), Is.EqualTo(Bulk("v")));
+    }
+}
