@@ -11,8 +11,8 @@
 #      rdb_bgsave_in_progress is 0, sums Pss (/proc/PID/smaps_rollup) of the server and its
 #      children (redis' fork child) and reads RssAnon (/proc/PID/status): peak extra memory is the
 #      peak minus the value just before BGSAVE. Pss counts a page shared by parent and fork child
-#      once, so the sum is the real memory used. M = 3 x rps x T0 so the load spans the save
-#      (the save is slower under load); the table says whether it did.
+#      once, so the sum is the real memory used. M = 3 x rps x T0 of the first server (ours), the same M for both,
+#      so the load spans the save (slower under load); the table says whether it did.
 # Prints progress as it goes and a markdown table at the end. Linux only; root not needed.
 #
 # Usage: perf/bgsave-compare.sh [--size-mb 2048] [--value 1000] [--clients 20] [--port 21208] [--redis-port 21308]
@@ -173,7 +173,7 @@ wait_no_bgsave() {
 bench() {
     local port="$1" n="$2" out="$3"
     redis-benchmark -h 127.0.0.1 -p "$port" -t set -n "$n" -r "$KEYS" -d "$VALUE" -c "$CLIENTS" 2>&1 \
-        | tee "$out" | tr '\r' '\n' | grep --line-buffered -E '^SET: rps' | awk 'NR % 40 == 0 { print "    " $0 }' >&2 || true
+        | tee "$out" | tr '\r' '\n' | grep --line-buffered -E '^SET: rps' | awk 'NR % 40 == 0 { print "    " $0; fflush() }' >&2 || true
 }
 
 pct() { # pct FILE PERCENT -> latency ms of the first bucket >= PERCENT
@@ -182,6 +182,7 @@ pct() { # pct FILE PERCENT -> latency ms of the first bucket >= PERCENT
 rps() { tr '\r' '\n' <"$1" | sed -n 's/^ *throughput summary: \([0-9.]*\) requests per second/\1/p' | tail -n 1; }
 
 RESULTS=()
+LOAD_N=""
 
 run_server() {
     local name="$1" port="$2"; shift 2
@@ -204,7 +205,9 @@ run_server() {
     step "$name: rate probe"
     bench "$port" 50000 "$WORK/$name.probe"
     local rate; rate="$(rps "$WORK/$name.probe")"
-    local n; n="$(python3 -c "print(max(100000, int(3 * float('$rate') * float('$idle_s'))))")"
+    # The first server sizes the load; the second gets the same number of SETs (same work).
+    [[ -n "$LOAD_N" ]] || LOAD_N="$(python3 -c "print(max(100000, int(3 * float('$rate') * float('$idle_s'))))")"
+    local n="$LOAD_N"
     info "rps $rate, idle save ${idle_s} s -> $n requests per load run"
 
     step "$name: baseline load (no save), $n SETs"

@@ -132,6 +132,7 @@ public static unsafe class DebugCommands
         else if (ctx.ArgIs(1, "quicklist"u8) && (argc == 3 || argc == 4)) EncodingDump(ctx, ValueEncoding.QuickList, "Not a quicklist encoded object.", "Quicklist structure printed on stdout");
         else if (ctx.ArgIs(1, "stringmatch-test"u8) && argc == 2) StringMatchTest(ctx);
         else if (ctx.ArgIs(1, "reload"u8)) Reload(ctx);
+        else if (ctx.ArgIs(1, "config-rewrite-force-all"u8) && argc == 2) ConfigRewriteForceAll(ctx);
         else if (ctx.ArgIs(1, "loadaof"u8))
         {
             // Flush, empty and load the AOF directory again (Persistence/AofLoader.cs).
@@ -159,6 +160,17 @@ public static unsafe class DebugCommands
         string? error = ctx.Server.Persistence.DebugReload(merge, noFlush, noSave);
         if (error == null) ctx.Reply.AddOk();
         else ctx.Reply.AddError(error);
+    }
+
+    /// <summary>DEBUG CONFIG-REWRITE-FORCE-ALL: CONFIG REWRITE writing every parameter, defaults included.</summary>
+    private static void ConfigRewriteForceAll(CommandContext ctx)
+    {
+        var registry = ctx.Server.ConfigRegistry;
+        string? error = registry == null || registry.Config.ConfigFile.Length == 0
+            ? "The server is running without a config file"
+            : registry.Rewrite(forceAll: true);
+        if (error == null) ctx.Reply.AddOk();
+        else ctx.Reply.AddError("ERR CONFIG-REWRITE-FORCE-ALL failed: " + error);
     }
 
     /// <summary>Blocks the event loop (tests use it to build up pipelines and timeouts); fractional seconds allowed.</summary>

@@ -420,7 +420,12 @@ public sealed unsafe class Client : IFileEventHandler
 
     // ---- writing ---------------------------------------------------------------------
 
-    public void OnWritable() => Flush();
+    public void OnWritable()
+    {
+        // appendfsync always: replies produced in this iteration may not leave before the AOF has them (AE_BARRIER).
+        _server.Aof.BeforeRepliesLeave();
+        Flush();
+    }
 
     /// <summary>Writes pending replies; resumes a paused pipeline once the backlog drains.</summary>
     internal void Flush()

@@ -99,6 +99,15 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
         if (_unsyncedBytes > 0 && Config.AppendFsync == "everysec") RequestBackgroundFsync();
     }
 
+    /// <summary>
+    /// A socket became writable before beforeSleep: with appendfsync always, what is buffered is written and
+    /// fsynced first, so no reply can acknowledge a write the AOF does not hold (Valkey's AE_BARRIER).
+    /// </summary>
+    public void BeforeRepliesLeave()
+    {
+        if (_buf.Length > 0 && _incr != null && Config.AppendFsync == "always") Write();
+    }
+
     private void Write()
     {
         try

@@ -62,7 +62,10 @@ public sealed unsafe class Arena : IDisposable
 
     // jemalloc-style classes: 8, 16, then four classes per doubling. Keeps the rounding
     // waste of a class under 25% while the number of classes stays small.
-    private static ReadOnlySpan<ushort> ClassSizes =>
+    // An array, not a ReadOnlySpan<ushort> property over static data: unoptimized (Debug) JIT code
+    // materializes such a span through a reflection stub on every access, which the allocation
+    // tests see as garbage on the hot path.
+    private static readonly ushort[] ClassSizes =
     [
         8, 16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512,
         640, 768, 896, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096,

@@ -404,6 +404,18 @@ public sealed unsafe class KeyTable : IDisposable
     }
 
     /// <summary>
+    /// Valkey's dictRehash under DICT_RESIZE_AVOID/FORBID: while a snapshot (BGSAVE) runs, moving
+    /// entries would copy every page they and both bucket arrays live on, so a rehash in progress
+    /// waits, unless the tables are badly sized (target 4x larger, or 32x smaller, under Avoid).
+    /// </summary>
+    private bool RehashHeldBack => ResizePolicy switch
+    {
+        KeyTableResizePolicy.Enable => false,
+        KeyTableResizePolicy.Avoid => _exponent1 - _exponent0 < 2 && _exponent0 - _exponent1 < 5,
+        _ => true,
+    };
+
+    /// <summary>
     /// One step of rehashing on behalf of a key operation. If the key's own old bucket is still
     /// pending, moving that one is the cheapest step (it is already in cache); otherwise the
     /// next bucket in order moves.
@@ -411,7 +423,7 @@ public sealed unsafe class KeyTable : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void RehashOnAccess(uint hash)
     {
-        if (_rehashIndex < 0 || _pauseRehash > 0) return;
+        if (_rehashIndex < 0 || _pauseRehash > 0 || RehashHeldBack) return;
         long index = hash & Mask(_exponent0);
         if (index >= _rehashIndex && _table0[index] != null)
         {
@@ -430,7 +442,7 @@ public sealed unsafe class KeyTable : IDisposable
     /// </summary>
     public bool RehashSteps(int buckets)
     {
-        if (_rehashIndex < 0 || _pauseRehash > 0) return false;
+        if (_rehashIndex < 0 || _pauseRehash > 0 || RehashHeldBack) return false;
         int emptyVisitsLeft = buckets * 10;
         long size0 = TableSize(_exponent0);
         while (buckets-- > 0 && _used0 != 0)

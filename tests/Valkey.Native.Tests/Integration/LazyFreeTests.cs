@@ -24,6 +24,16 @@ public class LazyFreeTests : OwnServerFixture
 
     private long Info(string field) => InfoParser.Field(Execute("INFO", "memory"), field);
 
+    /// <summary>
+    /// used_memory without the client buffers: a connection keeps its grown query buffer until the
+    /// cron trims it (as Valkey does), which would hide whether the worker gave the data back.
+    /// </summary>
+    private long DataMemory()
+    {
+        string memory = Execute("INFO", "memory");
+        return InfoParser.Field(memory, "used_memory") - InfoParser.Field(memory, "mem_clients_normal");
+    }
+
     private void WaitForLazyFree()
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -47,9 +57,9 @@ public class LazyFreeTests : OwnServerFixture
     [Test]
     public void UnlinkOfALargeSetFreesItInTheBackgroundAndReclaimsTheMemory()
     {
-        long before = Info("used_memory");
+        long before = DataMemory();
         FillSet("lazy:set", 200_000);
-        long peak = Info("used_memory");
+        long peak = DataMemory();
         Assert.That(peak, Is.GreaterThan(before + 5_000_000));
 
         Assert.That(Execute("UNLINK", "lazy:set"), Is.EqualTo(Int(1)));
@@ -57,7 +67,7 @@ public class LazyFreeTests : OwnServerFixture
         WaitForLazyFree();
 
         Assert.That(Info("lazyfreed_objects"), Is.EqualTo(1));
-        Assert.That(Info("used_memory"), Is.LessThan(before + 100_000));
+        Assert.That(DataMemory(), Is.LessThan(before + 100_000));
     }
 
     [Test]
@@ -88,7 +98,7 @@ public class LazyFreeTests : OwnServerFixture
     [TestCase("FLUSHALL", "ASYNC")]
     public void FlushAsyncEmptiesAtOnceAndFreesInTheBackground(string command, string mode)
     {
-        long before = Info("used_memory");
+        long before = DataMemory();
         var db = Redis.GetDatabase();
         var batch = db.CreateBatch();
         var tasks = Enumerable.Range(0, 5_000).Select(i => batch.StringSetAsync($"lazy:k{i}", "v")).ToList();
@@ -101,7 +111,7 @@ public class LazyFreeTests : OwnServerFixture
         WaitForLazyFree();
 
         Assert.That(Info("lazyfreed_objects"), Is.EqualTo(5_001), "a flushed database counts its keys");
-        Assert.That(Info("used_memory"), Is.LessThan(before + 100_000));
+        Assert.That(DataMemory(), Is.LessThan(before + 100_000));
     }
 
     [Test]
@@ -135,6 +145,6 @@ public class LazyFreeTests : OwnServerFixture
         WaitForLazyFree();
         Assert.That(Info("lazyfreed_objects"), Is.EqualTo(3));
         Execute("FLUSHALL", "SYNC");
-        Assert.That(Info("used_memory"), Is.LessThan(200_000), "accounting stays exact across both threads");
+        Assert.That(DataMemory(), Is.LessThan(200_000), "accounting stays exact across both threads");
     }
 }

@@ -177,10 +177,7 @@ public class StreamGroupAllocationTests
         server.Execute("XGROUP", "CREATE", "alloc:s", "g", "0");
         server.Execute("XREADGROUP", "GROUP", "g", "c", "STREAMS", "alloc:s", ">");
         long allocated = server.AllocatedBytes(warmup: 1000, runs: 5_000, RawRespClient.EncodeCommand(command));
-        // The smallest GC object is 24 bytes, so staying under 24 bytes per run proves no command
-        // allocates every time. Stream reads (XRANGE too) show a few hundred bytes now and then,
-        // outside these handlers, so exact zero would be flaky.
-        Assert.That(allocated, Is.LessThan(5_000 * 24), $"{string.Join(' ', command)} allocated {allocated} bytes over 5,000 runs");
+        Assert.That(allocated, Is.EqualTo(0), $"{string.Join(' ', command)} allocated {allocated} bytes over 5,000 runs");
     }
 }
 

@@ -487,9 +487,6 @@ public class StreamAllocationTests
         for (int i = 1; i <= 300; i++) server.Execute("XADD", "alloc:s", $"{i}-0", "field", "value" + i);
         const int runs = 20_000;
         long allocated = server.AllocatedBytes(warmup: 2000, runs, RawRespClient.EncodeCommand(command));
-        // Below one byte per command: any allocation by the command itself costs at least 24 bytes
-        // per call. The bound (not 0) tolerates the few hundred bytes the runtime itself allocates now
-        // and then on a busy machine (PING shows the same over 50k runs).
-        Assert.That(allocated, Is.LessThan(runs), $"{string.Join(' ', command)} allocated {allocated} bytes over {runs} runs");
+        Assert.That(allocated, Is.EqualTo(0), $"{string.Join(' ', command)} allocated {allocated} bytes over {runs} runs");
     }
 }
