@@ -15,7 +15,9 @@
 #      so the load spans the save (slower under load); the table says whether it did.
 # Prints progress as it goes and a markdown table at the end. Linux only; root not needed.
 #
-# Usage: perf/bgsave-compare.sh [--size-mb 2048] [--value 1000] [--clients 20] [--port 21208] [--redis-port 21308]
+# --rate R replaces redis-benchmark by a steady load of R SET/s (one connection, one request at a
+# time, latency of each measured; runs 3 x the idle save time) — a moderate load instead of a saturating one.
+# Usage: perf/bgsave-compare.sh [--size-mb 2048] [--value 1000] [--clients 20] [--rate R] [--port 21208] [--redis-port 21308]
 # Env: VALKEY_NATIVE_BINARY (default artifacts/valkey-native), REDIS_SERVER (default /usr/bin/redis-server)
 set -euo pipefail
 
@@ -27,6 +29,7 @@ source "$ROOT/perf/lib.sh"
 SIZE_MB=2048
 VALUE=1000
 CLIENTS=20
+RATE=""
 PORT=21208
 REDIS_PORT=21308
 BINARY="${VALKEY_NATIVE_BINARY:-$ROOT/artifacts/valkey-native}"
@@ -39,7 +42,8 @@ while [[ $# -gt 0 ]]; do
         --clients) CLIENTS="$2"; shift 2 ;;
         --port) PORT="$2"; shift 2 ;;
         --redis-port) REDIS_PORT="$2"; shift 2 ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        --rate) RATE="$2"; shift 2 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) die "unknown option $1" ;;
     esac
 done
@@ -140,6 +144,36 @@ print(f"base_pss_kb={base_pss} peak_extra_pss_kb={peak_pss - base_pss} peak_extr
       f"cow_kb={int(info_field(info, 'rdb_last_cow_size') or 0) // 1024}")
 PY
 
+cat >"$WORK/steady.py" <<'PY'
+import random, socket, sys, time
+port, keys, size, rate, seconds, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+sock = socket.create_connection(("127.0.0.1", port))
+sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+value = b"w" * size
+lat = []
+start = time.perf_counter()
+n = 0
+while True:
+    now = time.perf_counter()
+    if now - start >= seconds:
+        break
+    due = start + n / rate
+    if due > now:
+        time.sleep(due - now)
+    key = b"key:%012d" % random.randrange(keys)
+    t0 = time.perf_counter()
+    sock.sendall(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key), key, size, value))
+    got = b""
+    while not got.endswith(b"\r\n"):
+        got += sock.recv(64)
+    lat.append(time.perf_counter() - t0)
+    n += 1
+lat.sort()
+def p(q): return lat[min(len(lat) - 1, int(q * len(lat)))] * 1000
+with open(out, "w") as f:
+    f.write(f"requests={len(lat)} rps={len(lat) / seconds:.0f} p50={p(0.5):.3f} p99={p(0.99):.3f} p999={p(0.999):.3f} max={lat[-1] * 1000:.3f}\n")
+PY
+
 # The dataset, as RESP, streamed (not stored): SET key:%012d <VALUE bytes>.
 gen_load() {
     python3 - "$KEYS" "$VALUE" <<'PY'
@@ -172,6 +206,15 @@ wait_no_bgsave() {
 # bench PORT N OUT: the write load; prints a few progress lines.
 bench() {
     local port="$1" n="$2" out="$3"
+    if [[ -n "$RATE" ]]; then
+        python3 "$WORK/steady.py" "$port" "$KEYS" "$VALUE" "$RATE" "$n" "$out.steady"
+        local r; r="$(cat "$out.steady")"
+        # Fake the redis-benchmark lines pct/rps parse.
+        printf 'Latency by percentile distribution:\n99.000%% <= %s milliseconds\n99.900%% <= %s milliseconds\n  throughput summary: %s requests per second\n' \
+            "$(sed -n 's/.* p99=\([0-9.]*\).*/\1/p' <<<"$r")" "$(sed -n 's/.* p999=\([0-9.]*\).*/\1/p' <<<"$r")" "$(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"$r")" >"$out"
+        info "steady load: $r"
+        return
+    fi
     redis-benchmark -h 127.0.0.1 -p "$port" -t set -n "$n" -r "$KEYS" -d "$VALUE" -c "$CLIENTS" 2>&1 \
         | tee "$out" | tr '\r' '\n' | grep --line-buffered -E '^SET: rps' | awk 'NR % 40 == 0 { print "    " $0; fflush() }' >&2 || true
 }
@@ -183,6 +226,7 @@ rps() { tr '\r' '\n' <"$1" | sed -n 's/^ *throughput summary: \([0-9.]*\) reques
 
 RESULTS=()
 LOAD_N=""
+LOAD_SECONDS=""
 
 run_server() {
     local name="$1" port="$2"; shift 2
@@ -207,6 +251,9 @@ run_server() {
     local rate; rate="$(rps "$WORK/$name.probe")"
     # The first server sizes the load; the second gets the same number of SETs (same work).
     [[ -n "$LOAD_N" ]] || LOAD_N="$(python3 -c "print(max(100000, int(3 * float('$rate') * float('$idle_s'))))")"
+    # --rate: the load runs for 3 x the idle save time (seconds) instead of a request count.
+    [[ -z "$RATE" || -n "$LOAD_SECONDS" ]] || LOAD_SECONDS="$(python3 -c "print(max(10.0, 3 * float('$idle_s')))")"
+    [[ -z "$RATE" ]] || LOAD_N="$LOAD_SECONDS"
     local n="$LOAD_N"
     info "rps $rate, idle save ${idle_s} s -> $n requests per load run"
 

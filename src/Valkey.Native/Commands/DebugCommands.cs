@@ -136,7 +136,7 @@ public static unsafe class DebugCommands
         else if (ctx.ArgIs(1, "loadaof"u8))
         {
             // Flush, empty and load the AOF directory again (Persistence/AofLoader.cs).
-            if (ctx.Server.Aof.DebugLoadAof() is { } error) ctx.Reply.AddError("ERR Error loading the AOF: " + error);
+            if (ctx.Server.Aof.DebugLoadAof(ctx.Client) is { } error) ctx.Reply.AddError("ERR Error loading the AOF: " + error);
             else ctx.Reply.AddOk();
         }
         else ctx.ReplySubcommandSyntaxError();
@@ -157,7 +157,7 @@ public static unsafe class DebugCommands
                 return;
             }
         }
-        string? error = ctx.Server.Persistence.DebugReload(merge, noFlush, noSave);
+        string? error = ctx.Server.Persistence.DebugReload(merge, noFlush, noSave, ctx.Client);
         if (error == null) ctx.Reply.AddOk();
         else ctx.Reply.AddError(error);
     }

@@ -90,6 +90,14 @@ public sealed class Dispatcher
             Reject(client, cmd, ErrorMessages.BgsaveError);
             return;
         }
+        // Loading a dataset (Server/LoadingState.cs): only LOADING commands run, for connected clients (the AOF's
+        // own commands come from a client without a socket). EXEC and most of DEBUG are LOADING commands in Valkey
+        // but could reload or touch the half-loaded keyspace here, so they wait for the load as well.
+        if (_server.LoadingState.Active && client.Fd >= 0 && (!cmd.Is(CommandFlags.Loading) || LoadingState.Refuses(client.Context, cmd)))
+        {
+            Reject(client, cmd, ErrorMessages.Loading);
+            return;
+        }
         if ((client.Subscriptions != null || cmd.Is(CommandFlags.PubSub)) && PubSubCommands.ContextError(client, cmd) is { } pubSubError)
         {
             // RESP2 subscribed context (only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET), or NOSUB.
@@ -114,6 +122,9 @@ public sealed class Dispatcher
     /// failed only for errors after that, so EXEC is not blamed for its queued commands' errors.
     /// </summary>
     private long _errorsSeen;
+
+    /// <summary>Saved and restored around clients served during a DEBUG RELOAD (Server/LoadingState.cs): nested calls reset it.</summary>
+    internal long ErrorsSeen { get => _errorsSeen; set => _errorsSeen = value; }
 
     /// <summary>
     /// Valkey's call(): runs a command that passed every check (from the client, or queued and

@@ -181,4 +181,5 @@ public static class ErrorMessages
     public static ReadOnlySpan<byte> BgsaveNothingToCancel => "ERR Background saving is currently not in progress or scheduled"u8;
     public static ReadOnlySpan<byte> BgsaveOtherJob =>
         "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."u8;
+    public static ReadOnlySpan<byte> Loading => "LOADING Valkey is loading the dataset in memory"u8;
 }

@@ -85,7 +85,8 @@ public static class ServerCommands
             return;
         }
         // Valkey's prepareForShutdown: save when asked to, or when save points exist and NOSAVE was not given.
-        if (save || (!noSave && ctx.Server.Config.Save.Length > 0))
+        // Never while loading: the half-loaded dataset would replace the file being loaded (Valkey forces NOSAVE).
+        if (!ctx.Server.LoadingState.Active && (save || (!noSave && ctx.Server.Config.Save.Length > 0)))
         {
             ctx.Server.Log.Notice("Saving the final RDB snapshot before exiting.");
             if (ctx.Server.Persistence.Save() != null)
@@ -323,16 +324,18 @@ public static class ServerCommands
     private static void PersistenceSection(InfoBuilder info, ServerContext server)
     {
         var rdb = server.Persistence;
-        info.Field("loading", rdb.Loading ? 1 : 0);
-        if (rdb.Loading)
+        // Live while a load serves clients (Server/LoadingState.cs: RDB or AOF).
+        var loading = server.LoadingState;
+        info.Field("loading", loading.Active ? 1 : 0);
+        if (loading.Active)
         {
-            long elapsed = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - rdb.LoadingStartUnix;
-            info.Field("loading_start_time", rdb.LoadingStartUnix)
-                .Field("loading_total_bytes", rdb.LoadingTotalBytes)
+            long elapsed = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - loading.StartUnix;
+            info.Field("loading_start_time", loading.StartUnix)
+                .Field("loading_total_bytes", loading.TotalBytes)
                 .Field("loading_rdb_used_mem", 0)
-                .Field("loading_loaded_bytes", rdb.LoadingLoadedBytes)
-                .Field("loading_loaded_perc", (rdb.LoadingTotalBytes == 0 ? 0 : rdb.LoadingLoadedBytes * 100.0 / rdb.LoadingTotalBytes).ToString("F2", System.Globalization.CultureInfo.InvariantCulture))
-                .Field("loading_eta_seconds", 1)
+                .Field("loading_loaded_bytes", loading.LoadedBytes)
+                .Field("loading_loaded_perc", loading.LoadedPercent.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))
+                .Field("loading_eta_seconds", loading.EtaSeconds)
                 .Field("loading_elapsed_seconds", elapsed);
         }
         info.Field("async_loading", 0)

@@ -120,6 +120,37 @@ public sealed unsafe class EventLoop : IDisposable
         BeforeSleep?.Invoke();
     }
 
+    private readonly ReadyEvent[] _nestedReady = new ReadyEvent[256];
+
+    /// <summary>Stop() was called (a SHUTDOWN while loading: the loader ends the process).</summary>
+    public bool StopRequested => _stopRequested;
+
+    /// <summary>
+    /// One non-blocking pass over ready file events, without BeforeSleep or the cron (Valkey's
+    /// processEventsWhileBlocked while a dataset loads). It has its own ready array: it may run
+    /// inside a handler called from <see cref="Run"/>'s pass. Returns the number of events.
+    /// </summary>
+    public int ProcessEventsNow()
+    {
+        int n = _backend.Wait(_nestedReady, 0);
+        for (int i = 0; i < n; i++)
+        {
+            ReadyEvent ev = _nestedReady[i];
+            if (ev.Fd == _wakeRead)
+            {
+                DrainWakePipe();
+                OnWake?.Invoke();
+                continue;
+            }
+            var handler = ev.Fd < _handlers.Length ? _handlers[ev.Fd] : null;
+            if (handler == null) continue;
+            if ((ev.Events & IoEvents.Readable) != 0) handler.OnReadable();
+            if ((ev.Events & IoEvents.Writable) != 0 && ev.Fd < _handlers.Length && ReferenceEquals(_handlers[ev.Fd], handler))
+                handler.OnWritable();
+        }
+        return n;
+    }
+
     private void DrainWakePipe()
     {
         byte* buf = stackalloc byte[64];

@@ -43,7 +43,7 @@ public sealed unsafe partial class AofPersistence
     /// DEBUG LOADAOF: flush and fsync the AOF, empty every database and load the AOF directory again
     /// (nothing loaded is propagated back into the AOF). Returns null or the error.
     /// </summary>
-    public string? DebugLoadAof()
+    public string? DebugLoadAof(Client? caller = null)
     {
         CancelBackgroundRewrite();
         if (_incr != null) FlushAndSync();
@@ -52,6 +52,7 @@ public sealed unsafe partial class AofPersistence
         _server.Propagation.SetAof(null);
         try
         {
+            _loadCaller = caller;
             string? error = LoadAtStartup();
             if (error == null) _server.Log.Notice("Append Only File loaded by DEBUG LOADAOF");
             return error;
@@ -62,12 +63,25 @@ public sealed unsafe partial class AofPersistence
         }
     }
 
+    /// <summary>The client whose DEBUG LOADAOF loads (left alone while clients are served: Server/LoadingState.cs).</summary>
+    private Client? _loadCaller;
+    /// <summary>Bytes of the files before the one loading (INFO's loading_loaded_bytes counts all of them).</summary>
+    private long _loadedBytesBefore;
+
     private string? LoadFiles(List<string> paths)
     {
         var sw = Stopwatch.StartNew();
         long dirtyBefore = _server.Stats.Dirty;
         Loading = true;
         LoadedCommands = 0;
+        long total = 0;
+        foreach (var p in paths)
+        {
+            try { total += new FileInfo(p).Length; } catch (IOException) { }
+        }
+        _loadedBytesBefore = 0;
+        bool began = _server.LoadingState.Begin("AOF", total, _loadCaller);
+        _loadCaller = null;
         try
         {
             for (int i = 0; i < paths.Count; i++)
@@ -76,6 +90,7 @@ public sealed unsafe partial class AofPersistence
                 if (!File.Exists(path)) return $"The AOF file {Path.GetFileName(path)} doesn't exist";
                 bool last = i == paths.Count - 1;
                 var result = LoadOne(path, last, out string? error);
+                try { _loadedBytesBefore += new FileInfo(path).Length; } catch (IOException) { }
                 if (result == FileLoad.Failed) return error;
                 if (result == FileLoad.Truncated && !last)
                     return $"Fatal error: the truncated file {Path.GetFileName(path)} is not the last file";
@@ -84,6 +99,7 @@ public sealed unsafe partial class AofPersistence
         finally
         {
             Loading = false;
+            if (began) _server.LoadingState.End();
             // Loading is not a change to persist (Valkey resets dirty after loading too).
             _server.Stats.Dirty = dirtyBefore;
         }
@@ -108,7 +124,10 @@ public sealed unsafe partial class AofPersistence
             try
             {
                 _server.Keyspace.RefreshClock();
-                var loaded = RdbLoader.Load(file, length, _server.Keyspace, _server.Persistence.LoadOptions());
+                int every = Config.KeyLoadDelay != 0 ? 1 : 1024;
+                long before = _loadedBytesBefore;
+                var loaded = RdbLoader.Load(file, length, _server.Keyspace,
+                    _server.Persistence.LoadOptions(progress: (keys, bytes) => _server.LoadingState.Progress(keys, before + bytes, every), progressEvery: every));
                 _server.Log.Notice($"Reading the remaining AOF tail... ({loaded.Keys} keys from the RDB part)");
                 if (file.Position < length && name.EndsWith(AofManifest.AofExt, StringComparison.Ordinal))
                     _server.Log.Warning($"{name}: commands after an RDB preamble are not read (not supported yet)");
@@ -170,6 +189,8 @@ public sealed unsafe partial class AofPersistence
                     _server.Dispatcher.Execute(fake);
                 }
                 LoadedCommands++;
+                // key-load-delay, and clients served (-LOADING) between commands.
+                _server.LoadingState.Progress(LoadedCommands, _loadedBytesBefore + reader.Position);
                 if ((LoadedCommands & 1023) == 0 && Environment.TickCount64 - lastLog >= 2000)
                 {
                     lastLog = Environment.TickCount64;

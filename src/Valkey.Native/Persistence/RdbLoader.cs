@@ -22,7 +22,10 @@ public sealed class RdbLoadOptions
     public bool ReplaceExisting { get; init; }
     /// <summary>Only verify: parse everything, store nothing (check-rdb).</summary>
     public bool DryRun { get; init; }
+    /// <summary>Called with (keys read, bytes read) every <see cref="ProgressEveryKeys"/> keys.</summary>
     public Action<long, long>? Progress { get; init; }
+    /// <summary>1 with key-load-delay (the delay is per key); otherwise a batch keeps the per-key cost nil.</summary>
+    public int ProgressEveryKeys { get; init; } = 1024;
     /// <summary>Sees every key as read (db, key, value, expire), before it is stored: check-rdb and tests.</summary>
     public Action<int, ReadOnlySpan<byte>, LoadedValue, long>? OnKey { get; init; }
 }
@@ -153,7 +156,7 @@ public static unsafe class RdbLoader
             expireAt = -1;
             idle = -1;
             freq = -1;
-            if (options.Progress != null && (result.Keys & 1023) == 0) options.Progress(result.Keys, input.Position);
+            if (options.Progress != null && result.Keys % options.ProgressEveryKeys == 0) options.Progress(result.Keys, input.Position);
         }
     eof:
         if (version >= 5)

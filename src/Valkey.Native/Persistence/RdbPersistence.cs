@@ -35,8 +35,10 @@ public sealed partial class RdbPersistence(ServerContext server)
 
     public string FilePath => Path.GetFullPath(server.Config.DbFilename);
 
-    public RdbLoadOptions LoadOptions(bool replaceExisting = false) => new()
+    public RdbLoadOptions LoadOptions(bool replaceExisting = false, Action<long, long>? progress = null, int progressEvery = 1024) => new()
     {
+        Progress = progress,
+        ProgressEveryKeys = progressEvery,
         HashMaxListpackEntries = server.Config.HashMaxListpackEntries,
         HashMaxListpackValue = server.Config.HashMaxListpackValue,
         ListMaxListpackSize = server.Config.ListMaxListpackSize,
@@ -141,17 +143,23 @@ public sealed partial class RdbPersistence(ServerContext server)
     }
 
     /// <summary>Reads an RDB file into the keyspace; returns null or the error text.</summary>
-    public string? LoadFile(string path, bool replaceExisting, out RdbLoadResult? result)
+    /// <remarks>
+    /// Clients are served meanwhile (-LOADING for most commands: Server/LoadingState.cs); <paramref name="caller"/>
+    /// is the client whose command loads (DEBUG RELOAD), left alone until the load ends.
+    /// </remarks>
+    public string? LoadFile(string path, bool replaceExisting, out RdbLoadResult? result, Networking.Client? caller = null)
     {
         result = null;
+        bool began = false;
         Loading = true;
         LoadingStartUnix = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         LoadingLoadedBytes = LoadingLoadedKeys = 0;
-        long lastLog = Environment.TickCount64;
         try
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
             LoadingTotalBytes = file.Length;
+            began = server.LoadingState.Begin("RDB", file.Length, caller);
+            int progressEvery = server.Config.KeyLoadDelay != 0 ? 1 : 1024;
             var options = LoadOptions(replaceExisting);
             var withProgress = new RdbLoadOptions
             {
@@ -164,15 +172,13 @@ public sealed partial class RdbPersistence(ServerContext server)
                 StreamNodeMaxBytes = options.StreamNodeMaxBytes,
                 StreamNodeMaxEntries = options.StreamNodeMaxEntries,
                 ReplaceExisting = replaceExisting,
+                ProgressEveryKeys = progressEvery,
                 Progress = (keys, bytes) =>
                 {
                     LoadingLoadedKeys = keys;
                     LoadingLoadedBytes = bytes;
-                    if (Environment.TickCount64 - lastLog >= 2000)
-                    {
-                        lastLog = Environment.TickCount64;
-                        server.Log.Notice($"Loading RDB: {keys} keys, {bytes * 100 / Math.Max(1, LoadingTotalBytes)}% of {LoadingTotalBytes} bytes");
-                    }
+                    // key-load-delay, progress lines and serving clients (-LOADING) while this runs.
+                    server.LoadingState.Progress(keys, bytes, progressEvery);
                 },
             };
             server.Log.Notice($"Loading RDB {path} ({LoadingTotalBytes} bytes)");
@@ -194,18 +200,19 @@ public sealed partial class RdbPersistence(ServerContext server)
         finally
         {
             Loading = false;
+            if (began) server.LoadingState.End();
         }
     }
 
     /// <summary>DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]; returns null or the error reply.</summary>
-    public string? DebugReload(bool merge, bool noFlush, bool noSave)
+    public string? DebugReload(bool merge, bool noFlush, bool noSave, Networking.Client? caller = null)
     {
         if (!noSave && Save() != null) return "ERR Error trying to save the server DB";
         if (!noFlush)
         {
             foreach (var db in server.Keyspace.Databases) db.Clear();
         }
-        string? error = LoadFile(FilePath, replaceExisting: merge, out _);
+        string? error = LoadFile(FilePath, replaceExisting: merge, out _, caller);
         if (error != null) return "ERR Error trying to load the RDB dump, check server logs.";
         server.Log.Notice("DB reloaded by DEBUG RELOAD");
         _dirtyAtLastSave = server.Stats.Dirty;

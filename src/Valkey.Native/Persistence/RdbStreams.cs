@@ -17,6 +17,8 @@ public sealed class LoadedGroup
     public byte[] Name = [];
     public StreamId LastId;
     public long EntriesRead = StreamConsumerGroup.InvalidEntriesRead;
+    /// <summary>False for streams of RDB type 15 (no counter saved): it is then estimated from the last ID on load, as Valkey does.</summary>
+    public bool EntriesReadSaved;
     public readonly List<(StreamId Id, long DeliveryTime, long DeliveryCount)> Pel = [];
     public readonly List<(byte[] Name, long SeenTime, long ActiveTime, List<StreamId> Pel)> Consumers = [];
 }
@@ -224,7 +226,11 @@ public static unsafe class RdbStreams
         for (long g = 0; g < groups; g++)
         {
             var group = new LoadedGroup { Name = input.ReadStringBytes(), LastId = ReadId(input) };
-            if (type >= RdbConstants.TypeStreamListpacks2) group.EntriesRead = (long)input.ReadLength();
+            if (type >= RdbConstants.TypeStreamListpacks2)
+            {
+                group.EntriesRead = (long)input.ReadLength();
+                group.EntriesReadSaved = true;
+            }
             long pel = input.ReadCount(17);
             Span<byte> raw = stackalloc byte[16];
             for (long i = 0; i < pel; i++)
@@ -292,7 +298,8 @@ public static unsafe class RdbStreams
         StreamValue.GroupsRef(h) = StreamGroups.CreateSet(ks, out var set);
         foreach (var g in s.Groups)
         {
-            var group = StreamGroups.CreateGroup(ks, set, g.Name, g.LastId, g.EntriesRead)
+            long entriesRead = g.EntriesReadSaved ? g.EntriesRead : StreamValue.EstimateDistanceFromFirstEverEntry(h, g.LastId);
+            var group = StreamGroups.CreateGroup(ks, set, g.Name, g.LastId, entriesRead)
                 ?? throw new RdbFormatException("Duplicated consumer group name");
             foreach (var (id, time, count) in g.Pel)
                 if (!group.LoadNack(ks.Arena, id, time, count)) throw new RdbFormatException("Duplicated global PEL entry loading stream consumer group");

@@ -56,6 +56,7 @@ public sealed class ClientPause
     /// </summary>
     public void Pause(long endMs, bool all)
     {
+        Refresh(); // an expired pause must not make a new WRITE pause an ALL one
         var actions = all || (_actions & PauseActions.ClientAll) != 0 ? PauseActions.AllSet : PauseActions.WriteSet;
         if (_endMs < endMs) _endMs = endMs;
         var previous = _actions;

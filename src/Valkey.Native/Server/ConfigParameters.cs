@@ -348,6 +348,10 @@ public static partial class ConfigParameters
         Int("lfu-log-factor", ConfigFlags.None, 0, IntMax, c => c.LfuLogFactor, (c, v) => c.LfuLogFactor = (int)v),
         Int("lfu-decay-time", ConfigFlags.None, 0, IntMax, c => c.LfuDecayTime, (c, v) => c.LfuDecayTime = (int)v),
         Bool("lazyfree-lazy-eviction", ConfigFlags.None, c => c.LazyfreeLazyEviction, (c, v) => c.LazyfreeLazyEviction = v),
+        Bool("lazyfree-lazy-expire", ConfigFlags.None, c => c.LazyfreeLazyExpire, (c, v) => c.LazyfreeLazyExpire = v),
+        Bool("lazyfree-lazy-server-del", ConfigFlags.None, c => c.LazyfreeLazyServerDel, (c, v) => c.LazyfreeLazyServerDel = v),
+        ShutdownOnSignal("shutdown-on-sigterm", c => c.ShutdownOnSigterm, (c, v) => c.ShutdownOnSigterm = v),
+        ShutdownOnSignal("shutdown-on-sigint", c => c.ShutdownOnSigint, (c, v) => c.ShutdownOnSigint = v),
         new SpecialParameter("maxmemory-clients", null, ConfigFlags.None, GetMaxMemoryClients, SetMaxMemoryClients,
             (c, d) => new RewriteLine($"maxmemory-clients {GetMaxMemoryClients(c)}", c.MaxMemoryClients != d.MaxMemoryClients)),
         // size_t in Valkey, int properties here: values above int.MaxValue are capped.
@@ -396,6 +400,9 @@ public static partial class ConfigParameters
         Bool("stop-writes-on-bgsave-error", ConfigFlags.None, c => c.StopWritesOnBgsaveError, (c, v) => c.StopWritesOnBgsaveError = v),
         Bool("rdb-del-sync-files", ConfigFlags.None, c => c.RdbDelSyncFiles, (c, v) => c.RdbDelSyncFiles = v),
         Int("rdb-key-save-delay", ConfigFlags.Hidden, int.MinValue, int.MaxValue, c => c.RdbKeySaveDelay, (c, v) => c.RdbKeySaveDelay = v),
+        // Loading (Server/LoadingState.cs): a debug delay per key loaded, and how often clients are served meanwhile.
+        Int("key-load-delay", ConfigFlags.Hidden, int.MinValue, int.MaxValue, c => c.KeyLoadDelay, (c, v) => c.KeyLoadDelay = v),
+        Int("loading-process-events-interval-bytes", ConfigFlags.Hidden, 1024, int.MaxValue, c => c.LoadingProcessEventsIntervalBytes, (c, v) => c.LoadingProcessEventsIntervalBytes = v),
         new SpecialParameter("save", null, ConfigFlags.MultiArg, GetSave,
             (ServerConfig c, string[] args, out string? error) => SetSave(registry, c, args, out error), RewriteSave),
 
@@ -509,6 +516,12 @@ public static partial class ConfigParameters
     }
 
     // ---- bind ----
+
+    /// <summary>shutdown-on-sigterm / shutdown-on-sigint: a multi-word flag set (ShutdownFlags).</summary>
+    private static SpecialParameter ShutdownOnSignal(string name, Func<ServerConfig, int> get, Action<ServerConfig, int> set) =>
+        new(name, null, ConfigFlags.MultiArg, c => ShutdownFlags.Format(get(c)),
+            (ServerConfig c, string[] args, out string? error) => ShutdownFlags.Parse(args, get(c), v => set(c, v), out error),
+            (c, d) => new RewriteLine($"{name} {ShutdownFlags.Format(get(c))}", get(c) != get(d)));
 
     private static SetResult SetBind(ServerConfig config, string[] args, out string? error)
     {

@@ -9,7 +9,8 @@ namespace Valkey.Native.Server;
 public sealed class ServerConfig
 {
     public int Port { get; set; } = 6379;
-    public string[] Bind { get; set; } = ["127.0.0.1", "-::1"];
+    /// <summary>Valkey 8's default: every IPv4 address, IPv6 when available (protected mode guards it).</summary>
+    public string[] Bind { get; set; } = ["*", "-::*"];
     public bool ProtectedMode { get; set; } = true;
     public string UnixSocket { get; set; } = "";
     public int UnixSocketPerm { get; set; } = 0;
@@ -35,8 +36,16 @@ public sealed class ServerConfig
     /// <summary>Our own switch: "epoll" (Linux default) or "poll" (the portable backend).</summary>
     public string EventLoopBackend { get; set; } = OperatingSystem.IsLinux() ? "epoll" : "poll";
     public bool Daemonize { get; set; }
-    public bool LazyfreeLazyUserFlush { get; set; }
-    public bool LazyfreeLazyUserDel { get; set; }
+    // Valkey 8 defaults every lazyfree-* switch to yes.
+    public bool LazyfreeLazyUserFlush { get; set; } = true;
+    public bool LazyfreeLazyUserDel { get; set; } = true;
+    /// <summary>lazyfree-lazy-expire: expired keys are freed (and propagated as UNLINK) through the lazy path.</summary>
+    public bool LazyfreeLazyExpire { get; set; } = true;
+    /// <summary>lazyfree-lazy-server-del: implicit deletes (overwrites, RENAME/MOVE targets, *STORE dst) free lazily.</summary>
+    public bool LazyfreeLazyServerDel { get; set; } = true;
+    /// <summary>shutdown-on-sigterm / shutdown-on-sigint: <see cref="ShutdownFlags"/> bits (0 = default).</summary>
+    public int ShutdownOnSigterm { get; set; }
+    public int ShutdownOnSigint { get; set; }
     public int ActiveExpireEffort { get; set; } = 1;
     public long MaxMemory { get; set; }
     public string MaxMemoryPolicy { get; set; } = "noeviction";
@@ -48,6 +57,10 @@ public sealed class ServerConfig
     public bool StopWritesOnBgsaveError { get; set; } = true;
     public bool RdbDelSyncFiles { get; set; }
     public long RdbKeySaveDelay { get; set; }
+    /// <summary>key-load-delay: microseconds slept per key loaded (negative -N: 1 us once every N keys); tests use it to see LOADING.</summary>
+    public long KeyLoadDelay { get; set; }
+    /// <summary>loading-process-events-interval-bytes: clients are served after every this many bytes loaded.</summary>
+    public long LoadingProcessEventsIntervalBytes { get; set; } = 2 * 1024 * 1024;
     // ---- append-only file (Persistence/Aof*.cs) ----
     public bool AppendOnly { get; set; }
     public string AppendFilename { get; set; } = "appendonly.aof";
@@ -68,7 +81,7 @@ public sealed class ServerConfig
     public int LfuLogFactor { get; set; } = 10;
     /// <summary>Minutes per one-step decay of the LFU counter (0 = never decay).</summary>
     public int LfuDecayTime { get; set; } = 1;
-    public bool LazyfreeLazyEviction { get; set; }
+    public bool LazyfreeLazyEviction { get; set; } = true;
     /// <summary>maxmemory-clients: bytes, or a percentage of maxmemory stored negated (-N = N%); 0 = no client eviction.</summary>
     public long MaxMemoryClients { get; set; }
     public long LatencyTrackingInfoPercentiles { get; set; }

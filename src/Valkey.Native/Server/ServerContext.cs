@@ -52,6 +52,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         ClientClosed += Pause.OnClientClosed;
         Eviction = new Eviction(this);
         Persistence = new Persistence.RdbPersistence(this);
+        LoadingState = new LoadingState(this);
         Propagation = new Propagation(this);
         Aof = new Persistence.AofPersistence(this);
         Commands = new CommandTable();
@@ -106,6 +107,8 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     public Eviction Eviction { get; }
     /// <summary>RDB files: SAVE, save points, loading, INFO persistence (Persistence/RdbPersistence.cs).</summary>
     public Persistence.RdbPersistence Persistence { get; }
+    /// <summary>A dataset loading (RDB/AOF): -LOADING for most commands, clients served meanwhile (Server/LoadingState.cs).</summary>
+    public LoadingState LoadingState { get; }
     /// <summary>Command propagation to the AOF (and later replicas): see <see cref="Server.Propagation"/>.</summary>
     public Propagation Propagation { get; }
     /// <summary>The append-only file (Persistence/AofPersistence.cs).</summary>
@@ -340,7 +343,8 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     /// </summary>
     internal void AfterCommand()
     {
-        if (Blocking.HasReadyKeys) Blocking.HandleClientsBlockedOnKeys();
+        // While loading, keys the loader adds signal blocked clients: they are served once the load ends.
+        if (Blocking.HasReadyKeys && !LoadingState.Active) Blocking.HandleClientsBlockedOnKeys();
     }
 
     // ---- per-iteration work and cron -----------------------------------------------------
@@ -374,6 +378,27 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         }
         _pendingWrites.Clear();
         LoopStats.EndCycle();
+    }
+
+    /// <summary>
+    /// While loading (Server/LoadingState.cs): writes replies, without the rest of BeforeSleep (active
+    /// expiry, eviction, blocked clients and the AOF must not run on a half-loaded keyspace). The client
+    /// whose command is loading (<paramref name="keep"/>) stays queued: it is mid-command, so it is
+    /// neither written to nor closed (CLIENT KILL) before the load ends.
+    /// </summary>
+    internal void FlushPendingWrites(Client? keep)
+    {
+        int kept = 0;
+        for (int i = 0; i < _pendingWrites.Count; i++)
+        {
+            var c = _pendingWrites[i];
+            if (ReferenceEquals(c, keep)) { _pendingWrites[kept++] = c; continue; }
+            c.InPendingWrites = false;
+            if (c.CloseAsap) { CloseClient(c); continue; }
+            c.Flush();
+        }
+        // Entries a Flush appended (a paused pipeline resumed) were visited by the loop too.
+        _pendingWrites.RemoveRange(kept, _pendingWrites.Count - kept);
     }
 
     /// <summary>The cron, timed for INFO debug's eventloop_duration_cron_sum.</summary>
@@ -555,7 +580,8 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         if (signal == null) return;
         Log.Warning($"Received {signal} scheduling shutdown...");
         // prepareForShutdown: with save points configured, a signal shutdown saves first (Persistence/RdbPersistence.cs).
-        if (Config.Save.Length > 0)
+        // Never while loading: the half-loaded dataset would replace the file being loaded.
+        if (Config.Save.Length > 0 && !LoadingState.Active)
         {
             Log.Notice("Saving the final RDB snapshot before exiting.");
             if (Persistence.Save() != null) Log.Warning("Error trying to save the DB, exiting anyway.");

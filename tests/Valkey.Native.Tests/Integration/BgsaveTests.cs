@@ -200,6 +200,36 @@ public sealed class BgsaveTests
     }
 
     [Test]
+    public void WhileAnAofRewriteHoldsTheSnapshotBgsaveIsRefusedOrScheduled()
+    {
+        using var server = ServerProcess.Start("--save", "", "--enable-debug-command", "yes");
+        using var raw = server.CreateRawClient(TimeSpan.FromSeconds(60));
+        Fill(raw, 1_500_000);
+        Assert.That(raw.Execute("CONFIG", "SET", "appendonly", "yes"), Is.EqualTo("+OK\r\n"));
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (InfoParser.Field(BulkText(raw.Execute("INFO", "persistence")), "aof_rewrite_in_progress") != 0)
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline));
+            Thread.Sleep(20);
+        }
+        Assert.That(raw.Execute("BGREWRITEAOF"), Is.EqualTo("+Background append only file rewriting started\r\n"));
+        if (InfoParser.Field(BulkText(raw.Execute("INFO", "persistence")), "aof_rewrite_in_progress") == 0)
+            Assert.Inconclusive("the AOF rewrite ended (or ran in the foreground) before BGSAVE could overlap it");
+        Assert.That(raw.Execute("BGSAVE"), Is.EqualTo(
+            "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n"));
+        Assert.That(raw.Execute("BGSAVE", "SCHEDULE"), Is.EqualTo("+Background saving scheduled\r\n"));
+        deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!File.Exists(Path.Combine(server.WorkingDirectory, "dump.rdb")))
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the scheduled BGSAVE never ran");
+            Thread.Sleep(50);
+        }
+        WaitForBgsave(server);
+        Assert.That(server.Log, Does.Contain("Background saving scheduled due to user request"));
+        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
+    }
+
+    [Test]
     public void AStreamInTheDatasetFallsBackToAForegroundSaveThatKeepsIt()
     {
         using var server = ServerProcess.Start("--save", "");
