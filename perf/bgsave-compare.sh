@@ -247,8 +247,11 @@ run_server() {
     local idle_s; idle_s="$(sed -n 's/.*duration_s=\([0-9.]*\).*/\1/p' "$WORK/$name.idle")"
 
     step "$name: rate probe"
-    bench "$port" 50000 "$WORK/$name.probe"
-    local rate; rate="$(rps "$WORK/$name.probe")"
+    local rate="$RATE"
+    if [[ -z "$RATE" ]]; then
+        bench "$port" 50000 "$WORK/$name.probe"
+        rate="$(rps "$WORK/$name.probe")"
+    fi
     # The first server sizes the load; the second gets the same number of SETs (same work).
     [[ -n "$LOAD_N" ]] || LOAD_N="$(python3 -c "print(max(100000, int(3 * float('$rate') * float('$idle_s'))))")"
     # --rate: the load runs for 3 x the idle save time (seconds) instead of a request count.

@@ -556,9 +556,6 @@ public static class ClientCommands
     /// <summary>Reply buffer size reported as rbs: our reply chunks are this big.</summary>
     private const int ReplyChunkBytes = IoBufferPool.ChunkSize;
 
-    /// <summary>Rough fixed cost of a connection (client object, parser, reply writer) for tot-mem.</summary>
-    private const int ClientOverheadBytes = 1024;
-
     /// <summary>One client's line in catClientInfoString's field order (Valkey 8.0).</summary>
     private static void AppendClientInfo(StringBuilder sb, CommandContext ctx, Client c)
     {
@@ -583,7 +580,7 @@ public static class ClientCommands
         long obl = Math.Min(pending, ReplyChunkBytes);
         long omem = pending - obl;
         long oll = omem == 0 ? 0 : (omem + ReplyChunkBytes - 1) / ReplyChunkBytes;
-        long totMem = c.QueryBufferCapacity + argvMem + pending + ClientOverheadBytes;
+        long totMem = Valkey.Native.Server.Eviction.ClientMemory(c) + argvMem;
 
         sb.Append("id=").Append(c.Id);
         sb.Append(" addr=").Append(c.PeerAddress);

@@ -80,27 +80,15 @@ public static class ServerCommands
         }
         if (abort)
         {
-            // Shutdown is immediate, so there is never one in progress to abort.
-            ctx.Reply.AddError("ERR No shutdown in progress."u8);
+            // Only a signal shutdown can be pending (held by DEBUG PAUSE-CRON); SHUTDOWN itself is immediate.
+            if (ctx.Server.AbortShutdown()) ctx.Reply.AddOk();
+            else ctx.Reply.AddError("ERR No shutdown in progress."u8);
             return;
         }
-        // Valkey's prepareForShutdown: save when asked to, or when save points exist and NOSAVE was not given.
-        // Never while loading: the half-loaded dataset would replace the file being loaded (Valkey forces NOSAVE).
-        if (!ctx.Server.LoadingState.Active && (save || (!noSave && ctx.Server.Config.Save.Length > 0)))
-        {
-            ctx.Server.Log.Notice("Saving the final RDB snapshot before exiting.");
-            if (ctx.Server.Persistence.Save() != null)
-            {
-                if (!ctx.ArgIs(ctx.ArgCount - 1, "force"u8) && !HasArg(ctx, "force"u8))
-                {
-                    ctx.Server.Log.Warning("Error trying to save the DB, can't exit.");
-                    ctx.Reply.AddError("ERR Errors trying to SHUTDOWN. Check logs."u8);
-                    return;
-                }
-            }
-        }
-        // No reply: the connection closes with the server, as with Valkey.
-        ctx.Server.Shutdown();
+        int flags = (save ? ShutdownFlags.Save : 0) | (noSave ? ShutdownFlags.NoSave : 0)
+            | (HasArg(ctx, "now"u8) ? ShutdownFlags.Now : 0) | (HasArg(ctx, "force"u8) ? ShutdownFlags.Force : 0);
+        // No reply on success: the connection closes with the server, as with Valkey.
+        if (!ctx.Server.TryShutdown(flags)) ctx.Reply.AddError("ERR Errors trying to SHUTDOWN. Check logs."u8);
     }
 
     // ---- INFO --------------------------------------------------------------------------------

@@ -73,6 +73,12 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, byte* buffer, nint count);
 
+    [LibraryImport(Lib, EntryPoint = "signal")]
+    internal static partial nint Signal(int sig, nint handler);
+    /// <summary>sigaction(2); <paramref name="act"/>/<paramref name="oldAct"/> point at struct sigaction (152 bytes on glibc x86-64/arm64).</summary>
+    [LibraryImport(Lib, EntryPoint = "sigaction")]
+    internal static partial int SigAction(int sig, void* act, void* oldAct);
+
     [LibraryImport(Lib, EntryPoint = "writev", SetLastError = true)]
     public static partial nint WriteV(int fd, IoVec* iov, int iovcnt);
 

@@ -246,14 +246,25 @@ public sealed unsafe class Eviction
     }
 
     /// <summary>
-    /// A client's memory as client eviction counts it (getClientMemoryUsage): query buffer, unsent
-    /// replies, queued transaction arguments and a fixed share for the connection's own state.
+    /// A client's memory as client eviction and CLIENT LIST tot-mem count it (getClientMemoryUsage):
+    /// query buffer, unsent replies, a fixed share for the connection's own state, the transaction
+    /// (queued arguments, watched keys), subscriptions and tracking prefixes. The command's own
+    /// arguments live in the query buffer here, so they are not counted twice. Every term is O(1).
     /// </summary>
-    public static long ClientMemory(Client c) =>
-        c.QueryBufferCapacity + c.Reply.PendingBytes + (c.Multi?.ArgumentBytes ?? 0) + ClientFixedBytes;
+    public static long ClientMemory(Client c)
+    {
+        long mem = c.QueryBufferCapacity + c.Reply.PendingBytes + ClientFixedBytes;
+        if (c.Multi is { } multi) mem += multi.MemoryBytes;
+        if (c.Subscriptions is { } subs) mem += subs.MemoryBytes;
+        // Valkey charges rax nodes for BCAST prefixes; one list slot, key array and registry entry each here.
+        if (c.Tracking is { } tracking) mem += (long)tracking.Prefixes.Count * TrackingPrefixBytes;
+        return mem;
+    }
 
     /// <summary>What one connection costs besides its buffers (objects, parser, reply writer state).</summary>
-    private const long ClientFixedBytes = 2048;
+    public const long ClientFixedBytes = 2048;
+
+    private const long TrackingPrefixBytes = 96;
 
     /// <summary>
     /// Valkey's evictClients: while normal and pub/sub clients together use at least the

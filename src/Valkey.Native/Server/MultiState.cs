@@ -58,6 +58,27 @@ public sealed unsafe class MultiState
     /// <summary>The keys this client watches (client->watched_keys), managed by <see cref="WatchedKeys"/>.</summary>
     internal List<WatchedKeys.WatchedKey> Watched { get; } = new();
 
+    /// <summary>Sum of the watched keys' lengths, kept by <see cref="WatchedKeys"/> so memory accounting never walks the list.</summary>
+    internal long WatchedKeyBytes;
+
+    /// <summary>
+    /// What one watch costs us besides its key bytes: the WatchedKey object (~48), its slot in this
+    /// list (8), the server-side key array header (24), dictionary entry (~28) and watcher list with
+    /// its array (~56). Shared server-side parts are charged to each watcher: an over- rather than
+    /// an underestimate, as client eviction wants.
+    /// </summary>
+    internal const int WatchedKeyOverheadBytes = 164;
+
+    /// <summary>One row of the queued-command array (spec reference, first argument, count).</summary>
+    private const int QueuedCommandBytes = 16;
+
+    /// <summary>
+    /// Valkey's multiStateMemOverhead: queued argument bytes, the queued-command array as allocated,
+    /// and the watched keys (here with their key bytes). O(1): client eviction asks on every command.
+    /// </summary>
+    internal long MemoryBytes =>
+        ArgumentBytes + (long)_commands.Length * QueuedCommandBytes + (long)Watched.Count * WatchedKeyOverheadBytes + WatchedKeyBytes;
+
     /// <summary>
     /// Copies the command bound to <paramref name="ctx"/> into the queue (queueMultiCommand).
     /// False only when the queued arguments would pass 2 GB (the caller rejects the command).

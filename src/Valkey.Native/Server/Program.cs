@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Valkey.Native.Networking;
 
 namespace Valkey.Native.Server;
 
@@ -63,6 +64,7 @@ public static class Program
         log.Notice($"Event loop backend: {server.Loop.BackendName}");
         WritePidFile(config, log);
 
+        SetupSignalDispositions();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; server.RequestShutdown("SIGTERM"); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; server.RequestShutdown("SIGINT"); });
 
@@ -83,6 +85,25 @@ public static class Program
         if (config.UnixSocket.Length > 0) log.Notice("Ready to accept connections unix");
         server.Run();
         return 0;
+    }
+
+    /// <summary>
+    /// Valkey's setupSignalHandlers: SIGTERM and SIGINT always shut down, even when inherited as ignored
+    /// (`server &amp;` from a non-interactive shell ignores SIGINT, and the runtime keeps an inherited
+    /// SIG_IGN), so such a disposition is reset before our handlers are registered; SIGHUP and SIGPIPE are ignored.
+    /// </summary>
+    private static unsafe void SetupSignalDispositions()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        const int SigHup = 1, SigInt = 2, SigPipe = 13, SigTerm = 15;
+        nint sigIgn = 1, sigDfl = 0;
+        byte* old = stackalloc byte[512]; // larger than any libc's struct sigaction; the handler comes first
+        foreach (int sig in (ReadOnlySpan<int>)[SigInt, SigTerm])
+        {
+            if (LibC.SigAction(sig, null, old) == 0 && *(nint*)old == sigIgn) LibC.Signal(sig, sigDfl);
+        }
+        LibC.Signal(SigHup, sigIgn);
+        LibC.Signal(SigPipe, sigIgn);
     }
 
     private static void WritePidFile(ServerConfig config, Log log)

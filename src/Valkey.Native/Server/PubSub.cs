@@ -18,6 +18,19 @@ public sealed class ClientSubscriptions
 
     /// <summary>When (seconds, monotonic) the output first went over the pubsub soft limit; 0 = under it.</summary>
     internal long SoftLimitReachedAt;
+
+    /// <summary>Sum of the subscribed names' lengths (kept on subscribe/unsubscribe: memory accounting never walks the sets).</summary>
+    internal long NameBytes;
+
+    /// <summary>
+    /// What one subscription costs besides its name: the entry in this client's set (~24), the
+    /// server-side name array header (24), registry entry (~32) and the client's entry in the
+    /// channel's subscriber set (~24), the shared parts charged to each subscriber.
+    /// </summary>
+    internal const int SubscriptionOverheadBytes = 104;
+
+    /// <summary>Valkey's pubsubMemOverhead for this client (client eviction, CLIENT LIST tot-mem).</summary>
+    internal long MemoryBytes => (long)Total * SubscriptionOverheadBytes + NameBytes;
 }
 
 /// <summary>Which registry an operation works on: global channels or shard channels (Valkey's pubsubtype).</summary>
@@ -92,6 +105,7 @@ public sealed class PubSub
         BecomeSubscriber(subs);
         clients.Add(c);
         mine.Add(name);
+        subs.NameBytes += name.Length;
         return true;
     }
 
@@ -101,6 +115,7 @@ public sealed class PubSub
         var subs = c.Subscriptions;
         if (subs == null) return false;
         if (!ClientSet(subs, kind).GetAlternateLookup<ReadOnlySpan<byte>>().Remove(channel)) return false;
+        subs.NameBytes -= channel.Length;
         RemoveFromRegistry(Registry(kind), channel, c);
         LeaveIfUnsubscribed(subs);
         return true;
@@ -122,6 +137,7 @@ public sealed class PubSub
         BecomeSubscriber(subs);
         clients.Add(c);
         subs.Patterns.Add(name);
+        subs.NameBytes += name.Length;
         return true;
     }
 
@@ -130,6 +146,7 @@ public sealed class PubSub
         var subs = c.Subscriptions;
         if (subs == null) return false;
         if (!subs.Patterns.GetAlternateLookup<ReadOnlySpan<byte>>().Remove(pattern)) return false;
+        subs.NameBytes -= pattern.Length;
         RemoveFromRegistry(_patterns, pattern, c);
         LeaveIfUnsubscribed(subs);
         return true;

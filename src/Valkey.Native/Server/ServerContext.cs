@@ -25,6 +25,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     private readonly List<Listener> _listeners = new();
     private long _nextClientId = 1;
     private volatile string? _shutdownSignal;
+    private bool _shutdownDone;
     private long _cronLoops;
 
     public ServerContext(ServerConfig config, Log log)
@@ -197,8 +198,9 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         {
             OpenTcpListeners(fresh);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or SocketException or FormatException or ArgumentException)
         {
+            // Any failure (bad address, EADDRINUSE, EACCES...) gets Valkey's one text; the caller restores the old value.
             Log.Warning(e.Message);
             throw new InvalidOperationException(failureMessage);
         }
@@ -413,6 +415,11 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     private void Cron()
     {
         if (CronPaused) return;
+        if (_shutdownSignal != null)
+        {
+            RunSignalShutdown();
+            if (_shutdownSignal != null) return; // shutting down: the loop is stopping
+        }
         _cronLoops++;
         Keyspace.RefreshClock();
         InfoState.SampleMetrics(Stats);
@@ -567,26 +574,84 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
 
     // ---- shutdown ----------------------------------------------------------------------
 
-    /// <summary>Thread-safe (signal handlers): asks the loop to shut down gracefully.</summary>
+    /// <summary>
+    /// Thread-safe (signal handlers): asks the loop to shut down gracefully, as Valkey's
+    /// sigShutdownHandler. A second SIGINT while one is still pending (say, during a long final
+    /// save) means "quit now": the temp RDB is removed and the process exits with status 1.
+    /// </summary>
     public void RequestShutdown(string signalName)
     {
+        if (signalName == "SIGINT" && _shutdownSignal != null)
+        {
+            Log.Warning("You insist... exiting now.");
+            try { File.Delete(Path.Combine(Path.GetDirectoryName(Persistence.FilePath) ?? ".", $"temp-{Environment.ProcessId}.rdb")); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            Environment.Exit(1);
+        }
+        Log.Warning(LoadingState.Active ? "Received shutdown signal during loading, scheduling shutdown."
+            : $"Received {signalName} scheduling shutdown...");
         _shutdownSignal = signalName;
         Loop.Wake();
     }
 
+    /// <summary>SHUTDOWN ABORT: cancels a signal shutdown that has not run yet (e.g. held by DEBUG PAUSE-CRON).</summary>
+    public bool AbortShutdown()
+    {
+        if (_shutdownSignal == null) return false;
+        _shutdownSignal = null;
+        Log.Notice("Shutdown manually aborted.");
+        return true;
+    }
+
     private void OnWake()
     {
+        // DEBUG PAUSE-CRON holds a pending signal shutdown, as it holds Valkey's serverCron;
+        // Cron() runs it once the pause ends (SHUTDOWN ABORT may cancel it meanwhile).
+        if (_shutdownSignal != null && !CronPaused) RunSignalShutdown();
+    }
+
+    private void RunSignalShutdown()
+    {
         string? signal = _shutdownSignal;
-        if (signal == null) return;
-        Log.Warning($"Received {signal} scheduling shutdown...");
-        // prepareForShutdown: with save points configured, a signal shutdown saves first (Persistence/RdbPersistence.cs).
-        // Never while loading: the half-loaded dataset would replace the file being loaded.
-        if (Config.Save.Length > 0 && !LoadingState.Active)
+        if (signal == null || _shutdownDone) return;
+        int flags = signal switch
+        {
+            "SIGINT" => Config.ShutdownOnSigint,
+            "SIGTERM" => Config.ShutdownOnSigterm,
+            _ => ShutdownFlags.None,
+        };
+        // A failed final save keeps the server running (the signal is consumed, as Valkey's cancelShutdown).
+        if (TryShutdown(flags)) _shutdownDone = true;
+        else _shutdownSignal = null;
+    }
+
+    /// <summary>
+    /// prepareForShutdown: the final save (with SAVE, or with save points and no NOSAVE; never while
+    /// loading, the half-loaded dataset would replace the file being loaded), then <see cref="Shutdown"/>.
+    /// Returns false, serving on, when that save failed without FORCE.
+    /// </summary>
+    public bool TryShutdown(int flags)
+    {
+        bool save = (flags & ShutdownFlags.Save) != 0, noSave = (flags & ShutdownFlags.NoSave) != 0;
+        if (!LoadingState.Active && (save || (!noSave && Config.Save.Length > 0)))
         {
             Log.Notice("Saving the final RDB snapshot before exiting.");
-            if (Persistence.Save() != null) Log.Warning("Error trying to save the DB, exiting anyway.");
+            if (Persistence.Save() != null)
+            {
+                if ((flags & ShutdownFlags.Force) != 0)
+                {
+                    Log.Warning("Error trying to save the DB. Exit anyway.");
+                }
+                else
+                {
+                    Log.Warning("Error trying to save the DB, can't exit.");
+                    Log.Warning("Errors trying to shut down the server. Check the logs for more information.");
+                    return false;
+                }
+            }
         }
         Shutdown();
+        return true;
     }
 
     /// <summary>Stops serving: closes listeners and clients and ends the loop.</summary>

@@ -62,6 +62,7 @@ public sealed unsafe class WatchedKeys
         }
         var watched = new WatchedKey(client, db, storedKey, IsLogicallyExpired(db, key));
         state.Watched.Add(watched);
+        state.WatchedKeyBytes += storedKey.Length;
         watchers.Add(watched);
     }
 
@@ -82,6 +83,7 @@ public sealed unsafe class WatchedKeys
             }
         }
         state.Watched.Clear();
+        state.WatchedKeyBytes = 0;
         WatchingClients--;
     }
 
