@@ -17,6 +17,16 @@ public static class AofCommands
     /// </summary>
     private static void BgRewriteAof(CommandContext ctx)
     {
+        var aof = ctx.Server.Aof;
+        // As Valkey's bgrewriteaofCommand: inside EXEC (a client in MULTI only runs a command here
+        // from EXEC, otherwise it is queued) or while a BGSAVE runs, the rewrite is scheduled for cron.
+        if (!aof.RewriteInProgress && (ctx.Client.Multi is { Active: true } || ctx.Server.Persistence.BgsaveInProgress))
+        {
+            aof.RewriteScheduled = true;
+            ctx.Server.Log.Notice("Background append only file rewriting scheduled.");
+            ctx.Reply.AddSimpleString("Background append only file rewriting scheduled"u8);
+            return;
+        }
         string? error = ctx.Server.Aof.StartBackgroundRewrite("BGREWRITEAOF");
         if (error != null && error.StartsWith("ERR ", StringComparison.Ordinal)) ctx.Reply.AddError(error);
         else ctx.Reply.AddSimpleString("Background append only file rewriting started"u8);

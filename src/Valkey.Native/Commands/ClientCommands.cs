@@ -556,6 +556,9 @@ public static class ClientCommands
     /// <summary>Reply buffer size reported as rbs: our reply chunks are this big.</summary>
     private const int ReplyChunkBytes = IoBufferPool.ChunkSize;
 
+    /// <summary>Valkey's PROTO_MBULK_BIG_ARG: bulks this big get a query buffer of their own.</summary>
+    private const long BigArgBytes = 32 * 1024;
+
     /// <summary>One client's line in catClientInfoString's field order (Valkey 8.0).</summary>
     private static void AppendClientInfo(StringBuilder sb, CommandContext ctx, Client c)
     {
@@ -575,6 +578,12 @@ public static class ClientCommands
                 encoded += 5 + DigitCount(len) + len;
             }
             qbuf = Math.Max(0, qbuf - encoded);
+        }
+        else if (c.Parser.BytesNeeded - c.Parser.AwaitedBulkStart >= BigArgBytes + 2 && !c.IsBlocked)
+        {
+            // Valkey reads a big argument (PROTO_MBULK_BIG_ARG) into a query buffer of its own, the
+            // arguments before it having become argv: qbuf shows only the big bulk's bytes so far.
+            qbuf = Math.Max(0, qbuf - c.Parser.AwaitedBulkStart);
         }
         long pending = c.Reply.PendingBytes;
         long obl = Math.Min(pending, ReplyChunkBytes);

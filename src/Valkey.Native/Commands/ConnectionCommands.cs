@@ -200,10 +200,12 @@ public static class ConnectionCommands
 
         var reply = ctx.Reply;
         reply.AddMapLength(7);
+        // extended-redis-compatibility: clients that check for Redis see "redis" and Redis' version.
+        bool redisCompat = ctx.Server.Config.ExtendedRedisCompatibility;
         reply.AddBulk("server"u8);
-        reply.AddBulk("valkey"u8);
+        reply.AddBulk(redisCompat ? "redis"u8 : "valkey"u8);
         reply.AddBulk("version"u8);
-        reply.AddBulk(Server.ServerContext.Version);
+        reply.AddBulk(redisCompat ? Server.ServerContext.RedisCompatVersion : Server.ServerContext.Version);
         reply.AddBulk("proto"u8);
         reply.AddInteger(reply.Protocol);
         reply.AddBulk("id"u8);

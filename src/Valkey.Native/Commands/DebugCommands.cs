@@ -384,7 +384,7 @@ public static unsafe class DebugCommands
 
     /// <summary>
     /// DEBUG DIGEST: Valkey's order-independent dataset digest. Each non-empty database mixes in
-    /// its id; each key contributes SHA1-mix(key) then its value digest, XORed into the total.
+    /// its id; each key contributes SHA1-mix(key) then its value digest, whose SHA1 is XORed into the total.
     /// An empty dataset gives forty zeros.
     /// </summary>
     private static void Digest(CommandContext ctx)
@@ -409,7 +409,8 @@ public static unsafe class DebugCommands
             var digest = new byte[20];
             MixDigest(digest, Database.KeyOf(entry));
             XorValueDigest(keyspace, Database.Header(entry), digest);
-            for (int i = 0; i < 20; i++) final[i] ^= digest[i];
+            // Valkey xorDigest()s the key-value digest into the total: final ^= SHA1(digest), not a plain XOR.
+            XorDigest(final, digest);
         }
     }
 
@@ -490,7 +491,8 @@ public static unsafe class DebugCommands
             var element = new byte[20];
             MixDigest(element, field);
             MixDigest(element, value);
-            for (int i = 0; i < 20; i++) digest[i] ^= element[i];
+            // Like zset elements: the pair digest's SHA1 is XORed in (Valkey's xorDigest), not the digest itself.
+            XorDigest(digest, element);
         }
     }
 

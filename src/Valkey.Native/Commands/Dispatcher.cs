@@ -188,7 +188,9 @@ public sealed class Dispatcher
     internal void RecordCompleted(Client client, CommandSpec cmd, long elapsedUs, long requestBytes, long replyBytes)
     {
         if (_server.Config.LatencyTracking) (cmd.LatencyHistogram ??= new LatencyHistogram()).Record(elapsedUs);
-        _server.CommandLog.OnCommand(client, cmd, elapsedUs, requestBytes, replyBytes);
+        // A client closed by its own command (SHUTDOWN closes every client) has released the query
+        // buffer its arguments live in: the command logs must not read them (Valkey exits first).
+        if (!client.IsClosed) _server.CommandLog.OnCommand(client, cmd, elapsedUs, requestBytes, replyBytes);
     }
 
     /// <summary>

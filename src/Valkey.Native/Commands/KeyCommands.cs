@@ -117,7 +117,7 @@ public static unsafe class KeyCommands
             if (entry != null)
             {
                 if (lazy) db.DeleteEntryLazy(entry);
-                else db.DeleteEntry(entry);
+                else db.DeleteEntrySync(entry);
             }
             else if (db.Keyspace.LazyExpireDeletes || !db.Delete(key))
             {

@@ -157,7 +157,7 @@ public static class ServerCommands
             .Field("redis_git_sha1", "00000000")
             .Field("redis_git_dirty", 0)
             .Field("redis_build_id", "0000000000000000")
-            .Field("server_mode", "standalone")
+            .Field(config.ExtendedRedisCompatibility ? "redis_mode" : "server_mode", "standalone") // extended-redis-compatibility
             .Field("os", OsDescription())
             .Field("arch_bits", IntPtr.Size * 8)
             .Field("monotonic_clock", "POSIX clock_gettime")
@@ -345,7 +345,7 @@ public static class ServerCommands
             .Field("rdb_last_load_keys_loaded", rdb.LastLoadKeysLoaded)
             .Field("aof_enabled", server.Aof.On ? 1 : 0)
             .Field("aof_rewrite_in_progress", server.Aof.RewriteInProgress ? 1 : 0)
-            .Field("aof_rewrite_scheduled", 0)
+            .Field("aof_rewrite_scheduled", server.Aof.RewriteScheduled ? 1 : 0)
             .Field("aof_last_rewrite_time_sec", server.Aof.LastRewriteSeconds)
             .Field("aof_current_rewrite_time_sec", server.Aof.CurrentRewriteSeconds)
             .Field("aof_last_bgrewrite_status", server.Aof.LastRewriteOk ? "ok" : "err")

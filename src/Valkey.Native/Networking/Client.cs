@@ -18,8 +18,13 @@ public enum ConnectionKind { Tcp, Unix }
 /// </summary>
 public sealed unsafe class Client : IFileEventHandler
 {
-    /// <summary>Stop executing a client's pipeline while this much reply data is unsent (backpressure).</summary>
-    public const long ReplyBackpressureBytes = 8L * 1024 * 1024;
+    /// <summary>
+    /// Stop executing a client's pipeline while this much reply data is unsent (backpressure).
+    /// Valkey never stops reading (only client-output-buffer-limit / maxmemory-clients act), and its
+    /// suite fills one client's output past 10 MB (client-eviction "client total memory grows"):
+    /// the threshold stays well above that.
+    /// </summary>
+    public const long ReplyBackpressureBytes = 32L * 1024 * 1024;
 
     private readonly ServerContext _server;
     private byte* _query;
@@ -181,10 +186,19 @@ public sealed unsafe class Client : IFileEventHandler
             _queryLength = pending;
             _queryStart = 0;
         }
-        long want = Math.Max(needed, pending + 4096L);
+        // While a bulk is awaited we need exactly `needed` bytes, no headroom: a buffer that already
+        // fits a 750 KB argument must not double for it (client eviction counts the capacity:
+        // maxmemory-clients would see 1.5 MB). A big bulk (>= 32 KB missing, Valkey's
+        // PROTO_MBULK_BIG_ARG) that is most of the command gets exactly its size, as Valkey's
+        // non-greedy growth for big arguments; otherwise growth doubles, so a command made of many
+        // bulks is not copied once per bulk (each exact growth at least doubles the buffered part).
+        long missing = needed - pending;
+        long want = missing > 0 ? needed : pending + 4096L;
         if (want > _queryCapacity)
         {
-            int newCapacity = (int)Math.Min(Math.Max(want, (long)_queryCapacity * 2), int.MaxValue - 64);
+            bool exact = missing >= 32 * 1024 && pending <= missing;
+            long grownTo = exact ? want : Math.Max(want, (long)_queryCapacity * 2);
+            int newCapacity = (int)Math.Min(grownTo, int.MaxValue - 64);
             byte* grown = _server.BufferPool.AllocBlock(newCapacity);
             Buffer.MemoryCopy(_query, grown, newCapacity, _queryLength);
             _server.BufferPool.Release(_query, _queryCapacity);

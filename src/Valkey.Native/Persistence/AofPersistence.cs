@@ -50,6 +50,8 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     public long Rewrites { get; private set; }
     public long RewriteFailures { get; private set; }
     public long LastRewriteSeconds { get; private set; } = -1;
+    /// <summary>aof_rewrite_scheduled: BGREWRITEAOF was asked while it could not start at once; Cron starts it.</summary>
+    public bool RewriteScheduled { get; set; }
     public long CurrentSize => _baseSize + _olderIncrSize + _incrSize;
     public long BaseSize => _baseSize;
     public long BufferLength => _buf.Length;
@@ -379,6 +381,12 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     public void Cron()
     {
         CheckBackgroundRewriteDone();
+        // A BGREWRITEAOF that arrived inside EXEC or during a BGSAVE starts once nothing else runs.
+        if (RewriteScheduled && _job == null && !_server.Persistence.BgsaveInProgress)
+        {
+            RewriteScheduled = false;
+            StartBackgroundRewrite("BGREWRITEAOF (scheduled)");
+        }
         if (_incr == null) return;
         BeforeSleep();
         int percentage = Config.AutoAofRewritePercentage;

@@ -91,6 +91,12 @@ public sealed class RespParser
     /// </summary>
     public long BytesNeeded { get; private set; }
 
+    /// <summary>
+    /// After <see cref="ParseStatus.Incomplete"/> while a bulk's data is awaited: the offset of that
+    /// data from the command start (what Valkey has already moved out of its query buffer), else 0.
+    /// </summary>
+    public long AwaitedBulkStart => BytesNeeded > 0 ? _pos : 0;
+
     /// <summary>Whether the last Complete command was an inline one.</summary>
     public bool IsInline { get; private set; }
 

@@ -352,6 +352,13 @@ public static partial class ConfigParameters
         Bool("lazyfree-lazy-server-del", ConfigFlags.None, c => c.LazyfreeLazyServerDel, (c, v) => c.LazyfreeLazyServerDel = v),
         ShutdownOnSignal("shutdown-on-sigterm", c => c.ShutdownOnSigterm, (c, v) => c.ShutdownOnSigterm = v),
         ShutdownOnSignal("shutdown-on-sigint", c => c.ShutdownOnSigint, (c, v) => c.ShutdownOnSigint = v),
+        new EnumParameter("oom-score-adj", null, ConfigFlags.None, ["no", "yes", "relative", "absolute"],
+            c => c.OomScoreAdj, (c, v) => c.OomScoreAdj = v == "relative" ? "yes" : v),
+        new SpecialParameter("oom-score-adj-values", null, ConfigFlags.MultiArg, c => string.Join(' ', c.OomScoreAdjValues),
+            (ServerConfig c, string[] args, out string? error) => OomScoreAdj.SetValues(c, args, registry.Server?.Log, out error),
+            (c, d) => new RewriteLine($"oom-score-adj-values {string.Join(' ', c.OomScoreAdjValues)}",
+                !c.OomScoreAdjValues.AsSpan().SequenceEqual(d.OomScoreAdjValues))),
+        Bool("extended-redis-compatibility", ConfigFlags.None, c => c.ExtendedRedisCompatibility, (c, v) => c.ExtendedRedisCompatibility = v),
         new SpecialParameter("maxmemory-clients", null, ConfigFlags.None, GetMaxMemoryClients, SetMaxMemoryClients,
             (c, d) => new RewriteLine($"maxmemory-clients {GetMaxMemoryClients(c)}", c.MaxMemoryClients != d.MaxMemoryClients)),
         // size_t in Valkey, int properties here: values above int.MaxValue are capped.

@@ -290,8 +290,8 @@ public sealed unsafe class Eviction
         foreach (var c in _evictable)
         {
             if (total < limit) break;
+            _server.Log.Notice($"Evicting client: id={c.Id} addr={c.PeerAddress} name={c.Name} qbuf={c.QueryBufferLength} qbuf-cap={c.QueryBufferCapacity} omem={c.Reply.PendingBytes} multi-mem={c.Multi?.ArgumentBytes ?? 0} tot-mem={ClientMemory(c)} all-clients={total} limit={limit}");
             total -= ClientMemory(c);
-            _server.Log.Notice($"Evicting client: id={c.Id} addr={c.PeerAddress} name={c.Name} qbuf={c.QueryBufferLength} omem={c.Reply.PendingBytes}");
             EvictedClients++;
             if (c == current)
             {

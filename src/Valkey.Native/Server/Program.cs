@@ -64,9 +64,10 @@ public static class Program
         log.Notice($"Event loop backend: {server.Loop.BackendName}");
         WritePidFile(config, log);
 
-        SetupSignalDispositions();
+        OomScoreAdj.Apply(config, log); // failures are logged; the server runs on, as Valkey's main
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; server.RequestShutdown("SIGTERM"); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; server.RequestShutdown("SIGINT"); });
+        SetupSignalDispositions();
 
         log.Notice("Server initialized");
         // Load dbfilename before serving (clients that connect meanwhile wait in the backlog until it is done).
@@ -89,18 +90,28 @@ public static class Program
 
     /// <summary>
     /// Valkey's setupSignalHandlers: SIGTERM and SIGINT always shut down, even when inherited as ignored
-    /// (`server &amp;` from a non-interactive shell ignores SIGINT, and the runtime keeps an inherited
-    /// SIG_IGN), so such a disposition is reset before our handlers are registered; SIGHUP and SIGPIPE are ignored.
+    /// (`server &amp;` from a non-interactive shell ignores SIGINT). The runtime leaves an inherited SIG_IGN
+    /// in place even for a registered signal, so after registering, an ignored one gets the runtime's
+    /// dispatcher copied from a handled signal (all of them share it). SIGHUP and SIGPIPE are ignored.
     /// </summary>
     private static unsafe void SetupSignalDispositions()
     {
         if (!OperatingSystem.IsLinux()) return;
-        const int SigHup = 1, SigInt = 2, SigPipe = 13, SigTerm = 15;
-        nint sigIgn = 1, sigDfl = 0;
-        byte* old = stackalloc byte[512]; // larger than any libc's struct sigaction; the handler comes first
+        const int SigHup = 1, SigInt = 2, SigPipe = 13, SigTerm = 15, SigCont = 18;
+        const nint sigDfl = 0, sigIgn = 1;
+        const int ActionSize = 512; // larger than any libc's struct sigaction; the handler comes first
+        byte* donor = stackalloc byte[ActionSize];
+        byte* current = stackalloc byte[ActionSize];
+        bool haveDonor = false;
+        foreach (int sig in (ReadOnlySpan<int>)[SigTerm, SigInt, SigCont])
+        {
+            if (LibC.SigAction(sig, null, donor) == 0 && *(nint*)donor is not (sigDfl or sigIgn)) { haveDonor = true; break; }
+        }
         foreach (int sig in (ReadOnlySpan<int>)[SigInt, SigTerm])
         {
-            if (LibC.SigAction(sig, null, old) == 0 && *(nint*)old == sigIgn) LibC.Signal(sig, sigDfl);
+            if (LibC.SigAction(sig, null, current) != 0 || *(nint*)current != sigIgn) continue;
+            if (haveDonor) LibC.SigAction(sig, donor, null);
+            else LibC.Signal(sig, sigDfl); // no dispatcher to borrow: at least let the signal stop the process
         }
         LibC.Signal(SigHup, sigIgn);
         LibC.Signal(SigPipe, sigIgn);

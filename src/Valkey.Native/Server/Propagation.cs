@@ -115,7 +115,7 @@ public interface IPropagationTarget
 /// arguments verbatim. A handler that must propagate something else (SET EX → SET PXAT, SPOP → SREM,
 /// BLPOP → LPOP...) calls <see cref="CommandContext.RewriteArgs"/> (replaces its own propagation; may be
 /// called several times to emit several commands) or <see cref="CommandContext.AlsoPropagate"/> (adds a
-/// command before its own). Expired and evicted keys propagate as DEL (<see cref="PropagateDeletion"/>).
+/// command before its own). Expired and evicted keys propagate as DEL, or UNLINK when freed lazily (<see cref="PropagateDeletion"/>).
 /// When nothing consumes propagation (<see cref="Enabled"/> false) all of this costs a branch per command:
 /// handlers may test <see cref="CommandContext.Propagating"/> before preparing rewritten arguments.
 /// </remarks>
@@ -216,11 +216,12 @@ public sealed unsafe class Propagation : IDisposable
     }
 
     /// <summary>Valkey's propagateDeletion: an expired or evicted key goes out as DEL.</summary>
-    public void PropagateDeletion(int dbId, ReadOnlySpan<byte> key)
+    public void PropagateDeletion(int dbId, ReadOnlySpan<byte> key, bool unlink = false)
     {
         if (!Enabled) return;
         BeginOp(dbId, 2);
-        _pending.AppendBulk("DEL"u8);
+        // propagateDeletion: UNLINK when the deletion itself was lazy (lazyfree-lazy-expire / -eviction).
+        _pending.AppendBulk(unlink ? "UNLINK"u8 : "DEL"u8);
         _pending.AppendBulk(key);
         if (_depth == 0) FlushPending();
     }

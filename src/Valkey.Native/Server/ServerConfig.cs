@@ -46,6 +46,12 @@ public sealed class ServerConfig
     /// <summary>shutdown-on-sigterm / shutdown-on-sigint: <see cref="ShutdownFlags"/> bits (0 = default).</summary>
     public int ShutdownOnSigterm { get; set; }
     public int ShutdownOnSigint { get; set; }
+    /// <summary>oom-score-adj: "no", "yes" (relative; "relative" is stored as "yes", as Valkey reports it) or "absolute".</summary>
+    public string OomScoreAdj { get; set; } = "no";
+    /// <summary>oom-score-adj-values: primary, replica, background child.</summary>
+    public int[] OomScoreAdjValues { get; set; } = [0, 200, 800];
+    /// <summary>extended-redis-compatibility: HELLO reports server "redis" and Redis' version.</summary>
+    public bool ExtendedRedisCompatibility { get; set; }
     public int ActiveExpireEffort { get; set; } = 1;
     public long MaxMemory { get; set; }
     public string MaxMemoryPolicy { get; set; } = "noeviction";

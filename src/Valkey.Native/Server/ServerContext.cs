@@ -37,6 +37,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         Keyspace = new Keyspace(config.Databases, this, (ulong)Random.Shared.NextInt64());
         Blocking = new BlockedClients(this);
         Keyspace.Readiness = Blocking;
+        ApplyLazyFreeSwitches();
         ClientClosed += Blocking.OnClientClosed;
         PubSub = new PubSub(this);
         ClientClosed += PubSub.OnClientClosed;
@@ -189,6 +190,13 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     /// CONFIG SET port/bind: opens the new TCP listeners first and closes the old ones only
     /// when that worked, so a failed change leaves the server listening where it was.
     /// </summary>
+    /// <summary>The storage layer reads these two switches on every delete: copy them there.</summary>
+    private void ApplyLazyFreeSwitches()
+    {
+        Keyspace.LazyFree.ServerDel = Config.LazyfreeLazyServerDel;
+        Keyspace.LazyFree.Expire = Config.LazyfreeLazyExpire;
+    }
+
     private void ReopenTcpListeners(string failureMessage)
     {
         var fresh = new List<Listener>();
@@ -228,7 +236,8 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
             }
         }
         var client = new Client(this, _nextClientId++, fd, kind);
-        if (kind == ConnectionKind.Tcp && Config.ProtectedMode && !AuthRequired && !client.IsLoopback && !AllBindsExplicit())
+        // Valkey 8's clientAcceptHandler: the bind addresses do not matter, only protected-mode and a password.
+        if (kind == ConnectionKind.Tcp && Config.ProtectedMode && !AuthRequired && !client.IsLoopback)
         {
             RejectConnection(fd, ProtectedModeError);
             Stats.RejectedConnections++;
@@ -293,7 +302,6 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         log.Warning($"Current maximum open files is {have}. maxclients has been reduced to {config.MaxClients} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.");
     }
 
-    private bool AllBindsExplicit() => Config.Bind.All(b => b.TrimStart('-') is not ("*" or "::*"));
 
     private static unsafe void RejectConnection(int fd, ReadOnlySpan<byte> message)
     {
@@ -302,7 +310,7 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     }
 
     private static ReadOnlySpan<byte> ProtectedModeError =>
-        "-DENIED Running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers, you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to the server from the same host the server is running, however MAKE SURE it's not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"u8;
+        "-DENIED Running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers, you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting from the same host the server is running, however MAKE SURE it's not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"u8;
 
     // ---- clients -----------------------------------------------------------------------
 
@@ -522,6 +530,12 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
             case "bind":
                 ReopenTcpListeners("Failed to bind to specified addresses.");
                 break;
+            case "oom-score-adj" or "oom-score-adj-values":
+                if (!OomScoreAdj.Apply(Config, Log)) throw new InvalidOperationException("Failed to set current oom_score_adj. Check server logs.");
+                break;
+            case "lazyfree-lazy-server-del" or "lazyfree-lazy-expire":
+                ApplyLazyFreeSwitches();
+                break;
             case "commandlog-slow-execution-max-len" or "commandlog-large-request-max-len" or "commandlog-large-reply-max-len":
                 CommandLog.Trim();
                 break;
@@ -558,7 +572,8 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
             Tracking.NoteServerModification(key);
             // propagateDeletion: an expired or evicted key goes to the AOF as DEL (field expiry needs nothing:
             // the HPEXPIREAT in the AOF expires the fields again when it is loaded).
-            if (Propagation.Enabled && eventName is "expired" or "evicted") Propagation.PropagateDeletion(dbId, key);
+            if (Propagation.Enabled && eventName is "expired" or "evicted") Propagation.PropagateDeletion(dbId, key,
+                unlink: eventName == "expired" ? Config.LazyfreeLazyExpire : Config.LazyfreeLazyEviction);
         }
         NotifyHook?.Invoke(type, eventName, key, dbId);
     }

@@ -177,7 +177,7 @@ public sealed unsafe class Database : IDisposable
             // A stale expired key is simply overwritten; its TTL goes with it.
             if (!keepTtl || IsExpired(entry)) RemoveExpire(entry);
             VolatileHashes.Forget(entry);
-            ValueMemory.Free(_keyspace, old);
+            FreeOverwritten(old);
             entry = ResizeData(entry, dataSize);
         }
         ValueHeader* h = Header(entry);
@@ -202,7 +202,7 @@ public sealed unsafe class Database : IDisposable
         SignalDeletedKeyAsReady(key, old->Type);
         RemoveExpire(entry);
         VolatileHashes.Forget(entry);
-        ValueMemory.Free(_keyspace, old);
+        FreeOverwritten(old);
         entry = ResizeData(entry, dataSize);
         ValueHeader* h = Header(entry);
         h->Type = type;
@@ -211,6 +211,13 @@ public sealed unsafe class Database : IDisposable
         h->Length = 0;
         h->AccessClock = _keyspace.Access.Overwritten(h->AccessClock, _keyspace);
         return entry;
+    }
+
+    /// <summary>dbSetValue's overwrite: the old value goes to the lazy freer when lazyfree-lazy-server-del is on.</summary>
+    private void FreeOverwritten(ValueHeader* old)
+    {
+        if (_keyspace.LazyFree.ServerDel) _keyspace.LazyFree.FreeValue(old);
+        else ValueMemory.Free(_keyspace, old);
     }
 
     /// <summary>Stores an integer as an int-encoded string (INCR family), replacing any value.</summary>
@@ -286,7 +293,18 @@ public sealed unsafe class Database : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Valkey's dbDelete: a server-side delete (RENAME/MOVE targets, emptied containers, *STORE
+    /// destinations...), lazy when lazyfree-lazy-server-del is on.
+    /// </summary>
     public void DeleteEntry(byte* entry)
+    {
+        if (_keyspace.LazyFree.ServerDel) DeleteEntryLazy(entry);
+        else DeleteEntrySync(entry);
+    }
+
+    /// <summary>Valkey's dbSyncDelete: frees the value on this thread (DEL with lazyfree-lazy-user-del off).</summary>
+    public void DeleteEntrySync(byte* entry)
     {
         VolatileHashes.Forget(entry);
         SignalDeletedKeyAsReady(KeyOf(entry), Header(entry)->Type);
@@ -317,7 +335,8 @@ public sealed unsafe class Database : IDisposable
         var key = KeyOf(entry);
         key.CopyTo(keyCopy);
         keyCopy = keyCopy[..key.Length];
-        DeleteEntry(entry);
+        if (_keyspace.LazyFree.Expire) DeleteEntryLazy(entry);
+        else DeleteEntrySync(entry);
         _keyspace.Stats.ExpiredKeys++;
         _keyspace.Observer.Notify(NotifyClass.Expired, "expired", keyCopy, Id);
         _keyspace.Observer.KeyModified(this, keyCopy);

@@ -41,6 +41,11 @@ public sealed unsafe class LazyFree : IDisposable
 
     public LazyFree(Keyspace keyspace) => _keyspace = keyspace;
 
+    /// <summary>lazyfree-lazy-server-del: implicit deletes and overwrites free through <see cref="FreeValue"/> (off in bare keyspaces).</summary>
+    public bool ServerDel { get; set; }
+    /// <summary>lazyfree-lazy-expire: expired keys free through <see cref="FreeValue"/> (off in bare keyspaces).</summary>
+    public bool Expire { get; set; }
+
     /// <summary>Objects queued and not yet freed (INFO lazyfree_pending_objects).</summary>
     public long PendingObjects => Interlocked.Read(ref _pendingObjects);
 

@@ -178,17 +178,19 @@ public sealed class AofTests
         }));
     }
 
-    [Test]
-    public void ExpiredKeysPropagateAsDel()
+    // deleteExpiredKeyAndPropagate: UNLINK with lazyfree-lazy-expire yes (Valkey 8's default), DEL with no.
+    [TestCase("yes", "UNLINK short")]
+    [TestCase("no", "DEL short")]
+    public void ExpiredKeysPropagateAsUnlinkOrDelPerLazyfreeLazyExpire(string lazyExpire, string expected)
     {
-        using var server = ServerProcess.Start("--save", "", "--appendonly", "yes");
+        using var server = ServerProcess.Start("--save", "", "--appendonly", "yes", "--lazyfree-lazy-expire", lazyExpire);
         server.Execute("SET", "short", "v", "PX", "50");
         Thread.Sleep(300);
         Assert.That(server.Execute("GET", "short"), Is.EqualTo("$-1\r\n"));
         Thread.Sleep(150);
         var cmds = Commands(IncrFile(server));
-        Assert.That(cmds, Does.Contain("DEL short"));
-        Assert.That(cmds.Count(c => c == "DEL short"), Is.EqualTo(1));
+        Assert.That(cmds.Count(c => c == expected), Is.EqualTo(1));
+        Assert.That(cmds.Count(c => c.EndsWith(" short") && c != expected && !c.StartsWith("SET")), Is.EqualTo(0));
     }
 
     [Test]
@@ -204,8 +206,8 @@ public sealed class AofTests
         raw.Execute("APPEND", "lz3", "x");                        // DEL lz3 then APPEND: one unit
         raw.Execute("SCAN", "0", "COUNT", "100");                 // deletes lz1 and lz2, not as a transaction
         var cmds = Commands(IncrFile(server)).Skip(4).ToList();   // SELECT + the three SETs
-        Assert.That(cmds.Take(4), Is.EqualTo(new[] { "MULTI", "DEL lz3", "APPEND lz3 x", "EXEC" }));
-        Assert.That(cmds.Skip(4).Order(), Is.EqualTo(new[] { "DEL lz1", "DEL lz2" }));
+        Assert.That(cmds.Take(4), Is.EqualTo(new[] { "MULTI", "UNLINK lz3", "APPEND lz3 x", "EXEC" }));
+        Assert.That(cmds.Skip(4).Order(), Is.EqualTo(new[] { "UNLINK lz1", "UNLINK lz2" }));
     }
 
     [Test]

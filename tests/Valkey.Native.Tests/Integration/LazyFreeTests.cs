@@ -18,6 +18,8 @@ public class LazyFreeTests : OwnServerFixture
         Execute("FLUSHALL", "SYNC");
         Execute("CONFIG", "SET", "lazyfree-lazy-user-del", "no");
         Execute("CONFIG", "SET", "lazyfree-lazy-user-flush", "no");
+        Execute("CONFIG", "SET", "lazyfree-lazy-expire", "yes");
+        Execute("CONFIG", "SET", "lazyfree-lazy-server-del", "yes");
         WaitForLazyFree();
         Execute("CONFIG", "RESETSTAT");
     }
@@ -146,5 +148,35 @@ public class LazyFreeTests : OwnServerFixture
         Assert.That(Info("lazyfreed_objects"), Is.EqualTo(3));
         Execute("FLUSHALL", "SYNC");
         Assert.That(DataMemory(), Is.LessThan(200_000), "accounting stays exact across both threads");
+    }
+
+    // deleteExpiredKeyAndPropagate frees through the lazy path when lazyfree-lazy-expire is on.
+    [TestCase("yes", 1)]
+    [TestCase("no", 0)]
+    public void AnExpiredLargeSetIsFreedByTheWorkerOnlyWithLazyfreeLazyExpire(string lazyExpire, long lazyFreed)
+    {
+        Execute("CONFIG", "SET", "lazyfree-lazy-expire", lazyExpire);
+        FillSet("lazyexp:set", 2_000);
+        Assert.That(Execute("PEXPIRE", "lazyexp:set", "1"), Is.EqualTo(":1\r\n"));
+        Thread.Sleep(20);
+        Assert.That(Execute("EXISTS", "lazyexp:set"), Is.EqualTo(":0\r\n"));
+        WaitForLazyFree();
+        Assert.That(Info("lazyfreed_objects"), Is.EqualTo(lazyFreed));
+        Assert.That(Execute("DBSIZE"), Is.EqualTo(":0\r\n"));
+    }
+
+    // dbSetValue / dbDelete: overwriting or implicitly deleting a large value frees it lazily with lazyfree-lazy-server-del.
+    [TestCase("yes", 2)]
+    [TestCase("no", 0)]
+    public void OverwrittenAndRenameTargetValuesAreFreedLazilyOnlyWithLazyfreeLazyServerDel(string serverDel, long lazyFreed)
+    {
+        Execute("CONFIG", "SET", "lazyfree-lazy-server-del", serverDel);
+        FillSet("serverdel:a", 2_000);
+        Assert.That(Execute("SET", "serverdel:a", "plain"), Is.EqualTo("+OK\r\n"));
+        FillSet("serverdel:b", 2_000);
+        Assert.That(Execute("RENAME", "serverdel:a", "serverdel:b"), Is.EqualTo("+OK\r\n"));
+        WaitForLazyFree();
+        Assert.That(Info("lazyfreed_objects"), Is.EqualTo(lazyFreed));
+        Assert.That(Execute("GET", "serverdel:b"), Is.EqualTo(Bulk("plain")));
     }
 }
