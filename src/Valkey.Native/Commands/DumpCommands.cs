@@ -166,7 +166,7 @@ public static unsafe class DumpCommands
             {
                 ctx.KeyChanged(NotifyClass.Generic, "del", key);
                 ctx.MarkDirty();
-                ctx.RewriteArgs(2).Arg("DEL"u8).Arg(key);
+                ctx.RewriteArgs(2).Arg(ctx.Server.Config.LazyfreeLazyServerDel ? "UNLINK"u8 : "DEL"u8).Arg(key);
             }
             ctx.Reply.AddOk();
             return;

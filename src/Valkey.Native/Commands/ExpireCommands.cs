@@ -172,7 +172,7 @@ public static unsafe class ExpireCommands
             db.DeleteEntry(entry);
             ctx.MarkDirty();
             ctx.KeyChanged(NotifyClass.Generic, "del", key);
-            ctx.RewriteArgs(2).Arg("DEL"u8).Arg(key);
+            ctx.RewriteArgs(2).Arg(ctx.Server.Config.LazyfreeLazyExpire ? "UNLINK"u8 : "DEL"u8).Arg(key);
             ctx.Reply.AddInteger(1);
             return;
         }

@@ -336,7 +336,8 @@ public static unsafe class SetCommands
             ctx.Db.DeleteEntry(entry);
             ctx.Server.Notify(NotifyClass.Generic, "del", key, ctx.Db.Id);
             ctx.Server.KeyModified(ctx.Db, key);
-            ctx.RewriteArgs(2).Arg("DEL"u8).Arg(key);
+            // spopWithCountCommand: UNLINK when lazyfree-lazy-server-del is on.
+            ctx.RewriteArgs(2).Arg(ctx.Server.Config.LazyfreeLazyServerDel ? "UNLINK"u8 : "DEL"u8).Arg(key);
             return;
         }
         ctx.Reply.AddSetLength(count);

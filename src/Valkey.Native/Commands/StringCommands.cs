@@ -452,8 +452,8 @@ public static unsafe class StringCommands
         ctx.Db.DeleteEntry(entry);
         ctx.MarkDirty();
         ctx.KeyChanged(NotifyClass.Generic, "del", key);
-        // Propagated as an explicit DEL (deleteExpiredKeyFromOverwriteAndPropagate).
-        ctx.RewriteArgs(2).Arg("DEL"u8).Arg(key);
+        // Propagated as an explicit DEL, or UNLINK with lazyfree-lazy-expire (deleteExpiredKeyFromOverwriteAndPropagate).
+        ctx.RewriteArgs(2).Arg(ctx.Server.Config.LazyfreeLazyExpire ? "UNLINK"u8 : "DEL"u8).Arg(key);
     }
 
     /// <summary>GETEX key [EX|PX|EXAT|PXAT time | PERSIST]: GET that can also change the TTL.</summary>

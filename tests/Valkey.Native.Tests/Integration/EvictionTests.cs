@@ -24,7 +24,13 @@ public class EvictionTests : OwnServerFixture
         Execute("CONFIG", "SET", "maxmemory-policy", "noeviction");
         Execute("CONFIG", "SET", "notify-keyspace-events", "");
         Execute("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0");
+        // Evictions free synchronously unless a test asks otherwise, and nothing an earlier test
+        // handed to the lazy-free worker may still be in flight (it would move used_memory and
+        // the lazyfree counters under this test's feet).
+        Execute("CONFIG", "SET", "lazyfree-lazy-eviction", "no");
         Execute("FLUSHALL", "SYNC");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (InfoParser.Field(Execute("INFO", "memory"), "lazyfree_pending_objects") != 0 && DateTime.UtcNow < deadline) Thread.Sleep(10);
         Execute("CONFIG", "RESETSTAT");
     }
 

@@ -634,6 +634,7 @@ public class SetEncodingTests : OwnServerFixture
             Assert.That(EncodingOf("big") + EncodingOf("ints") + EncodingOf("lp"), Is.EqualTo("hashtable" + "intset" + "listpack"));
             peak = Used();
             Assert.That(Run("DEL", "big", "ints", "lp", "bigcopy", "intscopy", "lpcopy"), Is.EqualTo(Int(6)));
+            SpinWait.SpinUntil(() => InfoParser.Field(BulkText(Run("INFO", "memory")), "lazyfree_pending_objects") == 0, 10_000); // DEL is lazy by default (lazyfree-lazy-user-del yes)
         }
         // The first round sizes the keyspace table itself; from then on every round returns to the same figure.
         Round();
