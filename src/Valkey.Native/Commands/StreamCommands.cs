@@ -487,8 +487,8 @@ public static unsafe class StreamCommands
 
     // ---- XREAD ------------------------------------------------------------------------------------------
 
-    /// <summary>xreadGetKeys: the keys are the first half of what follows STREAMS.</summary>
-    private static void XReadKeys(CommandContext ctx, List<KeyReference> keys)
+    /// <summary>xreadGetKeys (XREAD and XREADGROUP): the keys are the first half of what follows STREAMS.</summary>
+    internal static void XReadKeys(CommandContext ctx, List<KeyReference> keys)
     {
         int argc = ctx.ArgCount, streamsPos = -1;
         for (int i = 1; i < argc; i++)

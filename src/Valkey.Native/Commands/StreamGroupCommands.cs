@@ -60,7 +60,7 @@ public static unsafe class StreamGroupCommands
             Summary = "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.",
             Complexity = "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.",
             KeySpecs = [KeySpec.AfterKeyword("STREAMS", 4, RO | Access, lastKey: -1, step: 1, limit: 2)],
-            Keys = XReadGroupKeys,
+            Keys = StreamCommands.XReadKeys,
         },
         new CommandSpec("xack", -4, CommandFlags.Write | CommandFlags.Fast, StreamAcl, XAck)
         {
@@ -371,28 +371,6 @@ public static unsafe class StreamGroupCommands
     }
 
     // ---- XREADGROUP ----------------------------------------------------------------------------
-
-    /// <summary>Valkey's xreadGetKeys: the keys are the first half of the arguments after STREAMS.</summary>
-    private static void XReadGroupKeys(CommandContext ctx, List<KeyReference> keys)
-    {
-        int argc = ctx.ArgCount, streamsPos = -1;
-        for (int i = 1; i < argc; i++)
-        {
-            if (ctx.ArgIs(i, "block"u8) || ctx.ArgIs(i, "count"u8)) i++;
-            else if (ctx.ArgIs(i, "group"u8)) i += 2;
-            else if (ctx.ArgIs(i, "noack"u8)) { }
-            else if (ctx.ArgIs(i, "streams"u8))
-            {
-                streamsPos = i;
-                break;
-            }
-            else break;
-        }
-        if (streamsPos < 0) return;
-        int num = argc - streamsPos - 1;
-        if (num == 0 || num % 2 != 0) return;
-        for (int i = streamsPos + 1; i < streamsPos + 1 + num / 2; i++) keys.Add(new KeyReference(i, RO | Access));
-    }
 
     /// <summary>
     /// XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK] STREAMS k... id...: xreadCommand's group

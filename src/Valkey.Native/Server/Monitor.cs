@@ -85,7 +85,7 @@ public sealed class Monitors
         for (int i = 0; i < ctx.ArgCount; i++)
         {
             if (i > 0) Append((byte)' ');
-            if (IsRedactedArgument(ctx, cmd, i)) Append("\"(redacted)\""u8);
+            if (CommandRedaction.IsRedacted(ctx, cmd, i)) Append("\"(redacted)\""u8);
             else AppendRepr(ctx.Arg(i));
         }
         Append("\r\n"u8);
@@ -98,57 +98,6 @@ public sealed class Monitors
         }
         if (_line.Length > 64 * 1024) _line = new byte[256];
     }
-
-    /// <summary>
-    /// Arguments Valkey replaces by "(redacted)" in MONITOR and SLOWLOG (its redactClientCommandArgument
-    /// calls): passwords of AUTH, HELLO ... AUTH user pass, MIGRATE ... AUTH pass / AUTH2 user pass,
-    /// and the values of sensitive parameters in CONFIG SET.
-    /// </summary>
-    public static bool IsRedactedArgument(CommandContext ctx, CommandSpec cmd, int index)
-    {
-        if (index == 0) return false;
-        switch (cmd.FullName)
-        {
-            case "auth":
-                return true;
-            case "hello":
-                for (int j = 2; j < ctx.ArgCount; j++)
-                {
-                    int more = ctx.ArgCount - 1 - j;
-                    if (ctx.ArgIs(j, "auth"u8) && more >= 2)
-                    {
-                        if (index == j + 1 || index == j + 2) return true;
-                        j += 2;
-                    }
-                    else if (ctx.ArgIs(j, "setname"u8) && more >= 1) j++;
-                }
-                return false;
-            case "migrate":
-                for (int j = 6; j < ctx.ArgCount; j++)
-                {
-                    int more = ctx.ArgCount - 1 - j;
-                    if (ctx.ArgIs(j, "auth"u8) && more >= 1)
-                    {
-                        if (index == j + 1) return true;
-                        j++;
-                    }
-                    else if (ctx.ArgIs(j, "auth2"u8) && more >= 2)
-                    {
-                        if (index == j + 1 || index == j + 2) return true;
-                        j += 2;
-                    }
-                    else if (ctx.ArgIs(j, "keys"u8)) break;
-                }
-                return false;
-            case "config|set":
-                return index >= 3 && (index - 2) % 2 == 1 && IsSensitiveConfig(ctx, ctx.ArgString(index - 1));
-            default:
-                return false;
-        }
-    }
-
-    private static bool IsSensitiveConfig(CommandContext ctx, string name) =>
-        ctx.Server.ConfigRegistry?.Find(name.ToLowerInvariant()) is { } p && p.Has(ConfigFlags.Sensitive);
 
     // ---- formatting ------------------------------------------------------------------------------
 
