@@ -646,6 +646,9 @@ public sealed unsafe class HashValueTests : KeyspaceFixture
     public void DelAndFlushallReturnEveryArenaByteOfHashes()
     {
         using var server = new InProcessServer();
+        // Synchronous frees: this test checks the exact bytes right after each delete (lazy free has its own tests).
+        foreach (var option in new[] { "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush", "lazyfree-lazy-server-del" })
+            Assert.That(Run(server, "CONFIG", "SET", option, "no"), Is.EqualTo("+OK\r\n"));
         var arena = server.Server.Keyspace.Arena;
         long fresh = arena.UsedBytes;
         Assert.That(Run(server, "SET", "sentinel", "x"), Is.EqualTo("+OK\r\n"));
