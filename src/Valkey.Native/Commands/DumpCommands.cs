@@ -174,20 +174,8 @@ public static unsafe class DumpCommands
         bool lfu = ctx.Server.Config.MaxMemoryPolicy.Contains("lfu", StringComparison.Ordinal);
         var options = ctx.Server.Persistence.LoadOptions(replaceExisting: true);
         byte* entry = RdbLoader.Store(ctx.Db, key, value, ttl > 0 ? ttl : -1, lfu ? -1 : idle, lfu ? (int)freq : -1,
-            new RdbLoadOptions
-            {
-                HashMaxListpackEntries = options.HashMaxListpackEntries,
-                HashMaxListpackValue = options.HashMaxListpackValue,
-                ListMaxListpackSize = options.ListMaxListpackSize,
-                ListCompressDepth = options.ListCompressDepth,
-                SetLimits = options.SetLimits,
-                ZsetLimits = options.ZsetLimits,
-                StreamNodeMaxBytes = options.StreamNodeMaxBytes,
-                StreamNodeMaxEntries = options.StreamNodeMaxEntries,
-                ReplaceExisting = true,
-                // RESTORE keeps hash fields whose TTL has passed (Valkey loads them with now=0): active expiry reclaims them.
-                SkipExpired = false,
-            }, ctx.Keyspace.NowMs);
+            // RESTORE keeps hash fields whose TTL has passed (Valkey loads them with now=0): active expiry reclaims them.
+            options with { SkipExpired = false }, ctx.Keyspace.NowMs);
         if (entry != null) ctx.KeyChanged(NotifyClass.Generic, "restore", key);
         ctx.MarkDirty();
         if (ttl > 0 && !absTtl && ctx.Propagating)

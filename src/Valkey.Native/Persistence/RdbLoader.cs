@@ -6,7 +6,7 @@ using Valkey.Native.Util;
 namespace Valkey.Native.Persistence;
 
 /// <summary>Encoding thresholds and clock the loader builds values with (from the server config).</summary>
-public sealed class RdbLoadOptions
+public sealed record RdbLoadOptions
 {
     public int HashMaxListpackEntries { get; init; } = 512;
     public int HashMaxListpackValue { get; init; } = 64;

@@ -160,27 +160,13 @@ public sealed partial class RdbPersistence(ServerContext server)
             LoadingTotalBytes = file.Length;
             began = server.LoadingState.Begin("RDB", file.Length, caller);
             int progressEvery = server.Config.KeyLoadDelay != 0 ? 1 : 1024;
-            var options = LoadOptions(replaceExisting);
-            var withProgress = new RdbLoadOptions
+            var withProgress = LoadOptions(replaceExisting, (keys, bytes) =>
             {
-                HashMaxListpackEntries = options.HashMaxListpackEntries,
-                HashMaxListpackValue = options.HashMaxListpackValue,
-                ListMaxListpackSize = options.ListMaxListpackSize,
-                ListCompressDepth = options.ListCompressDepth,
-                SetLimits = options.SetLimits,
-                ZsetLimits = options.ZsetLimits,
-                StreamNodeMaxBytes = options.StreamNodeMaxBytes,
-                StreamNodeMaxEntries = options.StreamNodeMaxEntries,
-                ReplaceExisting = replaceExisting,
-                ProgressEveryKeys = progressEvery,
-                Progress = (keys, bytes) =>
-                {
-                    LoadingLoadedKeys = keys;
-                    LoadingLoadedBytes = bytes;
-                    // key-load-delay, progress lines and serving clients (-LOADING) while this runs.
-                    server.LoadingState.Progress(keys, bytes, progressEvery);
-                },
-            };
+                LoadingLoadedKeys = keys;
+                LoadingLoadedBytes = bytes;
+                // key-load-delay, progress lines and serving clients (-LOADING) while this runs.
+                server.LoadingState.Progress(keys, bytes, progressEvery);
+            }, progressEvery);
             server.Log.Notice($"Loading RDB {path} ({LoadingTotalBytes} bytes)");
             server.Keyspace.RefreshClock();
             result = RdbLoader.Load(file, file.Length, server.Keyspace, withProgress);

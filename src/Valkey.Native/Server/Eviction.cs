@@ -149,8 +149,9 @@ public sealed unsafe class Eviction
 
     /// <summary>
     /// Valkey's freeMemoryGetNotCountedMemory: replica output buffers and the AOF buffer do not
-    /// count towards maxmemory (INFO mem_not_counted_for_evict). Neither exists here yet.
-    /// TODO(replication/persistence): add replica output buffers and the AOF buffer when they exist.
+    /// count towards maxmemory (INFO mem_not_counted_for_evict). Our AOF buffer is native memory
+    /// that used_memory never included, so there is nothing to subtract for it; replica output
+    /// buffers join here with replication.
     /// </summary>
     public long NotCountedMemory() => 0;
 
