@@ -18,11 +18,16 @@ install_debian_packages() {
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# free_port: a loopback port nothing listens on (random in 20000..59999).
+# free_port: a loopback port nothing listens on (random in 20000..59999, or in PERF_PORT_RANGE=LOW-HIGH
+# when set, for machines where several people run servers and each has a range of ports).
 free_port() {
-    local port tries=0
+    local port tries=0 low=20000 span=40000
+    if [[ "${PERF_PORT_RANGE:-}" =~ ^([0-9]+)-([0-9]+)$ ]]; then
+        low="${BASH_REMATCH[1]}"; span=$((BASH_REMATCH[2] - low + 1))
+        [[ $span -gt 0 ]] || die "PERF_PORT_RANGE must be LOW-HIGH with LOW <= HIGH (got '$PERF_PORT_RANGE')"
+    fi
     while :; do
-        port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+        port=$((low + (RANDOM * 32768 + RANDOM) % span))
         if ! port_in_use "$port"; then echo "$port"; return 0; fi
         tries=$((tries + 1))
         [[ $tries -lt 100 ]] || die "could not find a free loopback port"

@@ -586,7 +586,8 @@ public static class ClientCommands
             qbuf = Math.Max(0, qbuf - c.Parser.AwaitedBulkStart);
         }
         long pending = c.Reply.PendingBytes;
-        long obl = Math.Min(pending, ReplyChunkBytes);
+        // Valkey's static buffer (rbs) holds the first bytes; the rest are reply blocks (omem/oll).
+        long obl = Math.Min(pending, c.ReplyBufferSize);
         long omem = pending - obl;
         long oll = omem == 0 ? 0 : (omem + ReplyChunkBytes - 1) / ReplyChunkBytes;
         long totMem = Valkey.Native.Server.Eviction.ClientMemory(c) + argvMem;
@@ -610,8 +611,8 @@ public static class ClientCommands
         sb.Append(" qbuf-free=").Append(Math.Max(0, c.QueryBufferCapacity - c.QueryBufferLength));
         sb.Append(" argv-mem=").Append(argvMem);
         sb.Append(" multi-mem=").Append(c.Multi?.ArgumentBytes ?? 0);
-        sb.Append(" rbs=").Append(ReplyChunkBytes);
-        sb.Append(" rbp=").Append(obl);
+        sb.Append(" rbs=").Append(c.ReplyBufferSize);
+        sb.Append(" rbp=").Append(c.ReplyBufferPeak);
         sb.Append(" obl=").Append(obl);
         sb.Append(" oll=").Append(oll);
         sb.Append(" omem=").Append(omem);

@@ -8,7 +8,6 @@ namespace Valkey.Native.Commands;
 public sealed class CommandTable
 {
     private readonly Dictionary<string, CommandSpec> _byName = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, CommandSpec>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private const int MaxNameLength = 64;
 
     public CommandTable() : this(AllFamilies()) { }
@@ -19,7 +18,46 @@ public sealed class CommandTable
         {
             if (!_byName.TryAdd(c.Name, c)) throw new InvalidOperationException($"command '{c.Name}' declared twice");
         }
-        _lookup = _byName.GetAlternateLookup<ReadOnlySpan<char>>();
+        BuildByteIndex();
+    }
+
+    // ---- the request-path lookup: bytes, case-insensitive, no char conversion ---------------
+    // Every command pays for the lookup, so it hashes the request bytes directly (ASCII letters
+    // folded) into an open-addressing table of the lowercase names, instead of widening the name
+    // to chars and going through the generic dictionary. Built once: the table never changes.
+
+    private CommandSpec?[] _slots = [];
+    private byte[][] _slotNames = [];
+    private int _slotMask;
+
+    private void BuildByteIndex()
+    {
+        int size = 16;
+        while (size < _byName.Count * 4) size <<= 1; // load <= 1/4: probes stay short
+        _slots = new CommandSpec?[size];
+        _slotNames = new byte[size][];
+        _slotMask = size - 1;
+        foreach (var (name, spec) in _byName)
+        {
+            byte[] lower = System.Text.Encoding.ASCII.GetBytes(name.ToLowerInvariant());
+            int i = (int)FoldedHash(lower) & _slotMask;
+            while (_slots[i] != null) i = (i + 1) & _slotMask;
+            _slots[i] = spec;
+            _slotNames[i] = lower;
+        }
+    }
+
+    /// <summary>FNV-1a over the bytes with ASCII letters lowercased (matches <see cref="CommandContext.AsciiEqualsIgnoreCase"/>).</summary>
+    private static uint FoldedHash(ReadOnlySpan<byte> name)
+    {
+        uint h = 2166136261;
+        foreach (byte b in name)
+        {
+            uint c = b;
+            if (c - 'A' <= 'Z' - 'A') c |= 0x20;
+            h = (h ^ c) * 16777619;
+        }
+        return h;
     }
 
     /// <summary>Every family's rows. A new family file adds one line here.</summary>
@@ -63,9 +101,14 @@ public sealed class CommandTable
     public CommandSpec? Find(ReadOnlySpan<byte> name)
     {
         if (name.Length == 0 || name.Length > MaxNameLength) return null;
-        Span<char> chars = stackalloc char[name.Length];
-        for (int i = 0; i < name.Length; i++) chars[i] = (char)name[i];
-        return _lookup.TryGetValue(chars, out var spec) ? spec : null;
+        int i = (int)FoldedHash(name) & _slotMask;
+        while (true)
+        {
+            var spec = _slots[i];
+            if (spec == null) return null;
+            if (CommandContext.AsciiEqualsIgnoreCase(name, _slotNames[i])) return spec;
+            i = (i + 1) & _slotMask;
+        }
     }
 
     public CommandSpec? Find(string name) => _byName.TryGetValue(name, out var spec) ? spec : null;

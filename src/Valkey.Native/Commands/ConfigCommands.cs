@@ -99,6 +99,7 @@ public static class ConfigCommands
         ctx.Server.Eviction.ResetStats();
         ctx.Server.Commands.ResetStats();
         ctx.Server.LoopStats.Reset();
+        ctx.Server.ReplyBuffers.ResetStats();
         ctx.Reply.AddOk();
     }
 

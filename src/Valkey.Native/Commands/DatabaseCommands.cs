@@ -205,6 +205,8 @@ public static unsafe class DatabaseCommands
         if (!TryParseFlushModeOrReply(ctx, out bool async)) return;
         long removed = FlushDatabase(ctx.Db, async);
         ctx.MarkDirty(removed);
+        // forceCommandPropagation: an empty database is flushed in the AOF too (and on replicas).
+        if (removed == 0) ctx.RewriteArgs(ctx.ArgCount).Args(ctx, 0, ctx.ArgCount);
         ctx.Reply.AddOk();
     }
 
@@ -216,6 +218,8 @@ public static unsafe class DatabaseCommands
         // flushAllDataAndResetRDB: a running BGSAVE of the old data is killed (Persistence/BackgroundSave.cs).
         ctx.Server.Persistence.KillBackgroundSave("Background saving cancelled by FLUSHALL");
         ctx.MarkDirty(removed);
+        // forceCommandPropagation: empty databases are flushed in the AOF too (and on replicas).
+        if (removed == 0) ctx.RewriteArgs(ctx.ArgCount).Args(ctx, 0, ctx.ArgCount);
         // Valkey's flushAllDataAndResetRDB: with save points, an (empty) RDB is saved at once, which
         // resets rdb_changes_since_last_save, so the flush cannot trigger a save point later.
         if (ctx.Server.Config.Save.Length > 0) ctx.Server.Persistence.Save();

@@ -39,6 +39,10 @@ public static unsafe class DebugCommands
         "    unit tests to simulate error replies.",
         "LOG <message>",
         "    Write <message> to the server log.",
+        "HTSTATS <dbid> [full]",
+        "    Return hash table statistics of the specified database.",
+        "HTSTATS-KEY <key> [full]",
+        "    Like HTSTATS but for the hash table stored at <key>'s value.",
         "OBJECT <key> [fast]",
         "    Show low level info about `key` and associated value.",
         "    Some fields of the default behavior may be time consuming to fetch,",
@@ -68,8 +72,18 @@ public static unsafe class DebugCommands
         "QUICKLIST <key> [<0|1>]",
         "    Show low level info about the quicklist encoding of <key>.",
         "    The optional argument (0 by default) sets the level of detail",
+        "CLIENT-EVICTION",
+        "    Show low level client eviction pools info (maxmemory-clients).",
         "PAUSE-CRON <0|1>",
         "    Stop periodic cron job processing.",
+        "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+        "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+        "    In case NEVER is provided the last observed peak will never be reset",
+        "    In case RESET is provided the peak reset time will be restored to the default value",
+        "REPLYBUFFER RESIZING <0|1>",
+        "    Enable or disable the reply buffer resize cron job",
+        "DICT-RESIZING <0|1>",
+        "    Enable or disable the main dict and expire dict resizing.",
     ];
 
     /// <summary>enable-debug-command: "yes", or "local" for connections from this host.</summary>
@@ -93,6 +107,12 @@ public static unsafe class DebugCommands
         else if (ctx.ArgIs(1, "set-active-expire"u8) && argc == 3)
         {
             ctx.Server.ActiveExpireEnabled = Atoi(ctx.Arg(2)) != 0;
+            ctx.Reply.AddOk();
+        }
+        else if (ctx.ArgIs(1, "aof-flush-sleep"u8) && argc == 3)
+        {
+            // Microseconds slept before each AOF write (tests of the fsync-always reply barrier).
+            ctx.Server.Aof.FlushSleepMicros = Atoi(ctx.Arg(2));
             ctx.Reply.AddOk();
         }
         else if (ctx.ArgIs(1, "pause-cron"u8) && argc == 3)
@@ -132,7 +152,18 @@ public static unsafe class DebugCommands
         else if (ctx.ArgIs(1, "quicklist"u8) && (argc == 3 || argc == 4)) EncodingDump(ctx, ValueEncoding.QuickList, "Not a quicklist encoded object.", "Quicklist structure printed on stdout");
         else if (ctx.ArgIs(1, "stringmatch-test"u8) && argc == 2) StringMatchTest(ctx);
         else if (ctx.ArgIs(1, "reload"u8)) Reload(ctx);
+        else if (ctx.ArgIs(1, "set-skip-checksum-validation"u8) && argc == 3)
+        {
+            // RESTORE payloads and RDB files are then accepted whatever their CRC64 (tests of corrupt data).
+            Persistence.RdbLoader.SkipChecksumValidation = Atoi(ctx.Arg(2)) != 0;
+            ctx.Reply.AddOk();
+        }
         else if (ctx.ArgIs(1, "config-rewrite-force-all"u8) && argc == 2) ConfigRewriteForceAll(ctx);
+        else if (ctx.ArgIs(1, "htstats"u8) && argc >= 3) DebugHashTables.HtStats(ctx);
+        else if (ctx.ArgIs(1, "htstats-key"u8) && argc >= 3) DebugHashTables.HtStatsKey(ctx);
+        else if (ctx.ArgIs(1, "dict-resizing"u8) && argc == 3) DebugHashTables.DictResizing(ctx, Atoi(ctx.Arg(2)) != 0);
+        else if (ctx.ArgIs(1, "client-eviction"u8) && argc == 2) DebugHashTables.ClientEviction(ctx);
+        else if (ctx.ArgIs(1, "replybuffer"u8) && argc == 4) DebugHashTables.ReplyBuffer(ctx);
         else if (ctx.ArgIs(1, "loadaof"u8))
         {
             // Flush, empty and load the AOF directory again (Persistence/AofLoader.cs).
@@ -184,7 +215,7 @@ public static unsafe class DebugCommands
     }
 
     /// <summary>C's atoi: optional sign and leading digits, anything else ends the number.</summary>
-    private static long Atoi(ReadOnlySpan<byte> s)
+    internal static long Atoi(ReadOnlySpan<byte> s)
     {
         int i = 0;
         while (i < s.Length && (s[i] == ' ' || s[i] == '\t')) i++;
@@ -481,7 +512,7 @@ public static unsafe class DebugCommands
                 }
             }
         }
-        if (h->HasExpire) XorDigest(digest, "!!expire!!"u8);
+        if (ValueHeader.HasExpire(h)) XorDigest(digest, "!!expire!!"u8);
     }
 
     private readonly struct HashDigestVisitor(byte[] digest) : IHashVisitor

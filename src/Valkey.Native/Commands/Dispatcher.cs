@@ -87,7 +87,7 @@ public sealed class Dispatcher
         // stop-writes-on-bgsave-error: after a failed background save (with save points), writes and PING are refused.
         if (_server.Persistence.WritesRefused && (cmd.Is(CommandFlags.Write) || cmd.Name == "ping"))
         {
-            Reject(client, cmd, ErrorMessages.BgsaveError);
+            Reject(client, cmd, ErrorMessages.BgsaveErrorFor(_server.Config.ExtendedRedisCompatibility));
             return;
         }
         // Loading a dataset (Server/LoadingState.cs): only LOADING commands run, for connected clients (the AOF's
@@ -95,7 +95,7 @@ public sealed class Dispatcher
         // but could reload or touch the half-loaded keyspace here, so they wait for the load as well.
         if (_server.LoadingState.Active && client.Fd >= 0 && (!cmd.Is(CommandFlags.Loading) || LoadingState.Refuses(client.Context, cmd)))
         {
-            Reject(client, cmd, ErrorMessages.Loading);
+            Reject(client, cmd, ErrorMessages.LoadingFor(_server.Config.ExtendedRedisCompatibility));
             return;
         }
         if ((client.Subscriptions != null || cmd.Is(CommandFlags.PubSub)) && PubSubCommands.ContextError(client, cmd) is { } pubSubError)

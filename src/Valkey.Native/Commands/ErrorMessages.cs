@@ -182,4 +182,19 @@ public static class ErrorMessages
     public static ReadOnlySpan<byte> BgsaveOtherJob =>
         "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."u8;
     public static ReadOnlySpan<byte> Loading => "LOADING Valkey is loading the dataset in memory"u8;
+
+    /// <summary>The LOADING error; extended-redis-compatibility names the server "Redis" in it, as Valkey does.</summary>
+    public static ReadOnlySpan<byte> LoadingFor(bool redisCompatible) =>
+        redisCompatible ? "LOADING Redis is loading the dataset in memory"u8 : Loading;
+
+    /// <summary>The MISCONF error; extended-redis-compatibility names the server "Redis" in it (twice), as Valkey does.</summary>
+    public static ReadOnlySpan<byte> BgsaveErrorFor(bool redisCompatible) =>
+        redisCompatible
+            ? "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."u8
+            : BgsaveError;
+
+    // ---- DEBUG (Commands/DebugCommands.cs, Commands/DebugHashTables.cs) ----
+    public static ReadOnlySpan<byte> DebugOutOfRangeDatabase => "ERR Out of range database"u8;
+    public static ReadOnlySpan<byte> DebugNotHashTable => "ERR The value stored at the specified key is not represented using an hash table"u8;
+    public static ReadOnlySpan<byte> DebugClientEvictionDisabled => "ERR maxmemory-clients is disabled."u8;
 }

@@ -149,7 +149,7 @@ public static unsafe class ExpireCommands
 
         if (conditions != Condition.None)
         {
-            long current = Database.Header(entry)->ExpireAtMs;
+            long current = ValueHeader.ExpireAt(Database.Header(entry));
             bool hasTtl = current != ValueHeader.NoExpire;
             bool refused =
                 ((conditions & Condition.Nx) != 0 && hasTtl)
@@ -167,7 +167,7 @@ public static unsafe class ExpireCommands
         // A time already in the past deletes the key right away, reported as a "del" (Valkey's
         // deleteExpiredKeyFromOverwriteAndPropagate). A replica instead stores the past time and
         // waits for its primary's DEL; lazy expiry being disabled is how a replica shows here.
-        if (when <= ctx.Keyspace.NowMs && ctx.Keyspace.LazyExpireDeletes)
+        if (when <= ctx.Keyspace.NowMs && ctx.Keyspace.LazyExpireDeletes && !ctx.Keyspace.LoadingAof)
         {
             db.DeleteEntry(entry);
             ctx.MarkDirty();
@@ -177,7 +177,7 @@ public static unsafe class ExpireCommands
             return;
         }
 
-        db.SetExpire(entry, when);
+        db.SetExpire(entry, when);   // may move the entry; not used below
         ctx.Reply.AddInteger(1);
         ctx.KeyChanged(NotifyClass.Generic, "expire", key);
         ctx.MarkDirty();
@@ -201,7 +201,7 @@ public static unsafe class ExpireCommands
             ctx.Reply.AddInteger(-2);
             return;
         }
-        long expireAt = Database.Header(entry)->ExpireAtMs;
+        long expireAt = ValueHeader.ExpireAt(Database.Header(entry));
         if (expireAt == ValueHeader.NoExpire)
         {
             ctx.Reply.AddInteger(-1);

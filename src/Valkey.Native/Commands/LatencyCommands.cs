@@ -95,13 +95,13 @@ public static class LatencyCommands
     private static void Graph(CommandContext ctx)
     {
         string wanted = ctx.ArgString(2);
-        foreach (var (name, series) in ctx.Server.Latency.Events)
+        var series = ctx.Server.Latency.Find(wanted);
+        if (series == null)
         {
-            if (!name.Equals(wanted, StringComparison.OrdinalIgnoreCase)) continue;
-            ctx.Reply.AddVerbatim(LatencyMonitor.Graph(name, series));
+            ctx.Reply.AddError(ErrorMessages.LatencyNoSamples(wanted));
             return;
         }
-        ctx.Reply.AddError(ErrorMessages.LatencyNoSamples(wanted));
+        ctx.Reply.AddVerbatim(LatencyMonitor.Graph(wanted, series, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
     }
 
     private static void Doctor(CommandContext ctx) => ctx.Reply.AddVerbatim(ctx.Server.Latency.Doctor());

@@ -110,7 +110,8 @@ public static unsafe class MemoryCommands
         long overhead = clients + lut;
         long dataset = Math.Max(0, used - overhead);
         long keys = server.Keyspace.TotalKeys;
-        var dbs = server.Keyspace.Databases.Where(d => d.Count > 0 || d.VolatileCount > 0).ToList();
+        // As Valkey (kvstoreNumAllocatedDicts): a database is listed once its table exists, even emptied.
+        var dbs = server.Keyspace.Databases.Where(d => d.Count > 0 || d.VolatileCount > 0 || d.Table.BucketCount > 0).ToList();
         var r = ctx.Reply;
         r.AddMapLength(31 + dbs.Count);
         Field("peak.allocated", peak);

@@ -64,6 +64,14 @@ public static class PersistenceCommands
             }
             schedule = true;
         }
+        // bgsaveCommand: inside EXEC (a client in MULTI only runs a command here from EXEC) the save is
+        // scheduled for the cron, after the transaction, unless one is already running.
+        if (ctx.Client.Multi is { Active: true } && !ctx.Server.Persistence.BgsaveInProgress)
+        {
+            ctx.Server.Persistence.ScheduleBackgroundSave("Background saving scheduled to run after transaction execution");
+            ctx.Reply.AddSimpleString("Background saving scheduled"u8);
+            return;
+        }
         switch (ctx.Server.Persistence.BackgroundSave(schedule))
         {
             case Persistence.BgsaveOutcome.Started: ctx.Reply.AddSimpleString("Background saving started"u8); break;

@@ -232,7 +232,7 @@ public static class ServerCommands
 
     /// <summary>Bytes in use: the keyspace arena (keys, values, hash tables) plus connection buffers.</summary>
     public static long UsedMemory(ServerContext server) =>
-        server.Keyspace.Arena.UsedBytes + server.Keyspace.ManagedBytes + server.BufferPool.BytesInUse;
+        server.Keyspace.Arena.UsedBytes + server.Keyspace.ManagedBytes + server.BufferPool.BytesInUse + server.Aof.BufferAllocated;
 
     private static void MemorySection(InfoBuilder info, ServerContext server)
     {
@@ -301,7 +301,7 @@ public static class ServerCommands
             .Field("mem_clients_slaves", 0)
             .Field("mem_clients_normal", server.BufferPool.BytesInUse)
             .Field("mem_cluster_links", 0)
-            .Field("mem_aof_buffer", 0)
+            .Field("mem_aof_buffer", server.Aof.BufferAllocated)
             .Field("mem_allocator", "arena")
             .Field("mem_overhead_db_hashtable_rehashing", MemoryCommands.HashtableOverhead(server).Rehashing)
             .Field("active_defrag_running", 0)
@@ -330,9 +330,9 @@ public static class ServerCommands
             .Field("current_cow_peak", 0)
             .Field("current_cow_size", rdb.CurrentCowSize)
             .Field("current_cow_size_age", 0)
-            .Field("current_fork_perc", "0.00")
-            .Field("current_save_keys_processed", 0)
-            .Field("current_save_keys_total", 0)
+            .Field("current_fork_perc", rdb.CurrentSavePercent.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))
+            .Field("current_save_keys_processed", rdb.CurrentSaveKeysProcessed)
+            .Field("current_save_keys_total", rdb.CurrentSaveKeysTotal)
             .Field("rdb_changes_since_last_save", rdb.ChangesSinceLastSave)
             .Field("rdb_bgsave_in_progress", rdb.BgsaveInProgress ? 1 : 0)
             .Field("rdb_last_save_time", rdb.LastSaveUnix)
@@ -405,8 +405,9 @@ public static class ServerCommands
             .Field("pubsub_channels", server.PubSub.ChannelCount)
             .Field("pubsub_patterns", server.PubSub.PatternCount)
             .Field("pubsubshard_channels", server.PubSub.ShardChannelCount)
-            .Field("latest_fork_usec", 0)
-            .Field("total_forks", 0)
+            // Fork-free: each background snapshot (BGSAVE, AOF rewrite) counts as a fork, its pause as the fork time.
+            .Field("latest_fork_usec", Storage.Snapshot.BackgroundSnapshotStats.LatestPauseMicroseconds)
+            .Field("total_forks", Storage.Snapshot.BackgroundSnapshotStats.Started)
             .Field("migrate_cached_sockets", 0)
             .Field("slave_expires_tracked_keys", 0)
             .Field("active_defrag_hits", 0)
@@ -431,8 +432,8 @@ public static class ServerCommands
             .Field("io_threaded_total_prefetch_entries", 0)
             .Field("client_query_buffer_limit_disconnections", stats.ClientQueryBufferLimitDisconnections)
             .Field("client_output_buffer_limit_disconnections", stats.ClientOutputBufferLimitDisconnections)
-            .Field("reply_buffer_shrinks", 0)
-            .Field("reply_buffer_expands", 0)
+            .Field("reply_buffer_shrinks", server.ReplyBuffers.Shrinks)
+            .Field("reply_buffer_expands", server.ReplyBuffers.Expands)
             .Field("eventloop_cycles", server.LoopStats.Cycles)
             .Field("eventloop_duration_sum", server.LoopStats.DurationSumUs)
             .Field("eventloop_duration_cmd_sum", server.LoopStats.CommandSumUs)
@@ -508,7 +509,7 @@ public static class ServerCommands
                 {
                     if (sb.Length > 0) sb.Append(',');
                     sb.Append('p').Append(ConfigParameters.FormatPercentile(p)).Append('=')
-                        .Append(h.ValueAtPercentile(p).ToString("F3", CultureInfo.InvariantCulture));
+                        .Append(h.FormatPercentileMicros(p));
                 }
                 info.Field("latency_percentiles_usec_" + SafeInfoString(cmd.FullName), sb.ToString());
             }

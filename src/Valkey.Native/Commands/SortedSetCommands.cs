@@ -603,6 +603,7 @@ public static unsafe class SortedSetCommands
         ValueHeader* header = Database.Header(entry);
         var keyspace = ctx.Keyspace;
         var reply = ctx.Reply;
+        bool single = count == -1;
         if (count == -1) count = 1;
         long length = SortedSetValue.Count(keyspace, header);
         long n = Math.Min(count, length);
@@ -623,8 +624,13 @@ public static unsafe class SortedSetCommands
         SortedSetValue.VisitRankRange(keyspace, header, 0, n, reverse: max, ref writer);
         SortedSetValue.RemoveRangeByRank(keyspace, header, max ? length - n : 0, max ? length - 1 : n - 1);
         ctx.MarkDirty(n);
-        // Every pop (BZPOPMIN/BZPOPMAX/ZMPOP/BZMPOP served from any key) propagates as ZPOPMIN|ZPOPMAX key count.
-        ctx.RewriteArgs(3).Arg(max ? "ZPOPMAX"u8 : "ZPOPMIN"u8).Arg(key).Arg(n);
+        // Propagation as t_zset.c: ZPOPMIN/ZPOPMAX go out as received; BZPOPMIN/BZPOPMAX as
+        // ZPOPMIN|ZPOPMAX key (no count); ZMPOP/BZMPOP as ZPOPMIN|ZPOPMAX key popped-count.
+        if (!ctx.Command.Name.StartsWith("zpop", StringComparison.Ordinal))
+        {
+            if (single) ctx.RewriteArgs(2).Arg(max ? "ZPOPMAX"u8 : "ZPOPMIN"u8).Arg(key);
+            else ctx.RewriteArgs(3).Arg(max ? "ZPOPMAX"u8 : "ZPOPMIN"u8).Arg(key).Arg(n);
+        }
         ctx.Server.Notify(NotifyClass.SortedSet, max ? "zpopmax" : "zpopmin", key, ctx.Db.Id);
         bool deleted = false;
         if (n == length)

@@ -327,7 +327,7 @@ public static unsafe class StringCommands
         ctx.KeyChanged(NotifyClass.String, "set", key);
         if (hasExpire)
         {
-            db.SetExpire(entry, expireAt);
+            db.SetExpire(entry, expireAt);   // may move the entry; not used below
             ctx.Server.Notify(NotifyClass.Generic, "expire", key, db.Id);
             // A relative TTL (EX/PX/EXAT, SETEX/PSETEX) propagates as SET key value PXAT <absolute ms>.
             if ((flags & SetFlags.PxAt) == 0) ctx.RewriteArgs(5).Arg("SET"u8).Arg(key).Arg(ctx, valueIndex).Arg("PXAT"u8).Arg(expireAt);
@@ -485,7 +485,7 @@ public static unsafe class StringCommands
         }
         else if (hasExpire)
         {
-            db.SetExpire(entry, expireAt);
+            db.SetExpire(entry, expireAt);   // may move the entry; not used below
             ctx.MarkDirty();
             ctx.KeyChanged(NotifyClass.Generic, "expire", key);
             ctx.RewriteArgs(3).Arg("PEXPIREAT"u8).Arg(key).Arg(expireAt);

@@ -397,6 +397,15 @@ public sealed unsafe class Client : IFileEventHandler
 
     // ---- output buffer limits (normal class; the pubsub class is checked by Server/PubSub) ----
 
+    // ---- reply buffer sizing as Valkey reports it (Server/ReplyBufferSizing) ----
+
+    /// <summary>CLIENT LIST rbs: the size Valkey's static reply buffer would have for this client.</summary>
+    internal int ReplyBufferSize = ReplyBufferSizing.ChunkBytes;
+    /// <summary>CLIENT LIST rbp: the most of that buffer used since the last peak reset.</summary>
+    internal int ReplyBufferPeak;
+    /// <summary>When (Environment.TickCount64 ms) the peak last restarted.</summary>
+    internal long ReplyPeakResetAtMs = Environment.TickCount64;
+
     /// <summary>When (seconds, monotonic) the reply backlog first went over the normal soft limit; 0 = under it.</summary>
     internal long OutputSoftLimitSince { get; private set; }
 
@@ -446,6 +455,7 @@ public sealed unsafe class Client : IFileEventHandler
     {
         if (IsClosed) return;
         if (CloseAsap) { _server.CloseClient(this); return; }
+        ReplyBufferSizing.NoteQueuedBytes(this, Reply.PendingBytes);
         var result = Reply.FlushTo(Fd, out long written);
         NetOutputBytes += written;
         _server.Stats.NetOutputBytes += written;

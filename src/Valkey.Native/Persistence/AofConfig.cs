@@ -23,5 +23,6 @@ public static partial class ConfigParameters
         Bool("aof-timestamp-enabled", ConfigFlags.None, c => c.AofTimestampEnabled, (c, v) => c.AofTimestampEnabled = v),
         Bool("aof-rewrite-incremental-fsync", ConfigFlags.None, c => c.AofRewriteIncrementalFsync, (c, v) => c.AofRewriteIncrementalFsync = v),
         Bool("no-appendfsync-on-rewrite", ConfigFlags.None, c => c.NoAppendFsyncOnRewrite, (c, v) => c.NoAppendFsyncOnRewrite = v),
+        Bool("aof-disable-auto-gc", ConfigFlags.Hidden, c => c.AofDisableAutoGc, (c, v) => c.AofDisableAutoGc = v),
     ];
 }

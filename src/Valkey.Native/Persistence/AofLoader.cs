@@ -18,25 +18,52 @@ public sealed unsafe partial class AofPersistence
     public string? LoadAtStartup()
     {
         string manifestPath = ManifestPath;
-        if (!File.Exists(manifestPath))
+        AofManifest? manifest = null;
+        if (File.Exists(manifestPath))
         {
-            // An AOF from before Valkey 7 (one file in dir): loaded as the base; the rewrite that follows
-            // at start-up creates the multi-part directory from it (Valkey upgrades it the same way).
-            string legacy = Path.GetFullPath(Config.AppendFilename);
-            if (!File.Exists(legacy)) return null;
-            _server.Log.Notice($"Loading the old-style append only file {legacy}");
-            return LoadFiles([legacy]);
+            try
+            {
+                manifest = AofManifest.Parse(File.ReadAllText(manifestPath));
+            }
+            catch (Exception e) when (e is FormatException or IOException)
+            {
+                return $"Failed to load the AOF manifest {manifestPath}: {e.Message}";
+            }
         }
-        try
+        // An AOF from before Valkey 7 (one file in dir): as loadAppendOnlyFiles, it becomes the base of a
+        // new manifest (moved into the AOF directory) when there is no directory or manifest yet, or when
+        // a manifest naming it as its only file was written but the move did not happen.
+        string legacy = Path.GetFullPath(Config.AppendFilename);
+        if (File.Exists(legacy)
+            && (manifest == null
+                || manifest.Base?.Name == Config.AppendFilename && manifest.Incr.Count == 0
+                   && !File.Exists(Path.Combine(DirPath, Config.AppendFilename))))
         {
-            _manifest = AofManifest.Parse(File.ReadAllText(manifestPath));
+            try
+            {
+                manifest = UpgradeOldStyleAof(legacy);
+            }
+            catch (IOException e)
+            {
+                return $"Error trying to move the old AOF file {Config.AppendFilename} into dir {Config.AppendDirName}: {e.Message}";
+            }
         }
-        catch (Exception e) when (e is FormatException or IOException)
-        {
-            return $"Failed to load the AOF manifest {manifestPath}: {e.Message}";
-        }
+        if (manifest == null) return null;
+        _manifest = manifest;
         var paths = _manifest.LoadOrder().Select(f => Path.Combine(DirPath, f.Name)).ToList();
         return LoadFiles(paths);
+    }
+
+    /// <summary>aofUpgradePrepare: a manifest whose base is the old file, then the file moved into the directory.</summary>
+    private AofManifest UpgradeOldStyleAof(string legacy)
+    {
+        Directory.CreateDirectory(DirPath);
+        var manifest = new AofManifest { CurrentBaseSeq = 1 };
+        manifest.Base = new AofFileInfo(Config.AppendFilename, 1, AofFileType.Base);
+        WriteManifest(ManifestPath, manifest);
+        File.Move(legacy, Path.Combine(DirPath, Config.AppendFilename));
+        _server.Log.Notice($"Successfully migrated an old-style AOF file ({Config.AppendFilename}) into the AOF directory ({Config.AppendDirName}).");
+        return manifest;
     }
 
     /// <summary>
@@ -82,12 +109,13 @@ public sealed unsafe partial class AofPersistence
         _loadedBytesBefore = 0;
         bool began = _server.LoadingState.Begin("AOF", total, _loadCaller);
         _loadCaller = null;
+        _server.Keyspace.LoadingAof = true;
         try
         {
             for (int i = 0; i < paths.Count; i++)
             {
                 string path = paths[i];
-                if (!File.Exists(path)) return $"The AOF file {Path.GetFileName(path)} doesn't exist";
+                if (!File.Exists(path)) return $"The append log file {Path.GetFileName(path)} doesn't exist: No such file or directory";
                 bool last = i == paths.Count - 1;
                 var result = LoadOne(path, last, out string? error);
                 try { _loadedBytesBefore += new FileInfo(path).Length; } catch (IOException) { }
@@ -99,6 +127,7 @@ public sealed unsafe partial class AofPersistence
         finally
         {
             Loading = false;
+            _server.Keyspace.LoadingAof = false;
             if (began) _server.LoadingState.End();
             // Loading is not a change to persist (Valkey resets dirty after loading too).
             _server.Stats.Dirty = dirtyBefore;
@@ -117,33 +146,44 @@ public sealed unsafe partial class AofPersistence
         Span<byte> magic = stackalloc byte[6];
         int got = file.Read(magic);
         file.Position = 0;
+        long commandsFrom = 0;
         if (IsRdbMagic(magic[..got]))
         {
-            // A base written as RDB (.base.rdb, or an old preamble AOF made only of the RDB part).
+            // A base written as RDB (.base.rdb), or an AOF from before Valkey 7 that starts with an RDB
+            // preamble followed by commands (loadSingleAppendOnlyFile reads the RDB, then goes on).
             _server.Log.Notice($"Reading RDB base file on AOF loading...");
             try
             {
                 _server.Keyspace.RefreshClock();
                 int every = Config.KeyLoadDelay != 0 ? 1 : 1024;
                 long before = _loadedBytesBefore;
+                // Where the last key ended: the RDB's EOF opcode and checksum follow (see RdbEnd).
+                long lastKeyEnd = -1;
                 var loaded = RdbLoader.Load(file, length, _server.Keyspace,
-                    _server.Persistence.LoadOptions(progress: (keys, bytes) => _server.LoadingState.Progress(keys, before + bytes, every), progressEvery: every));
+                    _server.Persistence.LoadOptions(progress: (keys, bytes) =>
+                    {
+                        lastKeyEnd = bytes;
+                        if (keys % every == 0) _server.LoadingState.Progress(keys, before + bytes, every);
+                    }, progressEvery: 1));
+                commandsFrom = RdbEnd(file, length, lastKeyEnd, loaded.Version);
+                if (commandsFrom >= length)
+                {
+                    _server.Log.Notice($"DB loaded from base file {name}");
+                    return FileLoad.Ok;
+                }
                 _server.Log.Notice($"Reading the remaining AOF tail... ({loaded.Keys} keys from the RDB part)");
-                if (file.Position < length && name.EndsWith(AofManifest.AofExt, StringComparison.Ordinal))
-                    _server.Log.Warning($"{name}: commands after an RDB preamble are not read (not supported yet)");
+                file.Position = commandsFrom;
             }
             catch (Exception e) when (e is IOException or RdbFormatException)
             {
                 error = $"Bad file format reading the append only file {name}: {e.Message}";
                 return FileLoad.Failed;
             }
-            _server.Log.Notice($"DB loaded from base file {name}");
-            return FileLoad.Ok;
         }
 
         var fake = new Client(_server, -1, -1, ConnectionKind.Tcp) { Authenticated = true, DenyBlocking = true };
         fake.Reply.Enabled = false;
-        var reader = new AofReader(file);
+        var reader = new AofReader(file, commandsFrom);
         long validBeforeMulti = -1;
         long lastLog = Environment.TickCount64;
         bool inMulti = false;
@@ -203,6 +243,40 @@ public sealed unsafe partial class AofPersistence
             fake.Reply.ReleaseBuffers();
         }
         return FileLoad.Ok;
+    }
+
+    /// <summary>
+    /// The offset just after the RDB part of a file (its EOF opcode and, from RDB 5 on, the 8-byte
+    /// checksum). The loader reads ahead in blocks, so the stream position says nothing: the end of the
+    /// last key is known from the progress callback and must be followed by the EOF opcode. With no key
+    /// (or if that does not hold), the EOF opcode is searched: the first 0xFF whose following 8 bytes are
+    /// the CRC64 of everything up to it (or zero: rdbchecksum no) and that is followed by the end of
+    /// the file or the start of a command ('*') or annotation ('#').
+    /// </summary>
+    internal static long RdbEnd(FileStream file, long length, long lastKeyEnd, int version)
+    {
+        int tail = version >= 5 ? 9 : 1;
+        if (lastKeyEnd > 0 && lastKeyEnd + tail <= length)
+        {
+            file.Position = lastKeyEnd;
+            if (file.ReadByte() == 0xFF) return lastKeyEnd + tail;
+        }
+        file.Position = 0;
+        var head = new byte[(int)Math.Min(length, 64L << 20)];
+        file.ReadExactly(head);
+        for (int p = 9; p + tail <= head.Length; p++)
+        {
+            if (head[p] != 0xFF) continue;
+            int end = p + tail;
+            if (end < head.Length && head[end] != '*' && head[end] != '#') continue;
+            if (tail == 9)
+            {
+                ulong stored = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(head.AsSpan(p + 1, 8));
+                if (stored != 0 && stored != Util.Crc64.Update(0, head.AsSpan(0, p + 1))) continue;
+            }
+            return end;
+        }
+        return length;
     }
 
     /// <summary>An RDB file starts with "REDIS" (versions up to 11) or "VALKEY" (Valkey 9's version 80+).</summary>

@@ -64,11 +64,19 @@ public sealed class AofManifest
         var m = new AofManifest();
         long maxIncrSeq = 0;
         int lineNo = 0;
-        foreach (string rawLine in text.Split('\n'))
+        if (text.Length == 0) throw new FormatException("Found an empty AOF manifest");
+        var lines = text.Split('\n');
+        // aofLoadManifestFromFile reads lines with fgets: the text after the last '\n' is a last line too.
+        int count = text.EndsWith('\n') ? lines.Length - 1 : lines.Length;
+        for (int n = 0; n < count; n++)
         {
+            string rawLine = lines[n];
             lineNo++;
-            string line = rawLine.TrimEnd('\r').Trim(' ', '\t');
-            if (line.Length == 0 || line[0] == '#') continue;
+            // Comments are recognised before trimming; a blank line is an error, as in Valkey.
+            if (rawLine.StartsWith('#')) continue;
+            if (rawLine.Length >= ManifestMaxLine || n == lines.Length - 1) throw new FormatException("The AOF manifest file contains too long line");
+            string line = rawLine.Trim(' ', '\t', '\r');
+            if (line.Length == 0) throw new FormatException("Invalid AOF manifest file format");
             var args = SplitArgs(line) ?? throw new FormatException("Invalid AOF manifest file format");
             if (args.Count < 6 || args.Count % 2 != 0) throw new FormatException("Invalid AOF manifest file format");
             string? name = null;
@@ -77,17 +85,18 @@ public sealed class AofManifest
             for (int i = 0; i + 1 < args.Count; i += 2)
             {
                 // Unknown keys are skipped: newer versions may add fields.
-                switch (args[i])
+                switch (args[i].ToLowerInvariant())
                 {
-                    case "file": name = args[i + 1]; break;
-                    case "seq":
-                        if (!long.TryParse(args[i + 1], out seq)) throw new FormatException("Invalid AOF manifest file format");
+                    case "file":
+                        name = args[i + 1];
+                        if (name.Contains('/')) throw new FormatException("File can't be a path, just a filename");
                         break;
-                    case "type": type = args[i + 1].Length == 1 ? args[i + 1][0] : '?'; break;
+                    case "seq": seq = Atoll(args[i + 1]); break;
+                    case "type": type = args[i + 1].Length > 0 ? args[i + 1][0] : '\0'; break;
                 }
             }
-            if (name == null || seq < 0 || type == '\0') throw new FormatException("Invalid AOF manifest file format");
-            if (name.Contains('/')) throw new FormatException("File can't be a path, just a filename");
+            // atoll: a missing or zero sequence counts as absent.
+            if (name == null || seq == 0 || type == '\0') throw new FormatException("Invalid AOF manifest file format");
             switch (type)
             {
                 case 'b':
@@ -109,6 +118,21 @@ public sealed class AofManifest
         }
         if (m.Base == null && m.Incr.Count == 0) throw new FormatException("Found an empty AOF manifest");
         return m;
+    }
+
+    /// <summary>MANIFEST_MAX_LINE: a longer line (or a last line without '\n') is refused.</summary>
+    private const int ManifestMaxLine = 1024;
+
+    /// <summary>atoll: optional sign and leading digits, 0 when there are none.</summary>
+    private static long Atoll(string s)
+    {
+        int i = 0;
+        while (i < s.Length && char.IsWhiteSpace(s[i])) i++;
+        bool negative = i < s.Length && s[i] == '-';
+        if (i < s.Length && (s[i] == '-' || s[i] == '+')) i++;
+        long v = 0;
+        while (i < s.Length && s[i] >= '0' && s[i] <= '9') v = unchecked(v * 10 + (s[i++] - '0'));
+        return negative ? -v : v;
     }
 
     /// <summary>Quotes a file name as sdscatrepr does when it has spaces, quotes or non-printable bytes.</summary>

@@ -41,7 +41,41 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     private long _lastFsyncTicks;
     private long _unsyncedBytes;
 
-    public AofPersistence(ServerContext server) => _server = server;
+    public AofPersistence(ServerContext server)
+    {
+        _server = server;
+        server.Config.Changed += name =>
+        {
+            if (name == "aof-disable-auto-gc" && !Config.AofDisableAutoGc) DeleteHistoryFiles();
+        };
+    }
+
+    /// <summary>
+    /// aofDelHistoryFiles: the history entries (kept while aof-disable-auto-gc was yes) leave the
+    /// manifest and their files are deleted.
+    /// </summary>
+    private void DeleteHistoryFiles()
+    {
+        if (_manifest == null || _manifest.History.Count == 0 || Config.AofDisableAutoGc) return;
+        var m = _manifest.Clone();
+        var history = m.History.ToList();
+        m.History.Clear();
+        try
+        {
+            WriteManifest(ManifestPath, m);
+        }
+        catch (IOException e)
+        {
+            _server.Log.Warning($"Can't persist the AOF manifest to remove history files: {e.Message}");
+            return;
+        }
+        _manifest = m;
+        foreach (var f in history)
+        {
+            _server.Log.Notice($"Removing the history file {f.Name} in the background");
+            TryDelete(Path.Combine(DirPath, f.Name));
+        }
+    }
 
     // ---- state for INFO -----------------------------------------------------------------------
     public bool On => _incr != null;
@@ -50,11 +84,19 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     public long Rewrites { get; private set; }
     public long RewriteFailures { get; private set; }
     public long LastRewriteSeconds { get; private set; } = -1;
+    /// <summary>CONFIG SET appendonly yes was deferred (inside EXEC, or during a BGSAVE): the scheduled rewrite turns the AOF on.</summary>
+    private bool _startPending;
     /// <summary>aof_rewrite_scheduled: BGREWRITEAOF was asked while it could not start at once; Cron starts it.</summary>
     public bool RewriteScheduled { get; set; }
     public long CurrentSize => _baseSize + _olderIncrSize + _incrSize;
     public long BaseSize => _baseSize;
     public long BufferLength => _buf.Length;
+    /// <summary>
+    /// INFO mem_aof_buffer: the bytes the AOF buffer holds allocated (Valkey reports the sds allocation
+    /// of aof_buf). Counted in used_memory and, as Valkey's freeMemoryGetNotCountedMemory, subtracted
+    /// again for maxmemory (mem_not_counted_for_evict) while the AOF is on: writes must not evict keys.
+    /// </summary>
+    public long BufferAllocated => _buf.Capacity;
     public long DelayedFsync { get; private set; }
     public bool FsyncInProgress => _fsyncInProgress;
     public bool Loading { get; private set; }
@@ -98,8 +140,20 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     {
         if (_incr == null) return;
         if (_buf.Length > 0) Write();
-        if (_unsyncedBytes > 0 && Config.AppendFsync == "everysec") RequestBackgroundFsync();
+        if (_unsyncedBytes > 0 && !FsyncPostponed)
+        {
+            if (Config.AppendFsync == "everysec") RequestBackgroundFsync();
+            // 'always' writes that skipped their fsync during a background write get it once it ended.
+            else if (Config.AppendFsync == "always") FlushAndSync();
+        }
     }
+
+    /// <summary>
+    /// no-appendfsync-on-rewrite: while a rewrite or a BGSAVE writes in the background, the AOF is
+    /// written but not fsynced (whatever appendfsync says), so the command thread never waits on a
+    /// disk busy with the other write; the next fsync after it ends covers what was skipped.
+    /// </summary>
+    private bool FsyncPostponed => Config.NoAppendFsyncOnRewrite && (_job != null || _server.Persistence.BgsaveInProgress);
 
     /// <summary>
     /// A socket became writable before beforeSleep: with appendfsync always, what is buffered is written and
@@ -110,8 +164,12 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
         if (_buf.Length > 0 && _incr != null && Config.AppendFsync == "always") Write();
     }
 
+    /// <summary>DEBUG AOF-FLUSH-SLEEP: microseconds slept before each write of the buffer (server.aof_flush_sleep).</summary>
+    public long FlushSleepMicros { get; set; }
+
     private void Write()
     {
+        if (FlushSleepMicros > 0) Thread.Sleep(TimeSpan.FromMicroseconds(FlushSleepMicros));
         try
         {
             RandomAccess.Write(_incr!, _buf.Span, _incrSize);
@@ -134,8 +192,9 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
         _incrSize += _buf.Length;
         _unsyncedBytes += _buf.Length;
         _buf.Length = 0;
-        _buf.ShrinkIfIdle(4 << 20);
-        if (Config.AppendFsync == "always")
+        // As flushAppendOnlyFile: a small buffer is kept for reuse, a big one (a burst) is given back.
+        _buf.ShrinkIfIdle(4096);
+        if (Config.AppendFsync == "always" && !FsyncPostponed)
         {
             if (FdataSync((int)_incr!.DangerousGetHandle()) != 0)
             {
@@ -200,8 +259,26 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     /// </summary>
     public string? OpenAtStartup()
     {
-        if (_manifest == null || _manifest.Incr.Count == 0)
+        // aofOpenIfNeededOnServerStart: only an empty start writes a base; a manifest with a base and
+        // no incremental file (an upgraded old-style AOF) just gets a new incremental file.
+        if (_manifest == null || _manifest.Base == null && _manifest.Incr.Count == 0)
             return Rewrite("AOF created at start-up");
+        if (_manifest.Incr.Count == 0)
+        {
+            var m = _manifest.Clone();
+            m.CurrentIncrSeq++;
+            m.Incr.Add(new AofFileInfo(AofManifest.IncrName(Config.AppendFilename, m.CurrentIncrSeq), m.CurrentIncrSeq, AofFileType.Incr));
+            try
+            {
+                File.Create(Path.Combine(DirPath, m.Incr[0].Name)).Dispose();
+                WriteManifest(ManifestPath, m);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return $"Can't open the append-only file {m.Incr[0].Name}: {e.Message}";
+            }
+            _manifest = m;
+        }
         string path = Path.Combine(DirPath, _manifest.Incr[^1].Name);
         try
         {
@@ -243,15 +320,48 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     public string? Start()
     {
         if (_incr != null) return null;
-        string? error = Rewrite("Background append only file rewriting started (running in the foreground)");
-        if (error != null) return error;
-        _server.Log.Notice("AOF rewrite during the switch to appendonly yes completed");
-        return null;
+        // As startAppendOnly: inside EXEC (CONFIG SET queued in MULTI runs nested in EXEC's call) or
+        // while a BGSAVE runs, the rewrite that turns the AOF on is scheduled; cron starts it.
+        bool inExec = _server.Propagation.Depth > 1;
+        if (inExec || _server.Persistence.BgsaveInProgress)
+        {
+            _startPending = true;
+            RewriteScheduled = true;
+            _server.Log.Notice(inExec
+                ? "AOF was enabled during a transaction. An AOF background was scheduled to start when possible."
+                : "AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+            return null;
+        }
+        if (_job != null)
+        {
+            // A rewrite of appendonly no (BGREWRITEAOF) does not accumulate commands: start over.
+            _server.Log.Notice("AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
+            CancelBackgroundRewrite();
+        }
+        // startAppendOnly: the first base is written in the background (AOF_WAIT_REWRITE, commands
+        // accumulate in a temporary incremental file); without the snapshot engine, in the foreground.
+        string? error = StartBackgroundRewrite("AOF enabled (appendonly yes)", enabling: true);
+        return error != null && error.StartsWith("ERR ", StringComparison.Ordinal) ? null : error;
     }
 
     /// <summary>CONFIG SET appendonly no (stopAppendOnly): flush, fsync and close; files stay for the next start.</summary>
     public void Stop()
     {
+        if (_startPending)
+        {
+            _startPending = false;
+            RewriteScheduled = false;
+            _server.Log.Notice("AOF was disabled but there is a scheduled AOF background, cancel it.");
+        }
+        // stopAppendOnly kills a running rewrite (killAppendOnlyChild).
+        CancelBackgroundRewrite();
+        if (_waitRewrite)
+        {
+            // The first base was still being written: nothing of this AOF is in a manifest yet.
+            DiscardTempIncr();
+            _server.Log.Notice("AOF stopped (appendonly no) before its first rewrite completed");
+            return;
+        }
         if (_incr == null) return;
         FlushAndSync();
         _server.Propagation.SetAof(null);
@@ -267,6 +377,13 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     public void OnShutdown()
     {
         CancelBackgroundRewrite();
+        if (_waitRewrite)
+        {
+            // The first base is not written yet (Valkey refuses to exit then): write it now, in the
+            // foreground, so nothing acknowledged is lost.
+            DiscardTempIncr();
+            Rewrite("Writing the initial AOF before exiting", attach: true);
+        }
         if (_incr == null) return;
         _server.Log.Notice("Calling fsync() on the AOF file.");
         FlushAndSync();
@@ -282,8 +399,13 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     public string? Rewrite(string reason, bool attach = true)
     {
         // BGREWRITEAOF with appendonly no writes a base (and manifest) only, as Valkey does.
-        attach |= _incr != null;
         CancelBackgroundRewrite();
+        if (_waitRewrite)
+        {
+            DiscardTempIncr();
+            attach = true;
+        }
+        attach |= _incr != null;
         var sw = Stopwatch.StartNew();
         _server.Log.Notice(reason);
         string dir = DirPath;
@@ -309,16 +431,17 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
             _server.Keyspace.RefreshClock();
             using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024))
             {
+                Stream target = Config.AofRewriteIncrementalFsync ? new AutoSyncStream(file, AutoSyncStream.DefaultBytes) : file;
+                var root = KeyspaceRoot.CaptureLive(_server.Keyspace, Config.MaxMemoryPolicy, Commands.ServerCommands.UsedMemory(_server));
                 if (rdb)
                 {
-                    var root = KeyspaceRoot.CaptureLive(_server.Keyspace, Config.MaxMemoryPolicy, Commands.ServerCommands.UsedMemory(_server));
-                    var output = new RdbOutput(file, Config.RdbChecksum, Config.RdbCompression);
+                    var output = new RdbOutput(target, Config.RdbChecksum, Config.RdbCompression);
                     using var writer = new RdbWriter<LiveMemoryView>(output, root, default);
                     writer.WriteFile(ServerContext.Version);
                 }
                 else
                 {
-                    AofBaseWriter.Write(_server, file);
+                    new AofBaseWriter<LiveMemoryView>(target, root, default).Write(RewriteTimestamp());
                 }
                 file.Flush(flushToDisk: true);
             }
@@ -326,7 +449,7 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
             if (attach) newIncr = File.OpenHandle(Path.Combine(dir, incrName), FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
             WriteManifest(ManifestPath, next);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RdbFormatException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RdbFormatException or InvalidOperationException or NotSupportedException)
         {
             try { File.Delete(temp); } catch (IOException) { }
             newIncr?.Dispose();
@@ -363,6 +486,9 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
         return null;
     }
 
+    /// <summary>The <c>#TS:</c> annotation a command base starts with when aof-timestamp-enabled is on, else -1.</summary>
+    private long RewriteTimestamp() => Config.AofTimestampEnabled ? DateTimeOffset.UtcNow.ToUnixTimeSeconds() : -1;
+
     /// <summary>Writes the manifest to a temp file, fsyncs it and renames it over the old one (atomic swap).</summary>
     public static void WriteManifest(string path, AofManifest manifest)
     {
@@ -385,8 +511,17 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
         if (RewriteScheduled && _job == null && !_server.Persistence.BgsaveInProgress)
         {
             RewriteScheduled = false;
-            StartBackgroundRewrite("BGREWRITEAOF (scheduled)");
+            if (_startPending)
+            {
+                // appendonly yes was set inside EXEC or during a BGSAVE: turn the AOF on now.
+                _startPending = false;
+                if (Start() is { } error) _server.Log.Warning($"The scheduled AOF rewrite for appendonly yes failed: {error}");
+            }
+            else StartBackgroundRewrite("BGREWRITEAOF (scheduled)");
         }
+        // appendonly yes whose first rewrite was cancelled (DEBUG LOADAOF): try again.
+        if (_waitRewrite && _job == null && !_server.Persistence.BgsaveInProgress)
+            StartBackgroundRewrite("AOF enabled (appendonly yes), retrying the first rewrite", enabling: true);
         if (_incr == null) return;
         BeforeSleep();
         int percentage = Config.AutoAofRewritePercentage;

@@ -10,32 +10,91 @@ namespace Valkey.Native.Persistence;
 /// recorded in the manifest) when the rewrite starts, so commands keep being appended while the new
 /// base is written from the snapshot on another thread; when it is done (cron) the manifest is swapped
 /// to the new base plus the incremental files opened since, and the older files are deleted.
-/// When the snapshot engine is unavailable, with aof-use-rdb-preamble no, or if the background
-/// write fails (e.g. a stream, which the snapshot writer cannot read yet), the rewrite runs in the
-/// foreground instead (logged).
+/// The base is an RDB (aof-use-rdb-preamble yes, RdbWriter) or commands (AofBaseWriter), both read
+/// through the snapshot's memory view. When the snapshot engine is unavailable, or if the background
+/// write fails (e.g. a stream, which neither writer can read from a snapshot yet), the rewrite runs in
+/// the foreground instead (logged).
 /// </summary>
 public sealed partial class AofPersistence
 {
     private BackgroundSnapshot<KeyspaceRoot>? _job;
     private string? _jobTemp;
     private int _jobFirstIncr;
+    /// <summary>The running job writes an RDB base (else commands): decides the base file's extension.</summary>
+    private bool _jobRdb;
     private readonly Stopwatch _jobClock = new();
 
     public bool RewriteInProgress => _job != null;
     public long CurrentRewriteSeconds => _job != null ? (long)_jobClock.Elapsed.TotalSeconds : -1;
 
-    /// <summary>rewriteAppendOnlyFileBackground. Returns null or the error reply text.</summary>
-    public string? StartBackgroundRewrite(string reason)
+    /// <summary>
+    /// AOF_WAIT_REWRITE: appendonly was turned on and its first base is being written in the background.
+    /// Commands go to a temporary incremental file outside the manifest (Valkey's temp INCR); when the base
+    /// is done the file is renamed into the new manifest with it. Until then a crash loads the old files.
+    /// </summary>
+    private bool _waitRewrite;
+
+    private string TempIncrPath => Path.Combine(DirPath, $"temp-{Config.AppendFilename}.incr");
+
+    /// <summary>Closes and deletes the temporary incremental file of AOF_WAIT_REWRITE (failed or abandoned first rewrite).</summary>
+    private void DiscardTempIncr()
+    {
+        if (!_waitRewrite) return;
+        _waitRewrite = false;
+        _server.Propagation.SetAof(null);
+        lock (_fdLock)
+        {
+            _incr?.Dispose();
+            _incr = null;
+        }
+        _buf.Length = 0;
+        _incrSize = 0;
+        _server.Log.Notice($"Removing the temp incr aof file {Path.GetFileName(TempIncrPath)} in the background");
+        TryDelete(TempIncrPath);
+    }
+
+    /// <summary>
+    /// rewriteAppendOnlyFileBackground. Returns null or the error reply text. <paramref name="enabling"/>:
+    /// the first rewrite of CONFIG SET appendonly yes (startAppendOnly), which also attaches the AOF.
+    /// </summary>
+    public string? StartBackgroundRewrite(string reason, bool enabling = false)
     {
         if (_job != null) return "ERR Background append only file rewriting already in progress";
-        if (!CowSnapshot.IsSupported || !Config.AofUseRdbPreamble)
-            return Rewrite(reason + " (running in the foreground: " + (CowSnapshot.UnsupportedReason ?? "aof-use-rdb-preamble no") + ")", attach: false);
+        enabling |= _waitRewrite;
+        if (!CowSnapshot.IsSupported)
+        {
+            DiscardTempIncr();
+            return Rewrite(reason + " (running in the foreground: " + CowSnapshot.UnsupportedReason + ")", attach: enabling);
+        }
+        bool rdb = Config.AofUseRdbPreamble;
+        bool autoSync = Config.AofRewriteIncrementalFsync;
+        long timestamp = RewriteTimestamp();
         string dir = DirPath;
         try
         {
             Directory.CreateDirectory(dir);
             _jobFirstIncr = int.MaxValue;
-            if (_incr != null)
+            if (enabling)
+            {
+                // A fresh temporary incremental file: what an earlier attempt logged is in the new
+                // snapshot already (the buffer too), so it starts empty at the snapshot.
+                var handle = File.OpenHandle(TempIncrPath, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+                lock (_fdLock)
+                {
+                    _incr?.Dispose();
+                    _incr = handle;
+                }
+                _buf.Length = 0;
+                _incrSize = 0;
+                _unsyncedBytes = 0;
+                if (!_waitRewrite)
+                {
+                    _waitRewrite = true;
+                    Attach();
+                }
+                _selectedDb = -1;
+            }
+            else if (_incr != null)
             {
                 // From now on commands go to a new incremental file: it follows the new base.
                 FlushAndSync();
@@ -70,23 +129,25 @@ public sealed partial class AofPersistence
             string policy = Config.MaxMemoryPolicy;
             long used = Commands.ServerCommands.UsedMemory(_server);
             bool checksum = Config.RdbChecksum, compress = Config.RdbCompression;
+            long keySaveDelayUs = Config.RdbKeySaveDelay;
             _job = BackgroundSnapshot<KeyspaceRoot>.Start(keyspace.Arena,
-                _ =>
-                {
-                    keyspace.RefreshClock();
-                    var live = KeyspaceRoot.CaptureLive(keyspace, policy, used);
-                    return new KeyspaceRoot
-                    {
-                        Databases = live.Databases, Tables = SnapshotTables.Capture(keyspace.Handles), NowMs = live.NowMs,
-                        SaveLru = live.SaveLru, SaveLfu = live.SaveLfu, HasFieldTtls = live.HasFieldTtls, UsedMemory = used,
-                    };
-                },
+                // Nested tables and stream groups resolved in the pause; rdb-key-save-delay applies to
+                // the rewrite too (Valkey's tests use it to keep a rewrite running).
+                _ => KeyspaceRoot.CaptureForSnapshot(keyspace, policy, used, keySaveDelayUs),
                 (root, view, job) =>
                 {
                     using var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024);
-                    var output = new RdbOutput(file, checksum, compress);
-                    using (var writer = new RdbWriter<SnapshotMemoryView>(output, root, view))
+                    Stream target = autoSync ? new AutoSyncStream(file, AutoSyncStream.DefaultBytes) : file;
+                    if (rdb)
+                    {
+                        var output = new RdbOutput(target, checksum, compress);
+                        using var writer = new RdbWriter<SnapshotMemoryView>(output, root, view);
                         writer.WriteFile(ServerContext.Version, _ => !job.CancelRequested);
+                    }
+                    else
+                    {
+                        new AofBaseWriter<SnapshotMemoryView>(target, root, view).Write(timestamp, () => !job.CancelRequested);
+                    }
                     if (job.CancelRequested) throw new OperationCanceledException("rewrite cancelled");
                     file.Flush(flushToDisk: true);
                 }, "aofrewrite");
@@ -95,8 +156,10 @@ public sealed partial class AofPersistence
         {
             _job = null;
             _server.Log.Warning($"Can't rewrite append only file in background: {e.Message}; rewriting in the foreground");
-            return Rewrite(reason + " (running in the foreground)", attach: false);
+            DiscardTempIncr();
+            return Rewrite(reason + " (running in the foreground)", attach: enabling);
         }
+        _jobRdb = rdb;
         _jobClock.Restart();
         _server.Log.Notice($"{reason}: background append only file rewriting started (copy-on-write snapshot)");
         return null;
@@ -114,7 +177,14 @@ public sealed partial class AofPersistence
         {
             TryDelete(temp);
             _server.Log.Warning($"Background AOF rewrite failed: {job.Error.Message}; rewriting in the foreground instead");
-            Rewrite("Foreground append only file rewriting after a failed background rewrite", attach: false);
+            bool enabling = _waitRewrite;
+            DiscardTempIncr();
+            Rewrite("Foreground append only file rewriting after a failed background rewrite", attach: enabling);
+            return;
+        }
+        if (_waitRewrite)
+        {
+            InstallFirstBase(temp);
             return;
         }
         var old = _manifest;
@@ -123,10 +193,24 @@ public sealed partial class AofPersistence
             CurrentBaseSeq = (old?.CurrentBaseSeq ?? 0) + 1,
             CurrentIncrSeq = old?.CurrentIncrSeq ?? 0,
         };
-        string baseName = AofManifest.BaseName(Config.AppendFilename, next.CurrentBaseSeq, rdb: true);
+        string baseName = AofManifest.BaseName(Config.AppendFilename, next.CurrentBaseSeq, _jobRdb);
         next.Base = new AofFileInfo(baseName, next.CurrentBaseSeq, AofFileType.Base);
         if (old != null && _jobFirstIncr < old.Incr.Count) next.Incr.AddRange(old.Incr.Skip(_jobFirstIncr));
         else if (old != null && _incr != null) next.Incr.Add(old.Incr[^1]);
+        if (old != null && Config.AofDisableAutoGc)
+        {
+            // The replaced files stay as history, newest first (Valkey adds each at the list head:
+            // the old base, then every rewritten incremental file).
+            var kept = next.Incr.Select(f => f.Name).ToHashSet();
+            var history = new List<AofFileInfo>();
+            if (old.Base != null) history.Insert(0, new AofFileInfo(old.Base.Name, old.Base.Seq, AofFileType.History));
+            foreach (var f in old.Incr)
+            {
+                if (!kept.Contains(f.Name)) history.Insert(0, new AofFileInfo(f.Name, f.Seq, AofFileType.History));
+            }
+            next.History.AddRange(history);
+            next.History.AddRange(old.History);
+        }
         try
         {
             File.Move(temp, Path.Combine(dir, baseName), overwrite: true);
@@ -143,7 +227,7 @@ public sealed partial class AofPersistence
         _manifest = next;
         if (old != null)
         {
-            var keep = next.LoadOrder().Select(f => f.Name).ToHashSet();
+            var keep = next.LoadOrder().Concat(next.History).Select(f => f.Name).ToHashSet();
             foreach (var f in old.LoadOrder().Concat(old.History))
             {
                 if (!keep.Contains(f.Name)) TryDelete(Path.Combine(dir, f.Name));
@@ -161,6 +245,61 @@ public sealed partial class AofPersistence
         _server.Log.Notice($"Background AOF rewrite terminated with success ({_jobClock.ElapsedMilliseconds} ms, {job.CopiedBytes} bytes copied on write)");
     }
 
+    /// <summary>
+    /// The first base of appendonly yes is written: a new manifest with it and the temporary incremental
+    /// file renamed as the next incremental file; the files of the old manifest are deleted.
+    /// </summary>
+    private void InstallFirstBase(string temp)
+    {
+        string dir = DirPath;
+        var old = _manifest;
+        var next = new AofManifest
+        {
+            CurrentBaseSeq = (old?.CurrentBaseSeq ?? 0) + 1,
+            CurrentIncrSeq = (old?.CurrentIncrSeq ?? 0) + 1,
+        };
+        string baseName = AofManifest.BaseName(Config.AppendFilename, next.CurrentBaseSeq, _jobRdb);
+        string incrName = AofManifest.IncrName(Config.AppendFilename, next.CurrentIncrSeq);
+        next.Base = new AofFileInfo(baseName, next.CurrentBaseSeq, AofFileType.Base);
+        next.Incr.Add(new AofFileInfo(incrName, next.CurrentIncrSeq, AofFileType.Incr));
+        try
+        {
+            // Whatever is buffered belongs after the base: it goes to the file being renamed.
+            if (_buf.Length > 0) Write();
+            File.Move(temp, Path.Combine(dir, baseName), overwrite: true);
+            File.Move(TempIncrPath, Path.Combine(dir, incrName), overwrite: true);
+            WriteManifest(ManifestPath, next);
+        }
+        catch (IOException e)
+        {
+            TryDelete(temp);
+            LastRewriteOk = false;
+            RewriteFailures++;
+            _server.Log.Warning($"Error installing the first append only file: {e.Message}; rewriting in the foreground");
+            DiscardTempIncr();
+            Rewrite("Foreground append only file rewriting after a failed background rewrite", attach: true);
+            return;
+        }
+        _waitRewrite = false;
+        _manifest = next;
+        if (old != null)
+        {
+            foreach (var f in old.LoadOrder().Concat(old.History))
+            {
+                if (f.Name != baseName && f.Name != incrName) TryDelete(Path.Combine(dir, f.Name));
+            }
+        }
+        _baseSize = FileSize(baseName);
+        _olderIncrSize = 0;
+        _rewriteBaseSize = CurrentSize;
+        LastRewriteOk = true;
+        RewriteFailures = 0;
+        Rewrites++;
+        LastRewriteSeconds = (long)_jobClock.Elapsed.TotalSeconds;
+        _server.Log.Notice("Background AOF rewrite terminated with success");
+        _server.Log.Notice("Background AOF rewrite finished successfully");
+    }
+
     /// <summary>Stops a background rewrite and discards its output (shutdown, a foreground rewrite).</summary>
     private void CancelBackgroundRewrite()
     {
@@ -176,4 +315,43 @@ public sealed partial class AofPersistence
     {
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
+}
+
+/// <summary>
+/// aof-rewrite-incremental-fsync (rioSetAutoSync with REDIS_AUTOSYNC_BYTES): while a rewrite writes its
+/// base, the file is fsynced every 4 MB, so the kernel never holds a huge dirty tail that one final
+/// fsync would have to push at once (a latency spike for the whole disk).
+/// </summary>
+public sealed class AutoSyncStream(FileStream file, long syncEvery) : Stream
+{
+    /// <summary>REDIS_AUTOSYNC_BYTES.</summary>
+    public const long DefaultBytes = 4L * 1024 * 1024;
+
+    private long _sinceSync;
+
+    /// <summary>How many intermediate fsyncs were done (tests, logs).</summary>
+    public int Syncs { get; private set; }
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        file.Write(buffer);
+        _sinceSync += buffer.Length;
+        if (_sinceSync >= syncEvery)
+        {
+            file.Flush(flushToDisk: true);
+            _sinceSync = 0;
+            Syncs++;
+        }
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+    public override void Flush() => file.Flush();
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => file.Length;
+    public override long Position { get => file.Position; set => throw new NotSupportedException(); }
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
 }

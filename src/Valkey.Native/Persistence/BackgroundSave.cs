@@ -21,11 +21,10 @@ public enum BgsaveCancelOutcome : byte { Cancelled, ScheduledCancelled, NothingT
 /// </summary>
 /// <remarks>
 /// Fallbacks to the foreground save (logged): no userfaultfd write-protection
-/// (<see cref="CowSnapshot.IsSupported"/> false), a snapshot already held by someone else
-/// (AOF rewrite started between checks), or a stream in the dataset: RdbStreams still reads
-/// live managed state, which a snapshot cannot freeze, so the writer refuses streams from a
-/// snapshot; the first such refusal redoes the save in the foreground and further background
-/// saves go straight to the foreground until the keyspace has been emptied.
+/// (<see cref="CowSnapshot.IsSupported"/> false) or a snapshot already held by someone else
+/// (AOF rewrite started between checks). Streams are saved in the background like every other
+/// type: their consumer groups (managed records) are captured in Begin's pause with the other
+/// managed roots (<see cref="CapturedStreamGroups"/>), their nodes and PELs are arena memory.
 /// While a job runs the databases' key tables avoid resizing (Valkey's
 /// updateDictResizePolicy during a fork): a resize writes the whole bucket array, i.e. copies
 /// every page of it.
@@ -38,8 +37,6 @@ public sealed partial class RdbPersistence
     private long _bgDirtyAtStart;
     private bool _bgScheduled;
     private KeyTableResizePolicy[]? _bgResizePolicies;
-    /// <summary>A background save met a stream: save in the foreground until the keyspace is empty.</summary>
-    private bool _bgStreamsSeen;
 
     /// <summary>rdb_bgsave_in_progress.</summary>
     public bool BgsaveInProgress => _bgJob != null;
@@ -49,6 +46,11 @@ public sealed partial class RdbPersistence
     public long CurrentBgsaveSeconds => _bgJob != null ? (long)_bgClock.Elapsed.TotalSeconds : -1;
     /// <summary>current_cow_size: bytes copied on write by the running save.</summary>
     public long CurrentCowSize => _bgJob?.CopiedBytes ?? 0;
+    /// <summary>current_save_keys_processed / current_save_keys_total of the running save (0 when none runs).</summary>
+    public long CurrentSaveKeysProcessed => _bgJob?.Root.Progress?.KeysProcessed ?? 0;
+    public long CurrentSaveKeysTotal => _bgJob?.Root.Progress?.TotalKeys ?? 0;
+    /// <summary>current_fork_perc: how much of the dataset the running save has written.</summary>
+    public double CurrentSavePercent => CurrentSaveKeysTotal == 0 ? 0 : 100.0 * CurrentSaveKeysProcessed / CurrentSaveKeysTotal;
     /// <summary>rdb_last_cow_size: bytes copied on write by the last background save.</summary>
     public long LastCowSize { get; private set; }
     /// <summary>How long the last background save's Begin paused the command thread.</summary>
@@ -72,12 +74,9 @@ public sealed partial class RdbPersistence
         _bgScheduled = false;
         _lastSaveAttemptMs = Environment.TickCount64;
         var keyspace = server.Keyspace;
-        if (_bgStreamsSeen && keyspace.TotalKeys == 0) _bgStreamsSeen = false;
-        string? why = !CowSnapshot.IsSupported ? CowSnapshot.UnsupportedReason
-            : _bgStreamsSeen ? "the dataset holds streams, which snapshots don't cover yet" : null;
-        if (why != null)
+        if (!CowSnapshot.IsSupported)
         {
-            ForegroundBackgroundSave(reason, why);
+            ForegroundBackgroundSave(reason, CowSnapshot.UnsupportedReason ?? "no copy-on-write snapshots");
             return BgsaveOutcome.Started;
         }
 
@@ -89,19 +88,11 @@ public sealed partial class RdbPersistence
         bool checksum = server.Config.RdbChecksum, compress = server.Config.RdbCompression;
         try
         {
+            // Nested tables and stream groups resolved in the pause (handles and managed objects change
+            // later): the writer must not touch live state from the background thread.
+            long keySaveDelayUs = server.Config.RdbKeySaveDelay;
             _bgJob = BackgroundSnapshot<KeyspaceRoot>.Start(keyspace.Arena,
-                _ =>
-                {
-                    keyspace.RefreshClock();
-                    var live = KeyspaceRoot.CaptureLive(keyspace, policy, used);
-                    // Nested tables resolved now (handles change later); no LiveKeyspace: the
-                    // writer must not touch live state from the background thread.
-                    return new KeyspaceRoot
-                    {
-                        Databases = live.Databases, Tables = SnapshotTables.Capture(keyspace.Handles), NowMs = live.NowMs,
-                        SaveLru = live.SaveLru, SaveLfu = live.SaveLfu, HasFieldTtls = live.HasFieldTtls, UsedMemory = used,
-                    };
-                },
+                _ => KeyspaceRoot.CaptureForSnapshot(keyspace, policy, used, keySaveDelayUs),
                 (root, view, job) => WriteSnapshotFile(temp, root, view, job, checksum, compress));
         }
         catch (Exception e) when (e is InvalidOperationException or NotSupportedException or IOException)
@@ -124,6 +115,13 @@ public sealed partial class RdbPersistence
         }
         server.Log.Notice($"{reason} (copy-on-write snapshot, paused {_bgJob.PauseDuration.TotalMilliseconds:F2} ms)");
         return BgsaveOutcome.Started;
+    }
+
+    /// <summary>BGSAVE inside EXEC (Valkey's server.in_exec): the cron starts it once the transaction is over.</summary>
+    public void ScheduleBackgroundSave(string logLine)
+    {
+        _bgScheduled = true;
+        server.Log.Notice(logLine);
     }
 
     /// <summary>The job's thread: the file from the frozen view, fsynced. Touches nothing live.</summary>
@@ -187,12 +185,6 @@ public sealed partial class RdbPersistence
             // Killed on purpose (Valkey's SIGUSR1): not an error for lastbgsave_status.
             TryDeleteTemp(temp);
             server.Log.Warning("Background saving terminated by cancellation");
-        }
-        else if (error is RdbFormatException && error.Message.Contains("stream", StringComparison.Ordinal))
-        {
-            TryDeleteTemp(temp);
-            _bgStreamsSeen = true;
-            ForegroundBackgroundSave("Background saving restarted", "the dataset holds streams, which snapshots don't cover yet");
         }
         else
         {

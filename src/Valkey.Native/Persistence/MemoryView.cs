@@ -60,12 +60,33 @@ public readonly record struct DatabaseRoot(int Id, KeyTableRoot Keys, long Volat
 public interface ICapturedTables
 {
     KeyTableRoot Table(int handle);
+
+    /// <summary>
+    /// The consumer groups of a stream by the handle of its <see cref="StreamGroupSet"/> (the
+    /// stream's groups reference minus one), as they were at capture; null when not captured.
+    /// </summary>
+    CapturedStreamGroups? StreamGroups(int handle) => null;
 }
 
 /// <summary>The live keyspace's handles, resolved at the time of the call.</summary>
 public sealed class LiveTables(Keyspace keyspace) : ICapturedTables
 {
     public KeyTableRoot Table(int handle) => keyspace.Handles.Get<KeyTable>(handle).CaptureRoot();
+
+    public CapturedStreamGroups? StreamGroups(int handle) => CapturedStreamGroups.Capture(keyspace.Handles.Get<StreamGroupSet>(handle));
+}
+
+/// <summary>
+/// How far a background writer got (INFO current_save_keys_processed / current_save_keys_total /
+/// current_fork_perc, Valkey's child info): written by the job's thread, read by the command thread.
+/// </summary>
+public sealed class SaveProgress(long totalKeys)
+{
+    private long _keys;
+
+    public long TotalKeys { get; } = totalKeys;
+    public long KeysProcessed => Volatile.Read(ref _keys);
+    internal void SetProcessed(long keys) => Volatile.Write(ref _keys, keys);
 }
 
 /// <summary>
@@ -86,10 +107,21 @@ public sealed class KeyspaceRoot
     /// <summary>Some hash has field TTLs: the file must be version 80 (see <see cref="RdbConstants.WriteVersion"/>).</summary>
     public bool HasFieldTtls { get; init; }
     /// <summary>
-    /// The live keyspace, for the one type not yet read through the view (streams, see RdbStreams);
-    /// null in a snapshot, where saving a stream then fails with a clear error.
+    /// The live keyspace when the root was captured live (SAVE, DUMP, foreground rewrites); null in a
+    /// snapshot root. The RDB writer does not use it (streams are read through the view and
+    /// <see cref="ICapturedTables.StreamGroups"/>); kept for writers that still read streams live.
     /// </summary>
     public Keyspace? LiveKeyspace { get; init; }
+    /// <summary>
+    /// rdb-key-save-delay, microseconds slept per key written (negative: 1 us every -N keys). Background
+    /// writers only (BGSAVE, AOF rewrite base): Valkey's tests use it to keep a save running; a
+    /// foreground save or DUMP never sleeps.
+    /// </summary>
+    public long KeySaveDelayUs { get; init; }
+    /// <summary>Progress published by background writers; null for foreground saves.</summary>
+    public SaveProgress? Progress { get; init; }
+    /// <summary>lfu-decay-time at capture: the FREQ hint is the counter after the decay owed (LFUDecrAndReturn).</summary>
+    public int LfuDecayTime { get; init; } = 1;
     /// <summary>Aux "used-mem".</summary>
     public long UsedMemory { get; init; }
 
@@ -112,7 +144,26 @@ public sealed class KeyspaceRoot
             SaveLfu = maxMemoryPolicy.Contains("lfu", StringComparison.Ordinal),
             HasFieldTtls = fieldTtls,
             UsedMemory = usedMemory,
+            LfuDecayTime = keyspace.Access.LfuDecayTime,
             LiveKeyspace = keyspace,
+        };
+    }
+
+    /// <summary>
+    /// The root of a background save (BGSAVE, AOF rewrite base), in the pause of the snapshot's Begin:
+    /// as <see cref="CaptureLive"/>, but the nested tables and the streams' consumer groups are resolved
+    /// now (<see cref="Storage.Snapshot.SnapshotTables"/>), because handles and managed objects keep
+    /// changing while the writer runs on its own thread.
+    /// </summary>
+    public static KeyspaceRoot CaptureForSnapshot(Keyspace keyspace, string maxMemoryPolicy, long usedMemory, long keySaveDelayUs = 0)
+    {
+        keyspace.RefreshClock();
+        var live = CaptureLive(keyspace, maxMemoryPolicy, usedMemory);
+        return new KeyspaceRoot
+        {
+            Databases = live.Databases, Tables = Storage.Snapshot.SnapshotTables.Capture(keyspace.Handles), NowMs = live.NowMs,
+            SaveLru = live.SaveLru, SaveLfu = live.SaveLfu, HasFieldTtls = live.HasFieldTtls, UsedMemory = usedMemory,
+            LfuDecayTime = live.LfuDecayTime, KeySaveDelayUs = keySaveDelayUs, Progress = new SaveProgress(keyspace.TotalKeys),
         };
     }
 }

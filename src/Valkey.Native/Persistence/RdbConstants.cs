@@ -109,4 +109,10 @@ public static class RdbConstants
 }
 
 /// <summary>A malformed or unsupported RDB file or payload: the loader stops with this message.</summary>
-public sealed class RdbFormatException(string message) : Exception(message);
+public class RdbFormatException(string message) : Exception(message);
+
+/// <summary>
+/// A value with no elements (Valkey's RDB_LOAD_ERR_EMPTY_KEY): RESTORE refuses it, loading a file
+/// skips the key with a notice ("rdbLoadObject skipping empty key"), as Valkey does.
+/// </summary>
+public sealed class RdbEmptyKeyException() : RdbFormatException("Empty keys are not allowed");

@@ -207,6 +207,8 @@ public ref struct ListpackReader
         if (b == 0xFF)
         {
             if (_pos != _lp.Length - 1) throw new RdbFormatException("listpack terminator before end");
+            // lpValidateIntegrity: the header count, unless it saturated, is the number of entries.
+            if (HeaderCount != ushort.MaxValue && HeaderCount != _seen) throw new RdbFormatException("listpack count mismatch");
             return false;
         }
         int start = _pos;
@@ -253,7 +255,10 @@ public ref struct ListpackReader
         _pos += (int)entryLen;
         int backlen = BacklenSize(entryLen);
         if (_pos + backlen > _lp.Length - 1) throw new RdbFormatException("listpack backlen overruns");
+        // The backlen must encode the entry's size (lpEncodeBacklen): walking backwards relies on it.
+        if (!BacklenMatches(_lp.Slice(_pos, backlen), entryLen)) throw new RdbFormatException("listpack backlen mismatch");
         _pos += backlen;
+        _seen++;
         _ = start;
         return true;
     }
@@ -269,6 +274,18 @@ public ref struct ListpackReader
     private readonly void Need(int n)
     {
         if (_pos + n > _lp.Length - 1) throw new RdbFormatException("listpack entry overruns");
+    }
+
+    private int _seen;
+
+    /// <summary>lpEncodeBacklen's bytes for <paramref name="l"/>: the top bits first, then 7 bits per byte with the high bit set.</summary>
+    private static bool BacklenMatches(ReadOnlySpan<byte> backlen, long l)
+    {
+        int n = backlen.Length;
+        if (backlen[0] != (byte)(l >> (7 * (n - 1)))) return false;
+        for (int i = 1; i < n; i++)
+            if (backlen[i] != (byte)(((l >> (7 * (n - 1 - i))) & 127) | 128)) return false;
+        return true;
     }
 
     private static int BacklenSize(long l) => l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;

@@ -135,9 +135,13 @@ public sealed partial class RdbPersistence(ServerContext server)
         if (error != null)
         {
             server.Log.Warning($"Fatal error loading the DB, check server logs. Exiting. ({error})");
+            // rdbReportError's last words when a file on disk is corrupt (tests look for them).
+            server.Log.Warning("Terminating server after rdb file reading failure.");
             return error;
         }
-        server.Log.Notice($"Done loading RDB, keys loaded: {result!.Keys - result.ExpiredSkipped}, keys expired: {result.ExpiredSkipped}.");
+        if (result!.EmptyKeysSkipped > 0)
+            server.Log.Notice($"Done loading RDB, keys loaded: {result.Keys - result.ExpiredSkipped}, keys expired: {result.ExpiredSkipped}, empty keys skipped: {result.EmptyKeysSkipped}.");
+        else server.Log.Notice($"Done loading RDB, keys loaded: {result.Keys - result.ExpiredSkipped}, keys expired: {result.ExpiredSkipped}.");
         server.Log.Notice($"DB loaded from disk: {sw.Elapsed.TotalSeconds:F3} seconds");
         return null;
     }
@@ -172,6 +176,7 @@ public sealed partial class RdbPersistence(ServerContext server)
             result = RdbLoader.Load(file, file.Length, server.Keyspace, withProgress);
             if (result.Aux.TryGetValue("valkey-ver", out var vv) || result.Aux.TryGetValue("redis-ver", out vv))
                 server.Log.Notice($"RDB version {result.Version} produced by version {vv}");
+            foreach (var name in result.EmptyKeyNames) server.Log.Notice($"rdbLoadObject skipping empty key: {name}");
             if (result.Aux.ContainsKey("functions-skipped"))
                 server.Log.Warning("The RDB file contains function libraries; they were skipped (no functions engine)");
             LastLoadKeysLoaded = result.Keys - result.ExpiredSkipped;

@@ -30,136 +30,10 @@ public sealed class LoadedGroup
 /// active-time is not kept, it reloads as the seen-time, as Valkey does with such files); read in all
 /// three versions.
 /// </summary>
-/// <remarks>
-/// Unlike the other types, the writer reads the stream through StreamValue's live iterator and the
-/// managed group objects, not through <see cref="IMemoryView"/>: a snapshot-based BGSAVE must capture
-/// streams (or the stream storage must offer a view-based iterator) before it can save them off-thread.
-/// </remarks>
 public static unsafe class RdbStreams
 {
-    private const int EntriesPerNode = 100;
-
-    public static void Write(RdbOutput output, Keyspace keyspace, ValueHeader* h)
-    {
-        var lp = new ListpackBuilder();
-        // Nodes of up to 100 entries; each node's master fields are its first entry's.
-        var it = StreamValue.Iterate(h, StreamId.Min, StreamId.Max);
-        var nodes = new List<(StreamId Master, byte[] Listpack)>();
-        var fields = new List<byte[]>();
-        var values = new List<byte[]>();
-        List<byte[]>? master = null;
-        StreamId masterId = default;
-        int inNode = 0;
-        while (it.MoveNext())
-        {
-            fields.Clear();
-            values.Clear();
-            while (it.NextField(out var f, out var v))
-            {
-                fields.Add(f.ToArray());
-                values.Add(v.ToArray());
-            }
-            if (master == null || inNode == EntriesPerNode)
-            {
-                if (master != null) nodes.Add((masterId, FinishNode(lp, inNode)));
-                masterId = it.Id;
-                master = [.. fields];
-                inNode = 0;
-                lp.Reset();
-                lp.AppendInteger(0);            // count: patched in FinishNode
-                lp.AppendInteger(0);            // deleted
-                lp.AppendInteger(master.Count);
-                foreach (var f in master) lp.Append(f);
-                lp.AppendInteger(0);            // master entry terminator
-            }
-            bool same = fields.Count == master.Count && fields.Zip(master).All(p => p.First.AsSpan().SequenceEqual(p.Second));
-            lp.AppendInteger(same ? StreamNodeFlagSameFields : 0);
-            lp.AppendInteger((long)(it.Id.Ms - masterId.Ms));
-            lp.AppendInteger((long)(it.Id.Seq - masterId.Seq));
-            if (!same)
-            {
-                lp.AppendInteger(fields.Count);
-                for (int i = 0; i < fields.Count; i++)
-                {
-                    lp.Append(fields[i]);
-                    lp.Append(values[i]);
-                }
-            }
-            else foreach (var v in values) lp.Append(v);
-            lp.AppendInteger(same ? fields.Count + 3 : fields.Count * 2 + 4);
-            inNode++;
-        }
-        if (master != null) nodes.Add((masterId, FinishNode(lp, inNode)));
-
-        output.WriteLength(nodes.Count);
-        Span<byte> key = stackalloc byte[16];
-        foreach (var (id, blob) in nodes)
-        {
-            BinaryPrimitives.WriteUInt64BigEndian(key, id.Ms);
-            BinaryPrimitives.WriteUInt64BigEndian(key[8..], id.Seq);
-            output.WriteString(key);
-            output.WriteString(blob);
-        }
-        output.WriteLength(StreamValue.Length(h));
-        WriteId(output, StreamValue.LastId(h));
-        WriteId(output, StreamValue.FirstId(h));
-        WriteId(output, StreamValue.MaxDeletedId(h));
-        output.WriteLength(StreamValue.EntriesAdded(h));
-
-        var set = StreamGroups.Get(keyspace, StreamValue.GroupsRef(h));
-        output.WriteLength(set?.Groups.Count ?? 0);
-        if (set == null) return;
-        Span<byte> raw = stackalloc byte[16];
-        foreach (var g in set.Groups)
-        {
-            output.WriteString(g.Name);
-            WriteId(output, g.LastId);
-            output.WriteLength((ulong)g.EntriesRead);
-            output.WriteLength(g.Pel->Count);
-            for (PelNode* n = PelList.First(g.Pel); n != null; n = PelNode.Next(n))
-            {
-                RawId(raw, n->Id);
-                output.WriteRaw(raw);
-                output.WriteMillis(n->DeliveryTime);
-                output.WriteLength(n->DeliveryCount);
-            }
-            output.WriteLength(g.Consumers.Count);
-            foreach (var c in g.Consumers)
-            {
-                output.WriteString(c.Name);
-                output.WriteMillis(c.SeenTime);
-                output.WriteLength(c.Pel->Count);
-                for (PelNode* n = PelList.First(c.Pel); n != null; n = PelNode.Next(n))
-                {
-                    RawId(raw, n->Id);
-                    output.WriteRaw(raw);
-                }
-            }
-        }
-    }
-
+    // Writing is RdbWriter's (RdbWriterStreams.cs): nodes through the memory view, groups from the captured root.
     private const int StreamNodeFlagSameFields = 2;
-
-    private static byte[] FinishNode(ListpackBuilder lp, int count)
-    {
-        byte[] blob = lp.Finish().ToArray();
-        // The first entry is the count: it was written as the one-byte integer 0, patch it in place
-        // when it still fits one byte (<= 127, always true with 100 entries per node).
-        blob[6] = (byte)count;
-        return blob;
-    }
-
-    private static void WriteId(RdbOutput output, StreamId id)
-    {
-        output.WriteLength(id.Ms);
-        output.WriteLength(id.Seq);
-    }
-
-    private static void RawId(Span<byte> dest, StreamId id)
-    {
-        BinaryPrimitives.WriteUInt64BigEndian(dest, id.Ms);
-        BinaryPrimitives.WriteUInt64BigEndian(dest[8..], id.Seq);
-    }
 
     // ---- reading -------------------------------------------------------------------------
 
@@ -174,10 +48,32 @@ public static unsafe class RdbStreams
             byte[] key = input.ReadStringBytes();
             if (key.Length != 16) throw new RdbFormatException("Stream node key entry is not the size of a stream ID");
             var master = new StreamId(BinaryPrimitives.ReadUInt64BigEndian(key), BinaryPrimitives.ReadUInt64BigEndian(key.AsSpan(8)));
-            var lp = new ListpackReader(input.ReadStringBytes());
+            byte[] blob = input.ReadStringBytes();
+            try
+            {
+                ReadNode(s, master, blob, scratch, ref previous);
+            }
+            catch (RdbFormatException e) when (e.Message != EmptyNode)
+            {
+                // streamValidateListpackIntegrity's verdict, whatever the detail.
+                throw new RdbFormatException("Stream listpack integrity check failed.");
+            }
+        }
+        ReadMetadata(input, type, s);
+        ReadGroups(input, type, s);
+        return s;
+    }
+
+    private const string EmptyNode = "Empty listpack inside stream";
+
+    /// <summary>One node: the master entry, then every entry (deleted ones are checked and dropped).</summary>
+    private static void ReadNode(LoadedStream s, StreamId master, byte[] blob, byte[] scratch, ref StreamId previous)
+    {
+        {
+            var lp = new ListpackReader(blob);
             long count = NextInt(ref lp), deleted = NextInt(ref lp), masterFields = NextInt(ref lp);
             if (count < 0 || deleted < 0 || masterFields < 0 || masterFields > 1_000_000) throw new RdbFormatException("Bad stream node header");
-            if (count + deleted == 0) throw new RdbFormatException("Empty listpack inside stream");
+            if (count + deleted == 0) throw new RdbFormatException(EmptyNode);
             var names = new List<byte[]>();
             for (long i = 0; i < masterFields; i++) names.Add(NextBytes(ref lp, scratch));
             if (NextInt(ref lp) != 0) throw new RdbFormatException("Bad stream master entry terminator");
@@ -202,7 +98,8 @@ public static unsafe class RdbStreams
                     if (fieldCount < 0 || fieldCount > 1_000_000) throw new RdbFormatException("Bad stream entry field count");
                     for (long i = 0; i < fieldCount * 2; i++) pairs.Add(NextBytes(ref lp, scratch));
                 }
-                NextInt(ref lp); // lp-count
+                if (NextInt(ref lp) != ((flags & StreamNodeFlagSameFields) != 0 ? fieldCount + 3 : fieldCount * 2 + 4))
+                    throw new RdbFormatException("Bad stream entry lp-count");
                 if ((flags & 1) != 0) continue; // deleted entry
                 if (s.Entries.Count > 0 && id.CompareTo(previous) <= 0) throw new RdbFormatException("Stream entries out of order");
                 previous = id;
@@ -210,6 +107,10 @@ public static unsafe class RdbStreams
             }
             if (lp.Next(out _, out _, out _)) throw new RdbFormatException("Trailing data in stream listpack");
         }
+    }
+
+    private static void ReadMetadata(RdbInput input, byte type, LoadedStream s)
+    {
         s.Length = (long)input.ReadLength();
         s.LastId = ReadId(input);
         if (type >= RdbConstants.TypeStreamListpacks2)
@@ -221,28 +122,41 @@ public static unsafe class RdbStreams
         else s.EntriesAdded = s.Entries.Count;
         if (s.Length != s.Entries.Count) throw new RdbFormatException("Stream length does not match its entries");
         if (s.Entries.Count > 0 && s.LastId.CompareTo(s.Entries[^1].Id) < 0) throw new RdbFormatException("Stream last ID below an entry");
+    }
 
+    private static void ReadGroups(RdbInput input, byte type, LoadedStream s)
+    {
+        // Group consistency is checked here, before anything is built (RESTORE must refuse the payload
+        // without having touched the keyspace), with rdbLoadObject's messages.
         long groups = input.ReadCount();
+        var groupNames = new HashSet<string>(StringComparer.Ordinal);
+        Span<byte> raw = stackalloc byte[16];
         for (long g = 0; g < groups; g++)
         {
             var group = new LoadedGroup { Name = input.ReadStringBytes(), LastId = ReadId(input) };
+            if (!groupNames.Add(Convert.ToHexString(group.Name))) throw new RdbFormatException("Duplicated consumer group name");
             if (type >= RdbConstants.TypeStreamListpacks2)
             {
                 group.EntriesRead = (long)input.ReadLength();
                 group.EntriesReadSaved = true;
             }
             long pel = input.ReadCount(17);
-            Span<byte> raw = stackalloc byte[16];
+            // NACK id -> owned yet?
+            var nacks = new Dictionary<StreamId, bool>();
             for (long i = 0; i < pel; i++)
             {
                 input.ReadExact(raw);
                 var id = new StreamId(BinaryPrimitives.ReadUInt64BigEndian(raw), BinaryPrimitives.ReadUInt64BigEndian(raw[8..]));
+                if (!nacks.TryAdd(id, false)) throw new RdbFormatException("Duplicated global PEL entry loading stream consumer group");
                 group.Pel.Add((id, input.ReadMillis(), (long)input.ReadLength()));
             }
             long consumers = input.ReadCount(2);
+            var consumerNames = new HashSet<string>(StringComparer.Ordinal);
+            long owners = 0;
             for (long c = 0; c < consumers; c++)
             {
                 byte[] name = input.ReadStringBytes();
+                if (!consumerNames.Add(Convert.ToHexString(name))) throw new RdbFormatException("Duplicate stream consumer detected.");
                 long seen = input.ReadMillis();
                 long active = type >= RdbConstants.TypeStreamListpacks3 ? input.ReadMillis() : seen;
                 long owned = input.ReadCount(16);
@@ -250,13 +164,18 @@ public static unsafe class RdbStreams
                 for (long i = 0; i < owned; i++)
                 {
                     input.ReadExact(raw);
-                    ids.Add(new StreamId(BinaryPrimitives.ReadUInt64BigEndian(raw), BinaryPrimitives.ReadUInt64BigEndian(raw[8..])));
+                    var id = new StreamId(BinaryPrimitives.ReadUInt64BigEndian(raw), BinaryPrimitives.ReadUInt64BigEndian(raw[8..]));
+                    if (!nacks.TryGetValue(id, out bool owned2)) throw new RdbFormatException("Consumer entry not found in group global PEL");
+                    if (owned2) throw new RdbFormatException("Duplicated consumer PEL entry loading a stream consumer group");
+                    nacks[id] = true;
+                    owners++;
+                    ids.Add(id);
                 }
                 group.Consumers.Add((name, seen, active, ids));
             }
+            if (owners != nacks.Count) throw new RdbFormatException("Stream CG PEL entry without consumer");
             s.Groups.Add(group);
         }
-        return s;
     }
 
     private static StreamId ReadId(RdbInput input) => new(input.ReadLength(), input.ReadLength());

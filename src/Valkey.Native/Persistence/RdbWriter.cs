@@ -17,9 +17,10 @@ namespace Valkey.Native.Persistence;
 /// nodes decompressed and re-encoded), intsets as intset blobs, other sets as plain sets (Redis 7.0
 /// has no set listpack), small hashes and sorted sets as listpacks, hashtable hashes as plain hashes
 /// (with field TTLs: Valkey 9's hash-with-ttl triples), skiplist sorted sets as zset-v2 from the
-/// highest score down. Streams (RdbStreams.cs) as Redis 7.0's stream-v2, read through the live stream API.
+/// highest score down. Streams (RdbWriterStreams.cs) as Redis 7.0's stream-v2: nodes through the view, consumer
+/// groups from the captured roots.
 /// </remarks>
-public sealed unsafe class RdbWriter<TView> : IDisposable where TView : struct, IMemoryView
+public sealed unsafe partial class RdbWriter<TView> : IDisposable where TView : struct, IMemoryView
 {
     private readonly RdbOutput _out;
     private readonly KeyspaceRoot _root;
@@ -77,6 +78,7 @@ public sealed unsafe class RdbWriter<TView> : IDisposable where TView : struct, 
     /// <summary>rdbSaveRio: magic, aux fields, every database, EOF, checksum.</summary>
     public void WriteFile(string serverVersion, Func<long, bool>? progress = null)
     {
+        _progress = progress;
         int version = FileVersion;
         string magic = version > RdbConstants.ForeignVersionMax ? $"VALKEY{version:D3}" : $"REDIS{version:D4}";
         _out.WriteRaw(Encoding.ASCII.GetBytes(magic));
@@ -121,10 +123,12 @@ public sealed unsafe class RdbWriter<TView> : IDisposable where TView : struct, 
         int keyLength = key.Length;
         byte* payload = entry + KeyTable.PayloadOffset(keyLength);
         var h = _view.ReadStruct<ValueHeader>(payload);
-        if (h.ExpireAtMs != ValueHeader.NoExpire)
+        // The expiry lives in an optional block after the header (ValueHeader's layout).
+        long expireAt = h.HasExpireBlock ? _view.ReadStruct<long>(payload + ValueHeader.ExpireOffset) : ValueHeader.NoExpire;
+        if (expireAt != ValueHeader.NoExpire)
         {
             _out.WriteByte(RdbConstants.OpExpireTimeMs);
-            _out.WriteMillis(h.ExpireAtMs);
+            _out.WriteMillis(expireAt);
         }
         if (_root.SaveLru)
         {
@@ -136,11 +140,35 @@ public sealed unsafe class RdbWriter<TView> : IDisposable where TView : struct, 
         }
         else if (_root.SaveLfu)
         {
+            // LFUDecrAndReturn: the counter after the decay owed since the last access, not the stored one.
             _out.WriteByte(RdbConstants.OpFreq);
-            _out.WriteByte((byte)(h.AccessClock & 0xFF));
+            _out.WriteByte((byte)Lfu.DecayedCounter(h.AccessClock, _root.NowMs, _root.LfuDecayTime));
         }
         WriteObject(payload, in h, _keyCopy.AsSpan(0, keyLength), writeKey: true);
         KeysWritten++;
+        _root.Progress?.SetProcessed(KeysWritten);
+        if (_root.KeySaveDelayUs != 0) KeySaveDelay(_root.KeySaveDelayUs);
+    }
+
+    private Func<long, bool>? _progress;
+    private long _delayDebtNs;
+
+    /// <summary>
+    /// rdb-key-save-delay (Valkey's debugDelay per key saved): N &gt; 0 sleeps N microseconds per key,
+    /// -N sleeps 1 microsecond once every N keys on average. Sub-millisecond sleeps cost a whole timer
+    /// slice, so the debt is paid in whole milliseconds, in slices of at most 50 ms between which a
+    /// cancelled job (BGSAVE CANCEL, FLUSHALL, SHUTDOWN) is noticed.
+    /// </summary>
+    private void KeySaveDelay(long delayUs)
+    {
+        _delayDebtNs += delayUs > 0 ? delayUs * 1000 : 1000 / -delayUs;
+        while (_delayDebtNs >= 1_000_000)
+        {
+            int ms = (int)Math.Min(50, _delayDebtNs / 1_000_000);
+            Thread.Sleep(ms);
+            _delayDebtNs -= ms * 1_000_000L;
+            if (_progress != null && !_progress(KeysWritten)) throw new OperationCanceledException();
+        }
     }
 
     // ---- one value (also DUMP's payload) ------------------------------------------------------
@@ -164,7 +192,7 @@ public sealed unsafe class RdbWriter<TView> : IDisposable where TView : struct, 
         byte type = TypeOf(h);
         _out.WriteByte(type);
         if (writeKey) _out.WriteString(key);
-        byte* data = payload + ValueHeader.Size;
+        byte* data = payload + h.DataOffset;
         switch (h.Type)
         {
             case DataType.String: WriteStringValue(data, in h); break;
@@ -172,10 +200,7 @@ public sealed unsafe class RdbWriter<TView> : IDisposable where TView : struct, 
             case DataType.Set: WriteSet(data, in h); break;
             case DataType.SortedSet: WriteSortedSet(data, in h); break;
             case DataType.Hash: WriteHash(data, in h, type == RdbConstants.TypeHash2); break;
-            case DataType.Stream:
-                if (_root.LiveKeyspace == null) throw new RdbFormatException("saving a stream from a snapshot is not supported yet");
-                RdbStreams.Write(_out, _root.LiveKeyspace, (ValueHeader*)payload);
-                break;
+            case DataType.Stream: WriteStream(data); break;
         }
     }
 

@@ -147,7 +147,7 @@ public sealed class ConfigRegistry
         // DENY_LOADING_CONFIG: these would act on the half-loaded dataset (appendonly rewrites it) or move the
         // files being loaded (dir); Valkey answers the LOADING error for them, ahead of any value error.
         if (Server is { LoadingState.Active: true } && targets.Any(t => t.Name is "appendonly" or "dir" or "repl-diskless-load"))
-            return System.Text.Encoding.ASCII.GetString(Commands.ErrorMessages.Loading);
+            return System.Text.Encoding.ASCII.GetString(Commands.ErrorMessages.LoadingFor(Config.ExtendedRedisCompatibility));
 
         var oldValues = new string[targets.Length];
         for (int i = 0; i < targets.Length; i++) oldValues[i] = targets[i].Get(Config);

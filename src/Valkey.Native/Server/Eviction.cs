@@ -149,11 +149,11 @@ public sealed unsafe class Eviction
 
     /// <summary>
     /// Valkey's freeMemoryGetNotCountedMemory: replica output buffers and the AOF buffer do not
-    /// count towards maxmemory (INFO mem_not_counted_for_evict). Our AOF buffer is native memory
-    /// that used_memory never included, so there is nothing to subtract for it; replica output
+    /// count towards maxmemory (INFO mem_not_counted_for_evict). The AOF buffer is in used_memory
+    /// (INFO mem_aof_buffer) and subtracted here while the AOF is on, as Valkey does; replica output
     /// buffers join here with replication.
     /// </summary>
-    public long NotCountedMemory() => 0;
+    public long NotCountedMemory() => _server.Aof.On ? _server.Aof.BufferAllocated : 0;
 
     /// <summary>Valkey's getMaxmemoryState: false with the bytes to free when over maxmemory.</summary>
     public bool IsUnderLimit(out long toFree)
@@ -476,7 +476,7 @@ public sealed unsafe class Eviction
                 Database db = databases[dbId];
                 byte* e = db.Table.Find(_keyBuffer.AsSpan(0, length));
                 if (e == null) continue;
-                if (!allKeys && !Database.Header(e)->HasExpire) continue;
+                if (!allKeys && !ValueHeader.HasExpire(Database.Header(e))) continue;
                 victimDb = db;
                 victim = e;
                 return true;
@@ -500,7 +500,7 @@ public sealed unsafe class Eviction
                 MaxMemoryPolicy.AllKeysLru or MaxMemoryPolicy.VolatileLru => IdleMilliseconds(lruClock, h->AccessClock),
                 MaxMemoryPolicy.AllKeysLfu or MaxMemoryPolicy.VolatileLfu => (ulong)(Lfu.MaxCounter - Lfu.DecayedCounter(h->AccessClock, keyspace.NowMs, decay)),
                 // The sooner the expiry the better.
-                _ => ulong.MaxValue - (ulong)h->ExpireAtMs,
+                _ => ulong.MaxValue - (ulong)ValueHeader.ExpireAt(h),
             };
             _pool.Insert(score, Database.KeyOf(e), db.Id);
         }

@@ -38,7 +38,12 @@ public static partial class ConfigParameters
     public static string FormatPercentiles(double[] percentiles) =>
         string.Join(' ', percentiles.Select(FormatPercentile));
 
-    public static string FormatPercentile(double p) => p.ToString("0.####", CultureInfo.InvariantCulture);
+    /// <summary>Valkey's "%f" then trimDoubleString: six decimals (glibc rounding), trailing zeros and dot dropped.</summary>
+    public static string FormatPercentile(double p)
+    {
+        string s = Util.GeoHash.FormatFixed(p, 6);
+        return s.Contains('.') ? s.TrimEnd('0').TrimEnd('.') : s;
+    }
 
     private static SetResult SetPercentiles(ServerConfig config, string[] args, out string? error)
     {

@@ -1,88 +1,68 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Text;
+using Valkey.Native.Util;
 
 namespace Valkey.Native.Server;
 
 /// <summary>
-/// A compact log-linear histogram of command latencies in microseconds (our stand-in for the
-/// HDR histogram Valkey keeps per command): values below 256 have a bucket each, larger values
-/// share a bucket with those having the same 8 leading bits (relative error under 1/128, like
-/// HDR with 2 significant digits). Values are clamped to [1, 1,000,000] µs as Valkey clamps to
-/// [1 ns, 1 s]. Recording is a leading-zero count and an increment: no allocation.
+/// A command's latency distribution (INFO latencystats, LATENCY HISTOGRAM), kept exactly as
+/// Valkey keeps it so both print the same digits: an <see cref="HdrHistogram"/> over
+/// [1 ns, 1 s] with 2 significant figures (server.h LATENCY_HISTOGRAM_*), fed with the
+/// command's duration in whole microseconds times 1000, clamped to that range (a 0 µs command
+/// counts as 1 ns and later prints as p50=0.001).
+/// Created on a command's first tracked call (CommandSpec.LatencyHistogram ??= new ...), so
+/// only commands that ran pay for the 24 KB counts array; recording allocates nothing.
 /// </summary>
 public sealed class LatencyHistogram
 {
-    public const long MaxValue = 1_000_000;
-    private const int LinearBuckets = 256;
-    private const int SubBuckets = 128;
-    // 1,000,000 < 2^20: exponents 8..19 above the linear range.
-    private const int BucketCount = LinearBuckets + (20 - 8) * SubBuckets;
+    public const long MinValueNs = 1;
+    public const long MaxValueNs = 1_000_000_000;
+    public const int Precision = 2;
 
-    private readonly long[] _counts = new long[BucketCount];
+    private readonly HdrHistogram _hdr = new(MinValueNs, MaxValueNs, Precision);
 
-    public long TotalCount { get; private set; }
+    public long TotalCount => _hdr.TotalCount;
+
+    internal HdrHistogram Hdr => _hdr;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Record(long microseconds)
-    {
-        long v = Math.Clamp(microseconds, 1, MaxValue);
-        _counts[IndexOf(v)]++;
-        TotalCount++;
-    }
+    public void Record(long microseconds) => RecordNanoseconds(microseconds * 1000);
 
-    private static int IndexOf(long v)
-    {
-        if (v < LinearBuckets) return (int)v;
-        int log2 = 63 - BitOperations.LeadingZeroCount((ulong)v);   // >= 8
-        int shift = log2 - 7;                                        // keeps 8 significant bits
-        return LinearBuckets + (log2 - 8) * SubBuckets + (int)((v >> shift) - SubBuckets);
-    }
+    public void RecordNanoseconds(long nanoseconds) => _hdr.Record(Math.Clamp(nanoseconds, MinValueNs, MaxValueNs));
 
-    /// <summary>The largest value that falls in bucket <paramref name="index"/> (HDR's highest equivalent value).</summary>
-    private static long HighestOf(int index)
-    {
-        if (index < LinearBuckets) return index;
-        int rel = index - LinearBuckets;
-        int log2 = rel / SubBuckets + 8;
-        int shift = log2 - 7;
-        long low = (long)(rel % SubBuckets + SubBuckets) << shift;
-        return low + (1L << shift) - 1;
-    }
+    /// <summary>The value at <paramref name="percentile"/> (0..100) in nanoseconds (hdr_value_at_percentile).</summary>
+    public long ValueAtPercentile(double percentile) => _hdr.ValueAtPercentile(percentile);
 
-    /// <summary>The value at <paramref name="percentile"/> (0..100), in microseconds; 0 when empty.</summary>
-    public long ValueAtPercentile(double percentile)
+    /// <summary>
+    /// The percentile in microseconds as INFO prints it ("%.3f" of nanoseconds / 1000.0). The
+    /// value is a whole number of nanoseconds, so integer arithmetic gives the same digits as
+    /// C's rounding of the double (the double is within half an ulp of the 3-decimal number).
+    /// </summary>
+    public string FormatPercentileMicros(double percentile)
     {
-        if (TotalCount == 0) return 0;
-        double p = Math.Clamp(percentile, 0, 100);
-        long target = Math.Max(1, (long)Math.Ceiling(p / 100 * TotalCount));
-        long seen = 0;
-        for (int i = 0; i < BucketCount; i++)
-        {
-            seen += _counts[i];
-            if (seen >= target) return Math.Min(HighestOf(i), MaxValue);
-        }
-        return MaxValue;
+        long ns = ValueAtPercentile(percentile);
+        var sb = new StringBuilder(16);
+        sb.Append(ns / 1000).Append('.');
+        long frac = ns % 1000;
+        if (frac < 100) sb.Append('0');
+        if (frac < 10) sb.Append('0');
+        sb.Append(frac);
+        return sb.ToString();
     }
 
     /// <summary>
-    /// The cumulative distribution at power-of-two microsecond boundaries (1, 2, 4, ... µs), only
-    /// where the count grows, as LATENCY HISTOGRAM's histogram_usec map.
+    /// LATENCY HISTOGRAM's histogram_usec entries: the logarithmic walk from 1024 ns doubling
+    /// (hdr_iter_log_init(1024, 2)), each step's highest equivalent value in whole microseconds
+    /// with its cumulative count, keeping only steps where the count grew.
     /// </summary>
     public List<(long Microseconds, long Cumulative)> PowerOfTwoDistribution()
     {
         var result = new List<(long, long)>();
-        long cumulative = 0, previous = 0;
-        int i = 0;
-        for (long bound = 1; ; bound <<= 1)
+        long previous = 0;
+        foreach (var (highest, cumulative) in _hdr.LogarithmicSteps(1024, 2))
         {
-            while (i < BucketCount && HighestOf(i) <= bound)
-            {
-                cumulative += _counts[i];
-                i++;
-            }
-            if (cumulative > previous) result.Add((bound, cumulative));
+            if (cumulative > previous) result.Add((highest / 1000, cumulative));
             previous = cumulative;
-            if (i >= BucketCount || cumulative == TotalCount) break;
         }
         return result;
     }

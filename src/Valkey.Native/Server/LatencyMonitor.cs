@@ -51,11 +51,12 @@ public sealed class LatencyMonitor
 
     public IReadOnlyList<(string Name, Series Series)> Events => _events;
 
+    /// <summary>The series of an event; names are case-sensitive here (Valkey's dict lookup), unlike RESET's.</summary>
     public Series? Find(string name)
     {
         foreach (var (n, s) in _events)
         {
-            if (n.Equals(name, StringComparison.OrdinalIgnoreCase)) return s;
+            if (n.Equals(name, StringComparison.Ordinal)) return s;
         }
         return null;
     }
@@ -114,94 +115,107 @@ public sealed class LatencyMonitor
 
     private const int GraphColumns = 80;
     private const int GraphRows = 4;
+    private const string FillCharset = "_o#";   // three levels per row; '|' fills rows below the top
+    private const int LevelsPerRow = 3;
 
     /// <summary>
-    /// The event's header line, a ruler and an ASCII chart of its samples (one column each, at most
-    /// 80 columns, 4 character rows high) with "how long ago" labels printed vertically underneath.
+    /// LATENCY GRAPH as Valkey draws it (latencyCommandGenSparkeline + sparkline.c with
+    /// SPARKLINE_FILL): a header with the samples' high/low and the all-time high, a ruler, then the
+    /// samples oldest first in blocks of 80 columns (a blank line between blocks). Each block is
+    /// 4 rows of bars, a blank margin row, then each sample's "how long ago" label ("12s", "3m",
+    /// "1h", "2d") written downwards under its column. Lines are padded with spaces to the block
+    /// width, as Valkey prints them.
     /// </summary>
-    public static string Graph(string name, Series series)
+    public static string Graph(string name, Series series, long nowSeconds)
     {
-        var samples = series.Samples().ToList();
-        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        long min = samples.Count == 0 ? 0 : samples.Min(s => s.Latency);
-        long max = samples.Count == 0 ? 0 : samples.Max(s => s.Latency);
+        var values = new List<long>();
+        var labels = new List<string>();
+        foreach (var (time, latency) in series.Samples())
+        {
+            values.Add(latency);
+            labels.Add(AgeLabel(nowSeconds - time));
+        }
+        long min = values.Count == 0 ? 0 : values.Min();
+        long max = values.Count == 0 ? 0 : values.Max();
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"{name} - high {max} ms, low {min} ms (all time high {series.Max} ms)\n");
         sb.Append('-', GraphColumns).Append('\n');
-        if (samples.Count > GraphColumns) samples = samples.Skip(samples.Count - GraphColumns).ToList();
-        int levels = GraphRows * 2; // each character row shows two levels: '_' (low half) and '#'... as '|'
-        var heights = samples.Select(s => max == min ? levels : (int)Math.Round((double)(s.Latency - min) / (max - min) * (levels - 1)) + 1).ToList();
-        for (int row = GraphRows - 1; row >= 0; row--)
+        for (int start = 0; start < values.Count; start += GraphColumns)
         {
-            var line = new StringBuilder();
-            foreach (int h in heights)
-            {
-                int inRow = h - row * 2;
-                line.Append(inRow >= 2 ? '#' : inRow == 1 ? '_' : ' ');
-            }
-            sb.Append(line.ToString().TrimEnd()).Append('\n');
-        }
-        // Labels ("12s", "3m", "1h", "2d") written top to bottom under their column.
-        var labels = samples.Select(s => AgeLabel(now - s.Time)).ToList();
-        int labelRows = labels.Count == 0 ? 0 : labels.Max(l => l.Length);
-        for (int r = 0; r < labelRows; r++)
-        {
-            var line = new StringBuilder();
-            foreach (var l in labels) line.Append(r < l.Length ? l[r] : ' ');
-            sb.Append(line.ToString().TrimEnd()).Append('\n');
+            if (start != 0) sb.Append('\n');
+            RenderBlock(sb, values, labels, min, max, start, Math.Min(GraphColumns, values.Count - start));
         }
         return sb.ToString();
     }
 
-    private static string AgeLabel(long elapsed) =>
-        elapsed < 60 ? $"{elapsed}s" : elapsed < 3600 ? $"{elapsed / 60}m" : elapsed < 86400 ? $"{elapsed / 3600}h" : $"{elapsed / 86400}d";
+    private static void RenderBlock(StringBuilder sb, List<long> values, List<string> labels, long min, long max, int offset, int length)
+    {
+        const int steps = LevelsPerRow * GraphRows;
+        double range = max - min;
+        if (range == 0) range = 1;
+        var line = new char[length];
+        var levels = new int[length];
+        for (int j = 0; j < length; j++)
+        {
+            // Valkey truncates the scaled value to an integer before dividing by the range.
+            int step = (int)((int)((double)(values[offset + j] - min) * steps) / range);
+            levels[j] = Math.Clamp(step, 0, steps - 1);
+        }
+        for (int row = 0; row < GraphRows; row++)
+        {
+            for (int j = 0; j < length; j++)
+            {
+                int level = levels[j] - (GraphRows - row - 1) * LevelsPerRow;
+                line[j] = level < 0 ? ' ' : level < LevelsPerRow ? FillCharset[level] : '|';
+            }
+            sb.Append(line).Append('\n');
+        }
+        // Samples always have labels: one blank margin row, then the labels vertically.
+        sb.Append(' ', length).Append('\n');
+        for (int r = 0; ; r++)
+        {
+            bool any = false;
+            for (int j = 0; j < length; j++)
+            {
+                string label = labels[offset + j];
+                if (r < label.Length)
+                {
+                    line[j] = label[r];
+                    any = true;
+                }
+                else
+                {
+                    line[j] = ' ';
+                }
+            }
+            if (!any) break;
+            sb.Append(line).Append('\n');
+        }
+    }
+
+    private static string AgeLabel(long elapsed) => elapsed < 60 ? $"{elapsed}s"
+        : elapsed < 3600 ? $"{elapsed / 60}m"
+        : elapsed < 86400 ? $"{elapsed / 3600}h"
+        : $"{elapsed / 86400}d";
 
     // ---- LATENCY DOCTOR ---------------------------------------------------------------------
 
-    /// <summary>A human-readable report: one paragraph per event with its statistics, then advice.</summary>
+    /// <summary>The LATENCY DOCTOR report for the current events and settings (<see cref="LatencyDoctor"/>).</summary>
     public string Doctor()
     {
         var config = _server.Config;
-        if (_events.Count == 0 && config.LatencyMonitorThreshold == 0)
-        {
-            return "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Valkey instance. You may use " +
-                   "\"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it.\n";
-        }
-        if (_events.Count == 0)
-        {
-            return "Dave, no latency spike was observed during the lifetime of this Valkey instance, not in the slightest bit. " +
-                   "I honestly think you ought to sleep better.\n";
-        }
-        var sb = new StringBuilder("Latency spikes are observed in this Valkey instance.\n\n");
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        bool commandAdvice = false, fastCommandAdvice = false, expireAdvice = false;
-        int n = 0;
-        foreach (var (name, series) in _events)
-        {
-            var samples = series.Samples().ToList();
-            long avg = samples.Count == 0 ? 0 : (long)samples.Average(s => s.Latency);
-            long mad = samples.Count == 0 ? 0 : (long)samples.Average(s => Math.Abs(avg - s.Latency));
-            long period = samples.Count == 0 ? 0 : Math.Max(1, now - samples.Min(s => s.Time));
-            sb.Append(CultureInfo.InvariantCulture,
-                $"{++n}. {name}: {samples.Count} latency spikes (average {avg}ms, mean deviation {mad}ms, period {(samples.Count == 0 ? 0 : (double)period / samples.Count):F2} sec). Worst all time event {series.Max}ms.\n");
-            if (name == "command") commandAdvice = true;
-            if (name == "fast-command") fastCommandAdvice = true;
-            if (name.StartsWith("expire", StringComparison.Ordinal)) expireAdvice = true;
-        }
-        sb.Append("\nI have a few advices for you:\n\n");
-        if (commandAdvice)
-        {
-            if (config.SlowlogLogSlowerThan < 0 || config.SlowlogMaxLen == 0)
-                sb.Append("- The system is slow to execute commands but the slow log is disabled: enable it with CONFIG SET slowlog-log-slower-than and slowlog-max-len to find out which commands are slow.\n");
-            else if (config.SlowlogLogSlowerThan / 1000 > config.LatencyMonitorThreshold)
-                sb.Append(CultureInfo.InvariantCulture, $"- slowlog-log-slower-than is {config.SlowlogLogSlowerThan / 1000} ms, above the latency monitor threshold of {config.LatencyMonitorThreshold} ms: lower it to see the slow commands in the slow log.\n");
-            sb.Append("- Check your slow log (SLOWLOG GET) for commands with a high time complexity (KEYS, SORT, LRANGE on long lists, SUNION...) and use them more carefully.\n");
-            sb.Append("- Deleting, expiring or evicting big values takes time: consider UNLINK and the lazyfree-* options.\n");
-        }
-        if (fastCommandAdvice)
-            sb.Append("- O(1) or O(log N) commands were slow: the process was probably not scheduled by the operating system (an overloaded or virtualized host).\n");
-        if (expireAdvice)
-            sb.Append("- Many keys expired at the same time or big keys expired: spread expire times, or enable lazyfree-lazy-expire.\n");
-        return sb.ToString();
+        var stats = new List<LatencyDoctor.EventStats>(_events.Count);
+        foreach (var (name, series) in _events) stats.Add(LatencyDoctor.Analyze(name, series, now));
+        var settings = new LatencyDoctor.Settings(
+            MonitorThresholdMs: config.LatencyMonitorThreshold,
+            SlowlogLogSlowerThanUs: config.SlowlogLogSlowerThan,
+            SlowlogMaxLen: config.SlowlogMaxLen,
+            AppendFsyncAlways: config.AppendFsync.Equals("always", StringComparison.OrdinalIgnoreCase),
+            Hz: config.Hz,
+            // No fork() here: Valkey's stat_fork_rate before any fork is 0.
+            ForkRateGbPerSecond: 0,
+            AnonHugePagesBytes: LatencyDoctor.AnonHugePagesBytes());
+        return LatencyDoctor.CreateReport(stats, settings);
     }
 }

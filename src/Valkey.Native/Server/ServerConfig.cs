@@ -80,6 +80,8 @@ public sealed class ServerConfig
     public bool AofTimestampEnabled { get; set; }
     public bool AofRewriteIncrementalFsync { get; set; } = true;
     public bool NoAppendFsyncOnRewrite { get; set; }
+    /// <summary>aof-disable-auto-gc (hidden): the files a rewrite replaces stay, as history entries of the manifest.</summary>
+    public bool AofDisableAutoGc { get; set; }
     /// <summary>Keys sampled per database for each LRU/LFU/TTL eviction pick (maxmemory-samples).</summary>
     public int MaxMemorySamples { get; set; } = 5;
     /// <summary>0..100: how long one eviction call may run before continuing from the event loop.</summary>

@@ -126,6 +126,10 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     public bool ActiveExpireEnabled { get; set; } = true;
     /// <summary>DEBUG PAUSE-CRON 1 stops the cron (tests use it to freeze background work).</summary>
     public bool CronPaused { get; set; }
+    /// <summary>Valkey's per-client reply buffer sizing (CLIENT LIST rbs/rbp, DEBUG REPLYBUFFER).</summary>
+    public ReplyBufferSizing ReplyBuffers { get; } = new();
+    /// <summary>DEBUG DICT-RESIZING 0 stops the database key tables from growing or shrinking (Valkey's dict_resizing).</summary>
+    public bool DictResizingEnabled { get; set; } = true;
     public ConfigRegistry? ConfigRegistry { get; set; }
 
     public Client? FindClient(long id) => _clients.TryGetValue(id, out var c) ? c : null;
@@ -344,8 +348,34 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     /// <summary>Raised when a connection goes away (blocking, pub/sub and tracking clean up here).</summary>
     public event Action<Client>? ClientClosed;
 
-    /// <summary>Called before every command: refreshes the cached clock commands see.</summary>
-    internal void BeforeCommand() => Keyspace.RefreshClock();
+    /// <summary>
+    /// Called before every command: refreshes the cached clock commands see. One monotonic read
+    /// serves both the command's wall-clock time and, for a top-level call, the start of its
+    /// duration (<see cref="CommandStartTimestamp"/>), as Valkey's call() reads the clock once for
+    /// both: a command costs two clock reads, not three. The wall time is the monotonic reading
+    /// plus an offset taken from a real wall-clock read at most 100 ms old (both clocks advance at
+    /// the same NTP-adjusted rate; only a wall-clock step shows up up to 100 ms late).
+    /// </summary>
+    internal void BeforeCommand()
+    {
+        long now = Stopwatch.GetTimestamp();
+        if ((ulong)(now - _wallSyncTimestamp) > (ulong)WallResyncTicks) SyncWallClock(now);
+        CommandStartTimestamp = now;
+        Keyspace.SetClock((_wallSyncUnixUs + (long)((now - _wallSyncTimestamp) * MicrosecondsPerTick)) / 1000);
+    }
+
+    /// <summary>The monotonic reading of the last <see cref="BeforeCommand"/>, for the call it precedes (0 once taken).</summary>
+    internal long CommandStartTimestamp;
+    private long _wallSyncTimestamp = long.MinValue / 2;
+    private long _wallSyncUnixUs;
+    private static readonly double MicrosecondsPerTick = 1_000_000.0 / Stopwatch.Frequency;
+    private static readonly long WallResyncTicks = Stopwatch.Frequency / 10;
+
+    private void SyncWallClock(long timestamp)
+    {
+        _wallSyncUnixUs = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / (TimeSpan.TicksPerMillisecond / 1000);
+        _wallSyncTimestamp = timestamp;
+    }
 
     /// <summary>
     /// Called after every command a client sent (not after commands run inside EXEC or a script):
@@ -434,7 +464,11 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         if (_pausedListeners.Count > 0) ResumePausedListeners();
         if (Config.Timeout > 0) CloseIdleClients();
         long tick = Environment.TickCount64;
-        foreach (var c in _clients.Values) c.CronResizeQueryBuffer(tick);
+        foreach (var c in _clients.Values)
+        {
+            c.CronResizeQueryBuffer(tick);
+            ReplyBuffers.Cron(c, tick);
+        }
         PubSub.CronCheckOutputLimits();
         // Also done before every command; here so that an idle server still shrinks the table after CONFIG SET.
         if (Tracking.ClientCount > 0) Tracking.LimitUsedSlots();
@@ -447,7 +481,10 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         // Incremental rehashing gets 1 ms per database per cron, as Valkey's activerehashing.
         foreach (var db in Keyspace.Databases)
         {
+            Valkey.Native.Commands.DebugHashTables.EnforceResizing(db.Table, DictResizingEnabled);
             db.Table.ShrinkIfNeeded();
+            // Valkey's tryResizeHashTables also grows: a table held back (snapshot, DICT-RESIZING 0) catches up here.
+            if (db.Table.Count > 0) db.Table.ExpandIfNeeded();
             if (db.Table.IsRehashing) db.Table.RehashForMicroseconds(1000);
         }
         // Big freed blocks (old bucket arrays, large values) go back to the OS a slice at a
@@ -565,6 +602,8 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
 
     public void Notify(NotifyClass type, string eventName, ReadOnlySpan<byte> key, int dbId)
     {
+        // Loading an RDB file fires no events (Valkey's dbAddRDBLoad); RESTORE still does.
+        if (Valkey.Native.Persistence.RdbLoader.LoadingFile) return;
         // Expired and evicted keys were not changed by a client: tracking's BCAST NOLOOP must not
         // filter them out (Valkey passes a NULL client to signalModifiedKey there).
         if ((type & (NotifyClass.Expired | NotifyClass.Evicted)) != 0)

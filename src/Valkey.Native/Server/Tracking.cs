@@ -41,8 +41,11 @@ public sealed class Tracking
 
     private readonly ServerContext _server;
     /// <summary>Key name → ids of the clients that may have cached it.</summary>
-    private readonly Dictionary<byte[], HashSet<long>> _table = new(ByteKeyComparer.Instance);
-    private readonly Dictionary<byte[], HashSet<long>>.AlternateLookup<ReadOnlySpan<byte>> _tableLookup;
+    private readonly Dictionary<byte[], TrackedKey> _table = new(ByteKeyComparer.Instance);
+    private readonly Dictionary<byte[], TrackedKey>.AlternateLookup<ReadOnlySpan<byte>> _tableLookup;
+    /// <summary>The same entries in a dense list, so the table limit can pick random victims in O(1).</summary>
+    private readonly List<TrackedKey> _tracked = new();
+    private ulong _rng = (ulong)Environment.TickCount64 * 0x9E3779B97F4A7C15UL | 1;
     /// <summary>BCAST prefix → its subscribers and the keys modified since the last broadcast.</summary>
     private readonly Dictionary<byte[], BcastState> _prefixes = new(ByteKeyComparer.Instance);
     /// <summary>Invalidations for the running client, sent after its reply (null: a flush).</summary>
@@ -59,6 +62,13 @@ public sealed class Tracking
     private bool _bcastDirty;
     private int _limitRounds;
     private static bool s_resetHooked;
+
+    /// <summary>A tracked key: the ids of the clients that may have cached it, and its place in <see cref="_tracked"/>.</summary>
+    private sealed class TrackedKey(byte[] key) : HashSet<long>
+    {
+        public readonly byte[] Key = key;
+        public int Slot;
+    }
 
     private sealed class BcastState
     {
@@ -252,8 +262,9 @@ public sealed class Tracking
             var key = ctx.Arg(k.Position);
             if (!_tableLookup.TryGetValue(key, out var ids))
             {
-                ids = new HashSet<long>();
-                _table.Add(key.ToArray(), ids);
+                ids = new TrackedKey(key.ToArray()) { Slot = _tracked.Count };
+                _table.Add(ids.Key, ids);
+                _tracked.Add(ids);
             }
             if (ids.Add(tracking.Id)) TotalItems++;
         }
@@ -326,6 +337,11 @@ public sealed class Tracking
     {
         if (!_tableLookup.Remove(key, out byte[]? storedKey, out var ids)) return;
         TotalItems -= ids.Count;
+        // Swap-remove from the dense list.
+        var last = _tracked[^1];
+        _tracked[ids.Slot] = last;
+        last.Slot = ids.Slot;
+        _tracked.RemoveAt(_tracked.Count - 1);
         foreach (long id in ids)
         {
             var target = _server.FindClient(id);
@@ -354,12 +370,13 @@ public sealed class Tracking
             }
         }
         _table.Clear();
+        _tracked.Clear();
         TotalItems = 0;
     }
 
     /// <summary>
-    /// Valkey's trackingLimitUsedSlots: over tracking-table-max-keys, keys are invalidated (oldest
-    /// first) until the table fits; 100 keys per call, more each call the table stays too big.
+    /// Valkey's trackingLimitUsedSlots: over tracking-table-max-keys, random keys are invalidated
+    /// until the table fits; 100 keys per call, more each call the table stays too big.
     /// </summary>
     internal void LimitUsedSlots()
     {
@@ -369,16 +386,13 @@ public sealed class Tracking
             _limitRounds = 0;
             return;
         }
-        int effort = 100 * (_limitRounds + 1);
-        var victims = new List<byte[]>(Math.Min(effort, _table.Count));
-        foreach (var key in _table.Keys)
+        for (int effort = 100 * (_limitRounds + 1); effort > 0 && _tracked.Count > 0; effort--)
         {
-            if (victims.Count == effort) break;
-            victims.Add(key);
-        }
-        foreach (var key in victims)
-        {
-            InvalidateTrackedKey(key);
+            _rng ^= _rng << 13;
+            _rng ^= _rng >> 7;
+            _rng ^= _rng << 17;
+            var victim = _tracked[(int)(_rng % (ulong)_tracked.Count)];
+            InvalidateTrackedKey(victim.Key);
             if (_table.Count <= max)
             {
                 _limitRounds = 0;

@@ -61,18 +61,20 @@ public sealed unsafe class Arena : IDisposable
     public const int ReleaseSliceBytes = 256 << 10;
 
     // jemalloc-style classes: 8, 16, then four classes per doubling. Keeps the rounding
-    // waste of a class under 25% while the number of classes stays small.
+    // waste of a class under 25% while the number of classes stays small. One extra class, 56:
+    // the common small keyspace entry (16-byte entry header, a ~10-byte key, 12-byte value
+    // header, a ~13-byte embstr) lands between 48 and 64, where 64 would waste up to 15 bytes per key.
     // An array, not a ReadOnlySpan<ushort> property over static data: unoptimized (Debug) JIT code
     // materializes such a span through a reflection stub on every access, which the allocation
     // tests see as garbage on the hot path.
     private static readonly ushort[] ClassSizes =
     [
-        8, 16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512,
+        8, 16, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512,
         640, 768, 896, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096,
         5120, 6144, 7168, 8192, 10240, 12288, 14336,
     ];
 
-    private const int ClassCount = 36;
+    private const int ClassCount = 37;
     private const int FineLimit = 1024;      // below it the lookup step is 8 bytes
     private const int CoarseStepShift = 7;   // above it classes are multiples of 128
 
@@ -99,7 +101,10 @@ public sealed unsafe class Arena : IDisposable
         public byte ClassIndex;
         public PageState State;
         public ushort Magic;
-        public ulong Reserved;
+        /// <summary>The arena's snapshot epoch when the page was last taken for a class (see <see cref="EnterSnapshot"/>).</summary>
+        public uint Epoch;
+        /// <summary>1 while the page is on <see cref="_snapshotPages"/> rather than <see cref="_allPages"/>.</summary>
+        public uint OnSnapshotList;
     }
 
     private enum PageState : byte { Partial, Full, EmptyCached }
@@ -115,6 +120,9 @@ public sealed unsafe class Arena : IDisposable
     private PageHeader* _emptyPages;              // fully free pages kept for reuse
     private int _emptyPageCount;
     private PageHeader* _allPages;
+    // Pages mapped while a snapshot runs: a list of their own, because linking a new page in
+    // front of _allPages would write the (protected) header of the page that heads it.
+    private PageHeader* _snapshotPages;
     private LargeBlockMap _largeBlocks;
     private PendingRelease* _pendingRelease;      // freed large mappings still to be unmapped
     private long _pendingReleaseBytes;
@@ -136,9 +144,19 @@ public sealed unsafe class Arena : IDisposable
     private int _snapshotDeferredCapacity;
     private long _snapshotDeferredBytes;
 
+    // Writes during a snapshot go to fresh memory (see EnterSnapshot): pages taken for a class
+    // after Begin carry the current epoch; older ("frozen") pages are set aside, and small blocks
+    // freed on them are only recorded, to be linked into their pages once the snapshot is over.
+    private uint _epoch;
+    private readonly PageHeader** _frozenPartialPages;
+    private byte** _deferredFrees;
+    private int _deferredFreeCount;
+    private int _deferredFreeCapacity;
+
     public Arena()
     {
         _partialPages = (PageHeader**)NativeMemory.AllocZeroed((nuint)(ClassCount * sizeof(PageHeader*)));
+        _frozenPartialPages = (PageHeader**)NativeMemory.AllocZeroed((nuint)(ClassCount * sizeof(PageHeader*)));
         _largeBlocks = new LargeBlockMap();
     }
 
@@ -167,6 +185,9 @@ public sealed unsafe class Arena : IDisposable
 
     /// <summary>Memory freed during the current snapshot, kept mapped until it ends.</summary>
     public long SnapshotDeferredBytes => _snapshotDeferredBytes;
+
+    /// <summary>Small blocks freed on frozen pages during a snapshot and not yet linked back into them.</summary>
+    public int DeferredFreeCount => _deferredFreeCount;
 
     // ---------------------------------------------------------------- shared mode
 
@@ -253,10 +274,19 @@ public sealed unsafe class Arena : IDisposable
         }
         PageHeader* page = PageOf(p);
         Debug.Assert(page->Magic == PageMagic, "Free of a pointer the arena does not own");
-        *(byte**)p = page->FreeList;
-        page->FreeList = p;
         _usedBytes -= page->BlockSize;
         _liveBlocks--;
+        // Linking the block into a frozen page would write the page the snapshot still reads
+        // (a 4 KB copy): record it instead (see EnterSnapshot).
+        if (_snapshotPhase != SnapshotNone && page->Epoch != _epoch) DeferFree(p);
+        else ReturnToPage(p, page);
+    }
+
+    /// <summary>Links a freed small block into its page (the accounting is the caller's).</summary>
+    private void ReturnToPage(byte* p, PageHeader* page)
+    {
+        *(byte**)p = page->FreeList;
+        page->FreeList = p;
         ushort live = --page->LiveCount;
         if (page->State == PageState.Full)
         {
@@ -361,6 +391,13 @@ public sealed unsafe class Arena : IDisposable
     private PageHeader* AcquirePage(int cls)
     {
         if (_pendingRelease != null) ReleaseDeferredCore(ReleaseSliceBytes);
+        // Frees left over from a snapshot may refill this class: link a slice before growing.
+        if (_deferredFreeCount != 0 && _snapshotPhase == SnapshotNone)
+        {
+            LinkDeferredFrees(DeferredFreeSlice);
+            PageHeader* refilled = _partialPages[cls];
+            if (refilled != null) return refilled;
+        }
         PageHeader* page = _emptyPages;
         if (page != null)
         {
@@ -373,14 +410,26 @@ public sealed unsafe class Arena : IDisposable
             if (page == null) throw new OutOfMemoryException("Arena: the OS refused a 64 KB page");
             _reservedBytes += PageSize;
             _pageCount++;
-            page->AllNext = _allPages;
             page->AllPrev = null;
-            if (_allPages != null) _allPages->AllPrev = page;
-            _allPages = page;
+            if (_snapshotPhase == SnapshotNone)
+            {
+                page->OnSnapshotList = 0;
+                page->AllNext = _allPages;
+                if (_allPages != null) _allPages->AllPrev = page;
+                _allPages = page;
+            }
+            else
+            {
+                page->OnSnapshotList = 1;
+                page->AllNext = _snapshotPages;
+                if (_snapshotPages != null) _snapshotPages->AllPrev = page;
+                _snapshotPages = page;
+            }
             page->Magic = PageMagic;
         }
 
         uint blockSize = ClassSizes[cls];
+        page->Epoch = _epoch;
         page->BlockSize = blockSize;
         page->ClassIndex = (byte)cls;
         page->Capacity = (ushort)((PageSize - PageHeaderSize) / blockSize);
@@ -410,6 +459,7 @@ public sealed unsafe class Arena : IDisposable
     private void ReleasePage(PageHeader* page)
     {
         if (page->AllPrev != null) page->AllPrev->AllNext = page->AllNext;
+        else if (page->OnSnapshotList != 0) _snapshotPages = page->AllNext;
         else _allPages = page->AllNext;
         if (page->AllNext != null) page->AllNext->AllPrev = page->AllPrev;
         page->Magic = 0;
@@ -532,6 +582,7 @@ public sealed unsafe class Arena : IDisposable
             if (Volatile.Read(ref _snapshotPhase) != SnapshotEnded) return _pendingReleaseBytes;
             FinishSnapshot();
         }
+        if (_deferredFreeCount != 0) LinkDeferredFrees(DeferredFreeSlice);
         while (_pendingRelease != null && maxBytes > 0)
         {
             PendingRelease* pending = _pendingRelease;
@@ -640,6 +691,8 @@ public sealed unsafe class Arena : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (Volatile.Read(ref _snapshotPhase) == SnapshotEnded) FinishSnapshot();
         if (_snapshotPhase != SnapshotNone) throw new InvalidOperationException("Arena: a snapshot is already active");
+        // Frees recorded during the previous snapshot go into their pages now, while no page is protected.
+        LinkDeferredFrees(int.MaxValue);
 
         long pending = 0;
         for (PendingRelease* r = _pendingRelease; r != null; r = r->Next) pending++;
@@ -670,6 +723,16 @@ public sealed unsafe class Arena : IDisposable
         finally
         {
             NativeMemory.Free(ranges);
+        }
+        // From here every page that exists is frozen: new blocks come from pages taken after this
+        // point (cached empty pages, which are not protected, or new mappings), so a write during
+        // the snapshot to a value allocated during it never faults; an overwrite that replaces its
+        // value (most do) costs the new block instead of a 4 KB page copy.
+        _epoch++;
+        for (int cls = 0; cls < ClassCount; cls++)
+        {
+            _frozenPartialPages[cls] = _partialPages[cls];
+            _partialPages[cls] = null;
         }
         _snapshotOwner = owner;
         Volatile.Write(ref _snapshotPhase, SnapshotRunning);
@@ -706,6 +769,33 @@ public sealed unsafe class Arena : IDisposable
     /// </summary>
     private void FinishSnapshot()
     {
+        // The frozen partial pages rejoin their classes (ahead of the fresh ones, so older pages
+        // fill up first); the frees recorded meanwhile are linked a slice at a time afterwards.
+        for (int cls = 0; cls < ClassCount; cls++)
+        {
+            PageHeader* frozen = _frozenPartialPages[cls];
+            if (frozen == null) continue;
+            _frozenPartialPages[cls] = null;
+            PageHeader* tail = frozen;
+            while (tail->ClassNext != null) tail = tail->ClassNext;
+            PageHeader* head = _partialPages[cls];
+            tail->ClassNext = head;
+            if (head != null) head->ClassPrev = tail;
+            _partialPages[cls] = frozen;
+        }
+        if (_snapshotPages != null)
+        {
+            PageHeader* tail = _snapshotPages;
+            for (PageHeader* page = _snapshotPages; page != null; page = page->AllNext)
+            {
+                page->OnSnapshotList = 0;
+                tail = page;
+            }
+            tail->AllNext = _allPages;
+            if (_allPages != null) _allPages->AllPrev = tail;
+            _allPages = _snapshotPages;
+            _snapshotPages = null;
+        }
         for (int i = 0; i < _snapshotDeferredCount; i++)
         {
             var pending = (PendingRelease*)_snapshotDeferred[2 * i];
@@ -720,6 +810,44 @@ public sealed unsafe class Arena : IDisposable
         Volatile.Write(ref _snapshotPhase, SnapshotNone);
     }
 
+    /// <summary>
+    /// How many recorded frees one release point links: ~64k blocks is well under a millisecond,
+    /// so a snapshot that saw millions of overwrites does not stall the command thread at its end.
+    /// </summary>
+    private const int DeferredFreeSlice = 1 << 16;
+
+    /// <summary>A small block freed on a frozen page during a snapshot (already subtracted from the accounting).</summary>
+    private void DeferFree(byte* p)
+    {
+        if (_deferredFreeCount == _deferredFreeCapacity)
+        {
+            int capacity = Math.Max(1024, _deferredFreeCapacity * 2);
+            _deferredFrees = (byte**)NativeMemory.Realloc(_deferredFrees, (nuint)capacity * (nuint)sizeof(byte*));
+            _deferredFreeCapacity = capacity;
+        }
+        _deferredFrees[_deferredFreeCount++] = p;
+    }
+
+    /// <summary>Links up to <paramref name="max"/> recorded frees into their pages (no snapshot active).</summary>
+    private void LinkDeferredFrees(int max)
+    {
+        Debug.Assert(_snapshotPhase == SnapshotNone);
+        int count = Math.Min(max, _deferredFreeCount);
+        int first = _deferredFreeCount - count;
+        for (int i = _deferredFreeCount - 1; i >= first; i--)
+        {
+            byte* p = _deferredFrees[i];
+            ReturnToPage(p, PageOf(p));
+        }
+        _deferredFreeCount = first;
+        if (first == 0 && _deferredFreeCapacity > 1024)
+        {
+            NativeMemory.Free(_deferredFrees);
+            _deferredFrees = null;
+            _deferredFreeCapacity = 0;
+        }
+    }
+
     // ---------------------------------------------------------------- teardown
 
     public void Dispose()
@@ -728,30 +856,39 @@ public sealed unsafe class Arena : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    private void ReleaseEverything()
+    private static void UnmapPageList(PageHeader* page)
     {
-        if (_disposed) return;
-        _disposed = true;
-        PageHeader* page = _allPages;
         while (page != null)
         {
             PageHeader* next = page->AllNext;
             OsMemory.Unmap((byte*)page, PageSize);
             page = next;
         }
-        _allPages = null;
+    }
+
+    private void ReleaseEverything()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        UnmapPageList(_allPages);
+        UnmapPageList(_snapshotPages);
+        _allPages = _snapshotPages = null;
         _emptyPages = null;
         _largeBlocks.ForEach(&OsMemory.Unmap);
         for (int i = 0; i < _snapshotDeferredCount; i++)
             OsMemory.Unmap((byte*)_snapshotDeferred[2 * i], _snapshotDeferred[2 * i + 1]);
         NativeMemory.Free(_snapshotDeferred);
         _snapshotDeferred = null;
+        NativeMemory.Free(_deferredFrees);
+        _deferredFrees = null;
+        _deferredFreeCount = _deferredFreeCapacity = 0;
         _snapshotDeferredCount = _snapshotDeferredCapacity = 0;
         _snapshotDeferredBytes = 0;
         _snapshotPhase = SnapshotNone;
         ReleaseDeferred(long.MaxValue);
         _largeBlocks.Dispose();
         NativeMemory.Free(_partialPages);
+        NativeMemory.Free(_frozenPartialPages);
         _reservedBytes = _usedBytes = _liveBlocks = _pageCount = _largeBlockCount = _pendingReleaseBytes = 0;
     }
 

@@ -49,6 +49,8 @@ public sealed unsafe class Database : IDisposable
     public Arena Arena => _keyspace.Arena;
     public long Count => _table.Count;
     public long VolatileCount => _volatileCount;
+    /// <summary>Slots in the array of keys with a TTL (DEBUG HTSTATS reports it as the expires table).</summary>
+    public long VolatileCapacity => _volatileCapacity;
     public KeyTable Table => _table;
 
     /// <summary>Average TTL of the keys sampled by the last active-expire cycles (INFO keyspace avg_ttl).</summary>
@@ -84,7 +86,9 @@ public sealed unsafe class Database : IDisposable
             }
             else _keyspace.Stats.Hits++;
         }
-        if (entry != null && (flags & LookupFlags.NoTouch) == 0 && !_keyspace.SuppressTouch)
+        // As Valkey skips it while a fork child saves: a snapshot is running, and a read that
+        // rewrote the access clock would copy the entry's page for nothing but an LRU hint.
+        if (entry != null && (flags & LookupFlags.NoTouch) == 0 && !_keyspace.SuppressTouch && !Arena.SnapshotActive)
         {
             ValueHeader* touched = Header(entry);
             touched->AccessClock = _keyspace.Access.Touched(touched->AccessClock, _keyspace);
@@ -105,8 +109,8 @@ public sealed unsafe class Database : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsExpired(byte* entry)
     {
-        long at = Header(entry)->ExpireAtMs;
-        return at != ValueHeader.NoExpire && at <= _keyspace.NowMs;
+        long at = ValueHeader.ExpireAt(Header(entry));
+        return at != ValueHeader.NoExpire && at <= _keyspace.NowMs && !_keyspace.LoadingAof;
     }
 
     // ---- creation and resizing ---------------------------------------------------------
@@ -115,14 +119,7 @@ public sealed unsafe class Database : IDisposable
     public byte* Add(ReadOnlySpan<byte> key, DataType type, ValueEncoding encoding, int dataSize)
     {
         byte* entry = _table.Add(key, ValueHeader.Size + dataSize);
-        ValueHeader* h = Header(entry);
-        h->Type = type;
-        h->Encoding = encoding;
-        h->Flags = 0;
-        h->AccessClock = _keyspace.Access.NewWord(_keyspace);
-        h->ExpireAtMs = ValueHeader.NoExpire;
-        h->VolatileIndex = -1;
-        h->Length = 0;
+        ValueHeader.Init(Header(entry), type, encoding, _keyspace.Access.NewWord(_keyspace));
         // dbAdd: clients blocked on this key may now be served, then the "new" event.
         if (type is DataType.List or DataType.SortedSet or DataType.Stream) SignalKeyAsReady(key, type);
         _keyspace.Observer.Notify(NotifyClass.New, "new", key, Id);
@@ -144,16 +141,33 @@ public sealed unsafe class Database : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SignalDeletedKeyAsReady(ReadOnlySpan<byte> key, DataType type) => _keyspace.Readiness?.DeletedKeyReady(this, key, type);
 
-    /// <summary>Changes the inline data size of a value; the entry may move (volatile list kept in step).</summary>
+    /// <summary>
+    /// Changes the inline data size of a value (an expiry block, if any, stays); the entry may
+    /// move (volatile list kept in step).
+    /// </summary>
     public byte* ResizeData(byte* entry, int dataSize)
     {
-        byte* moved = _table.ResizePayload(entry, ValueHeader.Size + dataSize);
-        if (moved != entry)
-        {
-            int slot = Header(moved)->VolatileIndex;
-            if (slot >= 0) _volatile[slot] = moved;
-        }
+        byte* moved = _table.ResizePayload(entry, Header(entry)->DataOffset + dataSize);
+        if (moved != entry) EntryMoved(moved);
         return moved;
+    }
+
+    /// <summary>
+    /// <see cref="ResizeData"/> for a value about to be written whole (its old data is gone): an
+    /// expiry block left without a TTL by <see cref="RemoveExpire"/> is dropped on the way, so
+    /// SET without EX over a key that had a TTL gets back to the smaller entry.
+    /// </summary>
+    private byte* ReplaceData(byte* entry, int dataSize)
+    {
+        ValueHeader* h = Header(entry);
+        if (h->HasExpireBlock && ValueHeader.VolatileSlot(h) < 0) ValueHeader.DropExpireBlock(h);
+        return ResizeData(entry, dataSize);
+    }
+
+    private void EntryMoved(byte* moved)
+    {
+        int slot = ValueHeader.VolatileSlot(Header(moved));
+        if (slot >= 0) _volatile[slot] = moved;
     }
 
     // ---- strings ---------------------------------------------------------------------
@@ -178,7 +192,7 @@ public sealed unsafe class Database : IDisposable
             if (!keepTtl || IsExpired(entry)) RemoveExpire(entry);
             VolatileHashes.Forget(entry);
             FreeOverwritten(old);
-            entry = ResizeData(entry, dataSize);
+            entry = ReplaceData(entry, dataSize);
         }
         ValueHeader* h = Header(entry);
         uint accessWord = h->AccessClock;
@@ -203,7 +217,7 @@ public sealed unsafe class Database : IDisposable
         RemoveExpire(entry);
         VolatileHashes.Forget(entry);
         FreeOverwritten(old);
-        entry = ResizeData(entry, dataSize);
+        entry = ReplaceData(entry, dataSize);
         ValueHeader* h = Header(entry);
         h->Type = type;
         h->Encoding = encoding;
@@ -361,14 +375,13 @@ public sealed unsafe class Database : IDisposable
     {
         ValueHeader* src = Header(sourceEntry);
         int dataSize = ValueMemory.InlineDataSize(src);
-        long expireAt = src->ExpireAtMs;
+        long expireAt = ValueHeader.ExpireAt(src);
         byte* entry = Add(newKey, src->Type, src->Encoding, dataSize);
         ValueHeader* dst = Header(entry);
-        Buffer.MemoryCopy(src, dst, ValueHeader.Size + dataSize, ValueHeader.Size + dataSize);
-        dst->VolatileIndex = -1;
-        dst->ExpireAtMs = ValueHeader.NoExpire;
+        ValueHeader.CopyBase(src, dst);
+        Buffer.MemoryCopy(ValueHeader.DataOf(src), ValueHeader.DataOf(dst), dataSize, dataSize);
         source.UnlinkKeepValue(sourceEntry);
-        if (keepTtl && expireAt != ValueHeader.NoExpire) SetExpire(entry, expireAt);
+        if (keepTtl && expireAt != ValueHeader.NoExpire) entry = SetExpire(entry, expireAt);
         VolatileHashes.TrackIfVolatile(entry);
         return entry;
     }
@@ -378,25 +391,42 @@ public sealed unsafe class Database : IDisposable
     {
         ValueHeader* src = Header(sourceEntry);
         int dataSize = ValueMemory.InlineDataSize(src);
-        long expireAt = src->ExpireAtMs;
+        long expireAt = ValueHeader.ExpireAt(src);
         byte* entry = Add(newKey, src->Type, src->Encoding, dataSize);
         ValueHeader* dst = Header(entry);
-        Buffer.MemoryCopy(src, dst, ValueHeader.Size + dataSize, ValueHeader.Size + dataSize);
-        dst->VolatileIndex = -1;
-        dst->ExpireAtMs = ValueHeader.NoExpire;
+        ValueHeader.CopyBase(src, dst);
+        Buffer.MemoryCopy(ValueHeader.DataOf(src), ValueHeader.DataOf(dst), dataSize, dataSize);
         ValueMemory.CloneInto(_keyspace, src, dst);
-        if (expireAt != ValueHeader.NoExpire) SetExpire(entry, expireAt);
+        if (expireAt != ValueHeader.NoExpire) entry = SetExpire(entry, expireAt);
         VolatileHashes.TrackIfVolatile(entry);
         return entry;
     }
 
     // ---- expiry ----------------------------------------------------------------------
 
-    public void SetExpire(byte* entry, long atMs)
+    /// <summary>
+    /// Sets the key's TTL. A key that never had one first gets its expiry block, which grows
+    /// the entry: the entry may MOVE, so the returned pointer replaces <paramref name="entry"/>
+    /// (and any header pointer taken from it).
+    /// </summary>
+    public byte* SetExpire(byte* entry, long atMs)
     {
         ValueHeader* h = Header(entry);
-        h->ExpireAtMs = atMs;
-        if (h->VolatileIndex >= 0) return;
+        if (!h->HasExpireBlock)
+        {
+            int dataSize = ValueMemory.InlineDataSize(h);
+            byte* moved = _table.ResizePayload(entry, ValueHeader.Size + ValueHeader.ExpireBlockSize + dataSize);
+            // Not in the volatile list yet (no block), so nothing else points at the entry.
+            entry = moved;
+            h = Header(entry);
+            ValueHeader.InsertExpireBlock(h, dataSize);
+        }
+        int slot = ValueHeader.VolatileSlot(h);
+        if (slot >= 0)
+        {
+            ValueHeader.SetExpireFields(h, atMs, slot);
+            return entry;
+        }
         if (_volatileCount == _volatileCapacity)
         {
             // From the arena, so used_memory counts it (it grows with the number of keys with a TTL).
@@ -404,24 +434,27 @@ public sealed unsafe class Database : IDisposable
             nuint bytes = (nuint)(_volatileCapacity * sizeof(byte*));
             _volatile = (byte**)(_volatile == null ? Arena.Alloc(bytes) : Arena.Realloc((byte*)_volatile, bytes));
         }
-        h->VolatileIndex = _volatileCount;
+        ValueHeader.SetExpireFields(h, atMs, _volatileCount);
         _volatile[_volatileCount++] = entry;
+        return entry;
     }
 
     /// <summary>Removes the TTL; returns whether the key had one.</summary>
     public bool RemoveExpire(byte* entry)
     {
+        // The block stays (NoExpire, slot -1): removing it would move the entry, and a key that
+        // had a TTL once often gets one again.
         ValueHeader* h = Header(entry);
-        int slot = h->VolatileIndex;
-        h->ExpireAtMs = ValueHeader.NoExpire;
+        if (!h->HasExpireBlock) return false;
+        int slot = ValueHeader.VolatileSlot(h);
+        ValueHeader.SetExpireFields(h, ValueHeader.NoExpire, -1);
         if (slot < 0) return false;
         byte* last = _volatile[--_volatileCount];
         if (slot != _volatileCount)
         {
             _volatile[slot] = last;
-            Header(last)->VolatileIndex = slot;
+            ValueHeader.SetVolatileSlot(Header(last), slot);
         }
-        h->VolatileIndex = -1;
         return true;
     }
 
@@ -444,7 +477,7 @@ public sealed unsafe class Database : IDisposable
                 int slot = (int)(NextRandom() % (ulong)_volatileCount);
                 byte* entry = _volatile[slot];
                 sampled++;
-                long at = Header(entry)->ExpireAtMs;
+                long at = ValueHeader.ExpireAt(Header(entry));
                 if (at <= _keyspace.NowMs)
                 {
                     ExpireEntry(entry);

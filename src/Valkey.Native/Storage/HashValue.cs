@@ -84,6 +84,9 @@ public static unsafe class HashValue
     private static KeyTable Table(Keyspace keyspace, ValueHeader* header) =>
         keyspace.Handles.Get<KeyTable>(*(int*)ValueHeader.DataOf(header));
 
+    /// <summary>The field table of a "hashtable" hash (DEBUG HTSTATS-KEY).</summary>
+    internal static KeyTable HashTableOf(Keyspace keyspace, ValueHeader* header) => Table(keyspace, header);
+
     // ---- TTL bookkeeping -----------------------------------------------------------------
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -27,7 +27,10 @@ public enum KeyTableResizePolicy : byte
 /// so a key costs no GC object and one allocation.
 /// </summary>
 /// <remarks>
-/// <para>Entry layout (8-byte aligned): <c>[next: 8][hash: 4][keyLength: 4][key bytes, padded to 8][payload]</c>.
+/// <para>Entry layout: <c>[next: 8][hash: 4][keyLength: 4][key bytes][payload]</c>. The payload follows the
+/// key unpadded (a 10-byte key wastes no 6 bytes of padding: with size-class rounding that is often
+/// a whole class), so payload fields are unaligned; x64 does not mind, and no payload is accessed
+/// atomically. Payload readers go through <see cref="PayloadOf"/>/<see cref="PayloadOffset"/>.
 /// The stored hash is the low 32 bits of the key's SipHash; bucket indexes use those low bits,
 /// which is why tables stop growing at 2^32 buckets, and the rest of them filter out most
 /// non-matching keys before any byte comparison.</para>
@@ -121,7 +124,7 @@ public sealed unsafe class KeyTable : IDisposable
     public static ReadOnlySpan<byte> KeyOf(byte* entry) => new(entry + HeaderSize, KeyLength(entry));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int PayloadOffset(int keyLength) => HeaderSize + ((keyLength + 7) & ~7);
+    public static int PayloadOffset(int keyLength) => HeaderSize + keyLength;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte* PayloadOf(byte* entry) => entry + PayloadOffset(KeyLength(entry));
@@ -742,6 +745,9 @@ public sealed unsafe class KeyTable : IDisposable
         _disposed = true;
         Clear();
     }
+
+    /// <summary>Entries in one table (0 = main, 1 = rehash target), for DEBUG HTSTATS without a full walk.</summary>
+    public long UsedIn(int table) => table == 0 ? _used0 : _used1;
 }
 
 /// <summary>Chain-length statistics of one bucket array.</summary>

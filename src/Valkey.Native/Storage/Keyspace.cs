@@ -71,6 +71,13 @@ public sealed class Keyspace : IDisposable, IKeyTableExpandGuard
     /// <summary>When false, lazy expiry deletes nothing (a replica, or DEBUG tooling); reads still hide expired keys.</summary>
     public bool LazyExpireDeletes { get; set; } = true;
 
+    /// <summary>
+    /// Set while the AOF is replayed: as Valkey's keyIsExpired (nothing expires while loading) and
+    /// checkAlreadyExpired (a past TTL is stored, not applied), so a logged <c>RPUSH k a; PEXPIREAT k past;
+    /// RPUSH k b</c> rebuilds the same expired list instead of a new one; it expires after the load.
+    /// </summary>
+    public bool LoadingAof { get; set; }
+
     /// <summary>Set while a CLIENT NO-TOUCH connection runs a command other than TOUCH: lookups leave the access clock alone.</summary>
     public bool SuppressTouch { get; set; }
 
@@ -81,6 +88,9 @@ public sealed class Keyspace : IDisposable, IKeyTableExpandGuard
     public IKeyReadiness? Readiness { get; set; }
 
     public void RefreshClock() => NowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    /// <summary>Sets the command clock from a time the caller already read (the server derives it per command without a wall-clock read).</summary>
+    public void SetClock(long unixMs) => NowMs = unixMs;
 
     /// <summary>Valkey's 24-bit LRU clock with one-second resolution.</summary>
     public uint LruClock => (uint)(NowMs / 1000) & 0xFFFFFF;

@@ -69,7 +69,7 @@ public sealed unsafe class LazyFree : IDisposable
             ValueMemory.Free(_keyspace, header);
             return;
         }
-        int size = sizeof(ValueHeader) + ValueMemory.InlineDataSize(header);
+        int size = header->DataOffset + ValueMemory.InlineDataSize(header);   // the copy keeps the expiry-block bit, so DataOf agrees
         byte* copy = (byte*)NativeMemory.Alloc((nuint)size);
         Buffer.MemoryCopy(header, copy, size, size);
         Enqueue(new Job(copy, null, 1));

@@ -88,6 +88,9 @@ public static unsafe class SetValue
     private static KeyTable Table(Keyspace keyspace, ValueHeader* header) =>
         keyspace.Handles.Get<KeyTable>(*(int*)ValueHeader.DataOf(header));
 
+    /// <summary>The member table of a "hashtable" set (DEBUG HTSTATS-KEY).</summary>
+    internal static KeyTable HashTableOf(Keyspace keyspace, ValueHeader* header) => Table(keyspace, header);
+
     // ---- lookup ------------------------------------------------------------------------
 
     public static bool Contains(Keyspace keyspace, ValueHeader* header, ReadOnlySpan<byte> member)
@@ -286,6 +289,9 @@ public static unsafe class SetValue
                     table.ForEach(ref picker);
                     return picker.Picked!;
                 }
+                // As Valkey's dictGetRandomKey, a draw is an access: a set only ever sampled
+                // (SRANDMEMBER loops) still finishes its rehash.
+                if (table.IsRehashing) table.RehashSteps(1);
                 return KeyTable.KeyOf(table.RandomEntry(ref _rng)).ToArray();
             }
         }

@@ -168,6 +168,9 @@ public static unsafe class SortedSetValue
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static KeyTable Table(Keyspace keyspace, SkipList* list) => keyspace.Handles.Get<KeyTable>(list->OwnerData);
 
+    /// <summary>The member table of a "skiplist" sorted set (DEBUG HTSTATS-KEY).</summary>
+    internal static KeyTable HashTableOf(Keyspace keyspace, ValueHeader* header) => Table(keyspace, List(header));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static SkipListNode* NodeOf(byte* memberEntry) => *(SkipListNode**)KeyTable.PayloadOf(memberEntry);
 

@@ -407,6 +407,45 @@ public class ClientTrackingTests : OwnServerFixture
         }
     }
 
+    [Test]
+    public void TableLimitEvictsRandomKeysNotTheOldest()
+    {
+        using var admin = Raw();
+        admin.Execute("FLUSHALL");
+        using var tracker = Tracker();
+        try
+        {
+            Assert.That(admin.Execute("CONFIG", "SET", "tracking-table-max-keys", "10"), Is.EqualTo("+OK\r\n"));
+            var evicted = new List<string>();
+            for (int i = 0; i < 100; i++)
+            {
+                tracker.SendCommand("GET", K(i.ToString()));
+                // Keys evicted before this GET ran are announced ahead of its reply.
+                string reply;
+                while ((reply = tracker.ReadReply()).StartsWith('>')) evicted.Add(reply);
+                Assert.That(reply, Is.EqualTo("_\r\n"));
+            }
+            // Over the limit, each command evicts one key (the last GET added an 11th, which the cron trims).
+            Assert.That(evicted, Has.Count.EqualTo(89));
+            Thread.Sleep(300);
+            tracker.SendCommand("PING");
+            string last;
+            while ((last = tracker.ReadReply()).StartsWith('>')) evicted.Add(last);
+            Assert.That(last, Is.EqualTo("+PONG\r\n"));
+            Assert.That(evicted, Has.Count.EqualTo(90));
+            Assert.That(evicted.Distinct().Count(), Is.EqualTo(90));
+            Assert.That(InfoParser.Field(InfoOf(admin, "stats"), "tracking_total_keys"), Is.EqualTo(10));
+            var survivors = Enumerable.Range(0, 100).Select(i => K(i.ToString())).Where(k => !evicted.Contains(Invalidate(k))).ToList();
+            Assert.That(survivors, Has.Count.EqualTo(10));
+            // Valkey evicts random keys (trackingLimitUsedSlots): oldest-first would keep exactly the newest ones.
+            Assert.That(survivors, Is.Not.SubsetOf(Enumerable.Range(89, 11).Select(i => K(i.ToString()))));
+        }
+        finally
+        {
+            admin.Execute("CONFIG", "SET", "tracking-table-max-keys", "1000000");
+        }
+    }
+
     // ---- introspection and errors --------------------------------------------------------------------------------
 
     [Test]

@@ -113,6 +113,10 @@ public sealed class LoadingTests
             Assert.That(raw.Execute("CONFIG", "SET", "appendonly", "yes"), Is.EqualTo(LoadingError));
             Assert.That(raw.Execute("CONFIG", "SET", "dir", "asdf"), Is.EqualTo(LoadingError));
             Assert.That(raw.Execute("CONFIG", "SET", "loglevel", "verbose"), Is.EqualTo("+OK\r\n"));
+            // extended-redis-compatibility names the server Redis in the error, as Valkey's shared loadingerr does.
+            Assert.That(raw.Execute("CONFIG", "SET", "extended-redis-compatibility", "yes"), Is.EqualTo("+OK\r\n"));
+            Assert.That(raw.Execute("GET", "marker"), Is.EqualTo("-LOADING Redis is loading the dataset in memory\r\n"));
+            Assert.That(raw.Execute("CONFIG", "SET", "extended-redis-compatibility", "no"), Is.EqualTo("+OK\r\n"));
             string info = Info(raw);
             Assert.That(InfoParser.Field(info, "loading"), Is.EqualTo(1));
             Assert.That(InfoParser.Field(info, "async_loading"), Is.EqualTo(0));

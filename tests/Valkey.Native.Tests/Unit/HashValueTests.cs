@@ -592,7 +592,7 @@ public sealed unsafe class HashValueTests : KeyspaceFixture
     [Test]
     public void TableFieldsOf13BytesTakeThe48ByteClass()
     {
-        // 16-byte entry header + 13-byte field padded to 16 + 1-byte length prefix + 13-byte value = 46.
+        // 16-byte entry header + 13-byte field (unpadded) + 1-byte length prefix + 13-byte value = 43.
         var h = Create("h");
         for (int i = 0; i < 200; i++) Set(h, $"field:{i:D7}", $"value:{i:D7}");
         HashValue.ConvertToTable(Keyspace, h);

@@ -175,15 +175,22 @@ public sealed unsafe class KeyTableTests
     }
 
     [Test]
-    public void EntryLayoutIsCompactAndAligned()
+    public void EntryLayoutIsCompactWithTheKeyUnpadded()
     {
         byte* entry = _table.Add("abc"u8, 8);
-        Assert.That(KeyTable.PayloadOf(entry) - entry, Is.EqualTo(KeyTable.HeaderSize + 8));
-        Assert.That(_arena.UsableSize(entry), Is.EqualTo((nuint)32), "16 header + 8 key + 8 payload fits the 32-byte class");
-        Assert.That(_table.PayloadCapacity(entry), Is.EqualTo(8));
+        Assert.That(KeyTable.PayloadOf(entry) - entry, Is.EqualTo(KeyTable.HeaderSize + 3));
+        Assert.That(_arena.UsableSize(entry), Is.EqualTo((nuint)32), "16 header + 3 key + 8 payload fits the 32-byte class");
+        Assert.That(_table.PayloadCapacity(entry), Is.EqualTo(13));
         byte* entry2 = _table.Add("0123456789abcdef"u8, 0);
         Assert.That(KeyTable.PayloadOf(entry2) - entry2, Is.EqualTo(32));
-        Assert.That(KeyTable.EntrySize(17, 5), Is.EqualTo((nuint)(16 + 24 + 5)));
+        Assert.That(KeyTable.EntrySize(17, 5), Is.EqualTo((nuint)(16 + 17 + 5)));
+        // An unaligned payload is read and written like any other.
+        byte* entry3 = _table.Add("abcde"u8, 16);
+        *(long*)KeyTable.PayloadOf(entry3) = 0x0102030405060708;
+        *(long*)(KeyTable.PayloadOf(entry3) + 8) = -2;
+        Assert.That(*(long*)KeyTable.PayloadOf(_table.Find("abcde"u8)), Is.EqualTo(0x0102030405060708));
+        Assert.That(*(long*)(KeyTable.PayloadOf(_table.Find("abcde"u8)) + 8), Is.EqualTo(-2));
+        Assert.That(KeyTable.KeyOf(entry3).SequenceEqual("abcde"u8), Is.True);
     }
 
     // ---------------------------------------------------------------- incremental rehashing

@@ -72,6 +72,7 @@ public sealed class BackgroundSnapshot<TRoot>
         {
             job = new BackgroundSnapshot<TRoot>(snapshot, capture(snapshot), work, threadName);
             job._thread.Start();
+            BackgroundSnapshotStats.OnStarted(snapshot.BeginDuration);
         }
         catch
         {
@@ -103,5 +104,25 @@ public sealed class BackgroundSnapshot<TRoot>
         if (_completed) return;
         _thread.Join();
         TryComplete();
+    }
+}
+
+/// <summary>
+/// INFO's fork counters for a fork-free server (hook for persistence, rdb7): every background
+/// snapshot job started (BGSAVE, save point, AOF rewrite) counts as one fork in total_forks,
+/// and its Begin pause is latest_fork_usec, the time the command thread was stopped.
+/// </summary>
+public static class BackgroundSnapshotStats
+{
+    private static long _started;
+    private static long _latestPauseUs;
+
+    public static long Started => Interlocked.Read(ref _started);
+    public static long LatestPauseMicroseconds => Interlocked.Read(ref _latestPauseUs);
+
+    internal static void OnStarted(TimeSpan pause)
+    {
+        Interlocked.Increment(ref _started);
+        Interlocked.Exchange(ref _latestPauseUs, (long)pause.TotalMicroseconds);
     }
 }

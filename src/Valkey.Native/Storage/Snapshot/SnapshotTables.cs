@@ -11,8 +11,14 @@ namespace Valkey.Native.Storage.Snapshot;
 public sealed class SnapshotTables : ICapturedTables
 {
     private readonly Dictionary<int, KeyTableRoot> _tables;
+    // Streams' consumer groups (managed records around arena PELs): see CapturedStreamGroups for why at Begin.
+    private readonly Dictionary<int, CapturedStreamGroups> _streamGroups;
 
-    private SnapshotTables(Dictionary<int, KeyTableRoot> tables) => _tables = tables;
+    private SnapshotTables(Dictionary<int, KeyTableRoot> tables, Dictionary<int, CapturedStreamGroups> streamGroups)
+    {
+        _tables = tables;
+        _streamGroups = streamGroups;
+    }
 
     /// <summary>Number of tables captured.</summary>
     public int Count => _tables.Count;
@@ -21,15 +27,19 @@ public sealed class SnapshotTables : ICapturedTables
     public static SnapshotTables Capture(ObjectHandles handles)
     {
         var tables = new Dictionary<int, KeyTableRoot>();
+        var streamGroups = new Dictionary<int, CapturedStreamGroups>();
         handles.ForEach((handle, value) =>
         {
             if (value is KeyTable table) tables[handle] = table.CaptureRoot();
+            else if (value is StreamGroupSet groups) streamGroups[handle] = CapturedStreamGroups.Capture(groups);
         });
-        return new SnapshotTables(tables);
+        return new SnapshotTables(tables, streamGroups);
     }
 
     public KeyTableRoot Table(int handle) =>
         _tables.TryGetValue(handle, out var root)
             ? root
             : throw new InvalidOperationException($"snapshot: handle {handle} held no key table when the snapshot began");
+
+    public CapturedStreamGroups? StreamGroups(int handle) => _streamGroups.GetValueOrDefault(handle);
 }
