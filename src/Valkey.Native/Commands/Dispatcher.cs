@@ -37,6 +37,8 @@ public sealed class Dispatcher
             _server.Log.Warning($"Command '{name}' failed with an internal error: {e}");
             client.Reply.AddError("ERR internal error while executing '" + name + "'");
         }
+        // A refused command leaves BeforeCommand's reading untaken: no later call may start from it.
+        _server.CommandStartTimestamp = 0;
         // Invalidations for the client's own keys follow its reply (before its pub/sub pushes, as Valkey).
         _server.Tracking.LeaveCommand(client);
         _server.PubSub.LeaveCommand(client);
@@ -139,7 +141,11 @@ public sealed class Dispatcher
         _server.Keyspace.SuppressTouch = client.NoTouch && cmd.Name != "touch";
         _errorsSeen = reply.ErrorCount;
         long replyBefore = reply.PendingBytes;
-        long start = Stopwatch.GetTimestamp();
+        // The top-level call starts at BeforeCommand's clock reading (Valkey's call() uses its one
+        // ustime() for the cached time and the duration); nested calls (EXEC's) read the clock.
+        long start = _server.CommandStartTimestamp;
+        _server.CommandStartTimestamp = 0;
+        if (start == 0) start = Stopwatch.GetTimestamp();
         _server.Tracking.BeginExecution();
         // Propagation (AOF): a call that changed the dataset is propagated when it ends (Server/Propagation.cs).
         var propagation = _server.Propagation;

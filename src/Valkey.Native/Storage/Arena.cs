@@ -183,6 +183,9 @@ public sealed unsafe class Arena : IDisposable
     /// <summary>Whether a copy-on-write snapshot is active (its deferred memory not yet handed back).</summary>
     public bool SnapshotActive => Volatile.Read(ref _snapshotPhase) != SnapshotNone;
 
+    /// <summary>Whether a snapshot still write-protects the arena (ended snapshots awaiting their release point are not).</summary>
+    public bool SnapshotProtecting => Volatile.Read(ref _snapshotPhase) == SnapshotRunning;
+
     /// <summary>Memory freed during the current snapshot, kept mapped until it ends.</summary>
     public long SnapshotDeferredBytes => _snapshotDeferredBytes;
 

@@ -88,7 +88,7 @@ public sealed unsafe class Database : IDisposable
         }
         // As Valkey skips it while a fork child saves: a snapshot is running, and a read that
         // rewrote the access clock would copy the entry's page for nothing but an LRU hint.
-        if (entry != null && (flags & LookupFlags.NoTouch) == 0 && !_keyspace.SuppressTouch && !Arena.SnapshotActive)
+        if (entry != null && (flags & LookupFlags.NoTouch) == 0 && !_keyspace.SuppressTouch && !Arena.SnapshotProtecting)
         {
             ValueHeader* touched = Header(entry);
             touched->AccessClock = _keyspace.Access.Touched(touched->AccessClock, _keyspace);

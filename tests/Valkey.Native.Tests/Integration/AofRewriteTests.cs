@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using NUnit.Framework;
 using Valkey.Native.Tests.Infrastructure;
@@ -444,5 +445,103 @@ public sealed class AofRewriteTests
         {
             "SELECT 0", "ZPOPMIN z1", "ZPOPMAX z1", "ZPOPMIN z2 2", "ZPOPMAX z3 2", "ZPOPMIN z3 10", "ZPOPMAX z4", "ZPOPMIN z5",
         }));
+    }
+
+    // ---- manifest: history files, strict parsing ------------------------------------------------------
+
+    [Test]
+    public void DisabledAutoGcKeepsReplacedFilesAsHistoryUntilReenabled()
+    {
+        using var server = ServerProcess.Start("--save", "", "--appendonly", "yes", "--enable-debug-command", "yes");
+        server.Execute("SET", "k", "v");
+        Assert.That(server.Execute("CONFIG", "SET", "aof-disable-auto-gc", "yes"), Is.EqualTo("+OK\r\n"));
+        Assert.That(server.Execute("BGREWRITEAOF"), Does.StartWith("+Background"));
+        WaitForRewrite(server);
+        Assert.That(server.Execute("BGREWRITEAOF"), Does.StartWith("+Background"));
+        WaitForRewrite(server);
+        string manifest = Path.Combine(AofDir(server), "appendonly.aof.manifest");
+        // Newest history first, as Valkey's list-head insertion: the incremental file, then the base.
+        Assert.That(File.ReadAllText(manifest), Is.EqualTo(
+            "file appendonly.aof.3.base.rdb seq 3 type b\n" +
+            "file appendonly.aof.2.incr.aof seq 2 type h\n" +
+            "file appendonly.aof.2.base.rdb seq 2 type h\n" +
+            "file appendonly.aof.1.incr.aof seq 1 type h\n" +
+            "file appendonly.aof.1.base.rdb seq 1 type h\n" +
+            "file appendonly.aof.3.incr.aof seq 3 type i\n"));
+        foreach (var f in new[] { "appendonly.aof.1.base.rdb", "appendonly.aof.2.base.rdb", "appendonly.aof.1.incr.aof", "appendonly.aof.2.incr.aof" })
+            Assert.That(File.Exists(Path.Combine(AofDir(server), f)), f);
+        // History files are not loaded.
+        server.Execute("SET", "k2", "v2");
+        Assert.That(server.Execute("DEBUG", "LOADAOF"), Is.EqualTo("+OK\r\n"));
+        Assert.That(server.Execute("DBSIZE"), Is.EqualTo(Int(2)));
+        Assert.That(server.Execute("CONFIG", "SET", "aof-disable-auto-gc", "no"), Is.EqualTo("+OK\r\n"));
+        Assert.That(File.ReadAllText(manifest), Is.EqualTo("file appendonly.aof.3.base.rdb seq 3 type b\nfile appendonly.aof.3.incr.aof seq 3 type i\n"));
+        Assert.That(Directory.GetFiles(AofDir(server)).Select(Path.GetFileName).Order(StringComparer.Ordinal),
+            Is.EqualTo(new[] { "appendonly.aof.3.base.rdb", "appendonly.aof.3.incr.aof", "appendonly.aof.manifest" }));
+        server.Restart();
+        Assert.That(server.Execute("MGET", "k", "k2"), Is.EqualTo("*2\r\n$1\r\nv\r\n$2\r\nv2\r\n"));
+    }
+
+    private static (int Code, string Output) Run(string binary, string workingDirectory, params string[] args)
+    {
+        var psi = new ProcessStartInfo(binary) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.That(p.WaitForExit(15000), "did not exit");
+        return (p.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    [TestCase("file appendonly.aof.1.incr.aof seq 1 type i\n\nfile appendonly.aof.2.incr.aof seq 2 type i\n", "Invalid AOF manifest file format")]
+    [TestCase("file appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i", "The AOF manifest file contains too long line")]
+    [TestCase("file appendonly.aof.1.incr.aof type i\n", "Invalid AOF manifest file format")]
+    [TestCase("file appendonly.aof.1.incr.aof seq 0 type i foo bar\n", "Invalid AOF manifest file format")]
+    public void MalformedManifestStopsTheServer(string manifest, string message)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "aof7-manifest-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(dir, "appendonlydir"));
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "appendonlydir", "appendonly.aof.1.incr.aof"), "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
+            File.WriteAllText(Path.Combine(dir, "appendonlydir", "appendonly.aof.2.incr.aof"), "");
+            File.WriteAllText(Path.Combine(dir, "appendonlydir", "appendonly.aof.manifest"), manifest);
+            var (code, output) = Run(ServerProcess.FindBinary(), dir, "--port", ServerProcess.GetFreePort().ToString(), "--save", "", "--appendonly", "yes");
+            Assert.That(code, Is.Not.EqualTo(0));
+            Assert.That(output, Does.Contain(message));
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    [Test]
+    public void CheckAofCountsLinesAndTruncatesToATimestamp()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "aof7-check-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string file = Path.Combine(dir, "appendonly.aof");
+            File.WriteAllText(file, "*3\r\n$3\r\nset\r\n$3\r\nfoo\r\n$5\r\nhello\r\n!!!");
+            var bad = Run(ServerProcess.FindBinary(), dir, "check-aof", file);
+            Assert.That(bad.Code, Is.EqualTo(1));
+            Assert.That(bad.Output, Does.Contain("Start checking Old-Style AOF"));
+            Assert.That(bad.Output, Does.Contain("ok_up_to=33, ok_up_to_line=8, diff=3"));
+
+            File.WriteAllText(file, "#TS:1628217470\r\n" + "*2\r\n$4\r\nincr\r\n$1\r\nx\r\n" + "#TS:1628217471\r\n" + "*2\r\n$4\r\nincr\r\n$1\r\nx\r\n");
+            var ok = Run(ServerProcess.FindBinary(), dir, "check-aof", "--truncate-to-timestamp", "1628217470", file);
+            Assert.That(ok.Code, Is.EqualTo(0), ok.Output);
+            Assert.That(ok.Output, Does.Contain($"Successfully truncated AOF {file} to timestamp 1628217470"));
+            Assert.That(File.ReadAllText(file), Is.EqualTo("#TS:1628217470\r\n*2\r\n$4\r\nincr\r\n$1\r\nx\r\n"));
+            var nothing = Run(ServerProcess.FindBinary(), dir, "check-aof", "--truncate-to-timestamp", "1628217470", file);
+            Assert.That(nothing.Output, Does.Contain($"Truncate nothing in AOF {file} to timestamp 1628217470"));
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
     }
 }
