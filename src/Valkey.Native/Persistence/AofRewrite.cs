@@ -308,7 +308,8 @@ public sealed partial class AofPersistence
         _job.WaitForCompletion();
         _job = null;
         if (_jobTemp != null) TryDelete(_jobTemp);
-        _server.Log.Notice("Background AOF rewrite cancelled");
+        // Valkey's killAppendOnlyChild wording (tests grep it); here the "child" is the rewrite thread.
+        _server.Log.Notice("Killing running AOF rewrite child (background rewrite thread): rewrite cancelled");
     }
 
     private static void TryDelete(string path)

@@ -319,7 +319,7 @@ public sealed unsafe class KeyTable : IDisposable
         }
         if (_rehashIndex >= 0 || _pauseRehash > 0) return;
         long size = TableSize(_exponent0);
-        bool needed = ResizePolicy switch
+        bool needed = EffectiveResizePolicy switch
         {
             KeyTableResizePolicy.Enable => _used0 >= size,
             KeyTableResizePolicy.Avoid => _used0 >= ForceResizeRatio * size,
@@ -335,7 +335,7 @@ public sealed unsafe class KeyTable : IDisposable
     {
         if (_rehashIndex >= 0 || _pauseRehash > 0 || _exponent0 <= InitialExponent) return;
         long size = TableSize(_exponent0);
-        bool needed = ResizePolicy switch
+        bool needed = EffectiveResizePolicy switch
         {
             KeyTableResizePolicy.Enable => _used0 * MinFillDivisor <= size,
             KeyTableResizePolicy.Avoid => _used0 * MinFillDivisor * ForceResizeRatio <= size,
@@ -411,7 +411,15 @@ public sealed unsafe class KeyTable : IDisposable
     /// entries would copy every page they and both bucket arrays live on, so a rehash in progress
     /// waits, unless the tables are badly sized (target 4x larger, or 32x smaller, under Avoid).
     /// </summary>
-    private bool RehashHeldBack => ResizePolicy switch
+    /// <summary>
+    /// <see cref="ResizePolicy"/>, except that every table of an arena under a copy-on-write
+    /// snapshot avoids resizing (Valkey's global dict resize policy while a fork child is alive):
+    /// collections' nested tables as much as the keyspace's, whoever started the snapshot.
+    /// </summary>
+    private KeyTableResizePolicy EffectiveResizePolicy =>
+        ResizePolicy == KeyTableResizePolicy.Enable && _arena.SnapshotProtecting ? KeyTableResizePolicy.Avoid : ResizePolicy;
+
+    private bool RehashHeldBack => EffectiveResizePolicy switch
     {
         KeyTableResizePolicy.Enable => false,
         KeyTableResizePolicy.Avoid => _exponent1 - _exponent0 < 2 && _exponent0 - _exponent1 < 5,

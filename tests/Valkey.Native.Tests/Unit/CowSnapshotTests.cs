@@ -351,6 +351,29 @@ public sealed unsafe class CowSnapshotTests
     }
 
     [Test]
+    public void EveryKeyTableOfTheArenaAvoidsResizingWhileASnapshotProtectsIt()
+    {
+        using var arena = new Arena();
+        // A table nobody told about the snapshot, as a hash's or set's nested table is.
+        var table = new KeyTable(arena, hashSeed: 7);
+        for (int i = 0; i < 1024; i++) table.Add(System.Text.Encoding.ASCII.GetBytes($"member:{i}"), 8);
+        while (table.IsRehashing) table.RehashSteps(100);
+        long size = table.MainTableSize;
+        Assert.That(table.Count, Is.EqualTo(size), "at load 1: the next insert would grow the table");
+
+        using (var snapshot = CowSnapshot.Begin(arena))
+        {
+            for (int i = 1024; i < 2048; i++) table.Add(System.Text.Encoding.ASCII.GetBytes($"member:{i}"), 8);
+            Assert.That(table.IsRehashing, Is.False, "no resize at load 2 while the snapshot runs (a resize rewrites every bucket page)");
+            Assert.That(table.MainTableSize, Is.EqualTo(size));
+            for (int i = 2048; i < 4 * 1024 + 1; i++) table.Add(System.Text.Encoding.ASCII.GetBytes($"member:{i}"), 8);
+            Assert.That(table.IsRehashing || table.MainTableSize > size, Is.True, "a badly overloaded table still grows (load 4)");
+        }
+        arena.ReleaseDeferred(long.MaxValue);
+        Assert.That(arena.SnapshotActive, Is.False);
+    }
+
+    [Test]
     public void LargeBlocksAreNeitherTrimmedNorMovedDuringASnapshot()
     {
         using var arena = new Arena();
