@@ -311,7 +311,15 @@ COW_EXPORT cow_ctx *cow_begin(int *err)
     cow_ctx *c = calloc(1, sizeof *c);
     if (!c) { *err = ENOMEM; return NULL; }
     c->page = (size_t)sysconf(_SC_PAGESIZE);
-    pthread_mutex_init(&c->lock, NULL);
+    // Priority inheritance: the snapshot reader (an ordinary thread) holds the lock while it copies
+    // a few pages; if it is preempted there, the raised-priority handler, and the command thread
+    // waiting in a fault behind it, would wait for the reader to get a core again (milliseconds on
+    // a busy machine). With PI the reader runs at the handler's priority until it lets go.
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    if (pthread_mutexattr_setprotocol(&attr, PTHREAD_PRIO_INHERIT) != 0 || pthread_mutex_init(&c->lock, &attr) != 0)
+        pthread_mutex_init(&c->lock, NULL);
+    pthread_mutexattr_destroy(&attr);
     c->uffd = open_uffd();
     if (c->uffd < 0) { *err = errno ? errno : ENOSYS; destroy(c); return NULL; }
 

@@ -115,7 +115,8 @@ public sealed class Dispatcher
         // Inside MULTI everything but EXEC/DISCARD/QUIT/RESET is queued and answered +QUEUED.
         if (client.Multi is { Active: true } && TransactionCommands.TryQueue(ctx, cmd)) return;
 
-        client.LastCommand = cmd;
+        // Compared first: a store of a reference costs a GC write barrier, and clients mostly repeat commands.
+        if (!ReferenceEquals(client.LastCommand, cmd)) client.LastCommand = cmd;
         Call(client, cmd);
     }
 

@@ -417,6 +417,9 @@ public sealed unsafe class Client : IFileEventHandler
     /// </summary>
     internal void CheckOutputBufferLimits()
     {
+        // Fast path (runs after every command): a backlog within the static buffer counts as 0 bytes,
+        // so no limit can trip and there is no soft-limit timer to reset.
+        if (Reply.PendingBytes <= IoBufferPool.ChunkSize && OutputSoftLimitSince == 0) return;
         if (CloseAsap || IsClosed || Subscriptions is { Total: > 0 }) return;
         var limit = _server.Config.ClientOutputBufferLimits[0];
         if (limit.Hard == 0 && limit.Soft == 0) return;

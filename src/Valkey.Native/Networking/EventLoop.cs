@@ -47,8 +47,11 @@ public sealed unsafe class EventLoop : IDisposable
     public Func<int>? NextTimerMs { get; set; }
     /// <summary>Called on the loop thread after <see cref="Wake"/> (signals, background work done).</summary>
     public Action? OnWake { get; set; }
-    /// <summary>Called when a wait returns, before the ready handlers run (event-loop duration stats).</summary>
-    public Action? AfterSleep { get; set; }
+    /// <summary>
+    /// Called when a wait returns, before the ready handlers run (event-loop duration stats), with
+    /// the Stopwatch timestamp read on waking: the loop reads the clock once there for both.
+    /// </summary>
+    public Action<long>? AfterSleep { get; set; }
 
     public void Register(int fd, IFileEventHandler handler, IoEvents interest)
     {
@@ -94,7 +97,8 @@ public sealed unsafe class EventLoop : IDisposable
                 if (timer >= 0 && timer < timeout) timeout = timer;
             }
             int n = _backend.Wait(_ready, timeout);
-            AfterSleep?.Invoke();
+            long woke = Stopwatch.GetTimestamp();
+            AfterSleep?.Invoke(woke);
             for (int i = 0; i < n; i++)
             {
                 ReadyEvent ev = _ready[i];
@@ -111,7 +115,9 @@ public sealed unsafe class EventLoop : IDisposable
                 if ((ev.Events & IoEvents.Writable) != 0 && ev.Fd < _handlers.Length && ReferenceEquals(_handlers[ev.Fd], handler))
                     handler.OnWritable();
             }
-            if (Stopwatch.GetTimestamp() >= _nextCronTicks)
+            // Due as of waking (one clock read per iteration less; a cron that falls due while the
+            // handlers run is caught on the next iteration, whose wait then has a zero timeout).
+            if (woke >= _nextCronTicks)
             {
                 Cron?.Invoke();
                 _nextCronTicks = Stopwatch.GetTimestamp() + CronPeriodMs * Stopwatch.Frequency / 1000;

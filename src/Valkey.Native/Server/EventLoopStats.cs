@@ -27,8 +27,8 @@ public sealed class EventLoopStats
     private readonly long[] _durationPerCycle = new long[16];
     private int _sampleIndex, _sampleCount;
 
-    /// <summary>The loop woke up: an iteration's work starts.</summary>
-    public void AfterSleep() => _cycleStartTicks = Stopwatch.GetTimestamp();
+    /// <summary>The loop woke up (at <paramref name="timestamp"/>, a Stopwatch reading): an iteration's work starts.</summary>
+    public void AfterSleep(long timestamp) => _cycleStartTicks = timestamp;
 
     /// <summary>The iteration's work is done (end of beforeSleep): one cycle is accounted.</summary>
     public void EndCycle()

@@ -25,11 +25,14 @@ public sealed class AofManifestTests
     }
 
     [Test]
-    public void AcceptsCommentsBlankLinesCrlfUnknownKeysAndFieldOrder()
+    public void AcceptsCommentsCrlfUnknownKeysAndFieldOrderButNotBlankLines()
     {
-        var m = AofManifest.Parse("# comment\r\n\r\nseq 1 type b file x.1.base.aof startoffset 0\r\nfile x.1.incr.aof seq 1 type i\r\n");
+        var m = AofManifest.Parse("# comment\r\nseq 1 type b file x.1.base.aof startoffset 0\r\nfile x.1.incr.aof seq 1 type i\r\n");
         Assert.That(m.Base!.Name, Is.EqualTo("x.1.base.aof"));
         Assert.That(m.Incr.Single().Name, Is.EqualTo("x.1.incr.aof"));
+        // aofLoadManifestFromFile rejects a line that is empty once trimmed.
+        var e = Assert.Throws<FormatException>(() => AofManifest.Parse("# comment\r\n\r\nfile x.1.base.aof seq 1 type b\n"));
+        Assert.That(e!.Message, Is.EqualTo("Invalid AOF manifest file format"));
     }
 
     [Test]
