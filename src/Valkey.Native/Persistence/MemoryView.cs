@@ -24,6 +24,38 @@ public unsafe interface IMemoryView
     T ReadStruct<T>(byte* address) where T : unmanaged;
 }
 
+/// <summary>Decoders the writers (RDB, AOF base) share for value layouts they read through a view.</summary>
+public static unsafe class ViewLayouts
+{
+    /// <summary>
+    /// Where the value of one hashtable-hash field lies: HashValue's payload is
+    /// <c>[varint length &lt;&lt; 1][value]</c>, or with a TTL <c>[int length &lt;&lt; 1 | 1][int heap slot][long expireAtMs][value]</c>.
+    /// Returns the field's expiry in Unix ms, or -1.
+    /// </summary>
+    public static long HashFieldValue<TView>(ref TView view, byte* payload, out int offset, out int length) where TView : struct, IMemoryView
+    {
+        byte first = view.ReadStruct<byte>(payload);
+        if ((first & 1) != 0)
+        {
+            length = (int)(view.ReadStruct<uint>(payload) >> 1);
+            offset = 16;
+            return view.ReadStruct<long>(payload + 8);
+        }
+        uint x = 0;
+        int bits = 0, p = 0;
+        byte b;
+        do
+        {
+            b = view.ReadStruct<byte>(payload + p++);
+            x |= (uint)(b & 0x7F) << bits;
+            bits += 7;
+        } while ((b & 0x80) != 0 && p < 5);
+        length = (int)(x >> 1);
+        offset = p;
+        return -1;
+    }
+}
+
 /// <summary>The zero-cost view of the live arena (SAVE, DUMP, DEBUG RELOAD on the command thread).</summary>
 public unsafe struct LiveMemoryView : IMemoryView
 {

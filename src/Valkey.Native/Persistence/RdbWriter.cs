@@ -224,7 +224,7 @@ public sealed unsafe partial class RdbWriter<TView> : IDisposable where TView : 
 
     // ---- lists: quicklist-v2, one packed node per list node --------------------------------
 
-    private const int ListNodeHeader = 32;
+    private const int ListNodeHeader = ListValue.NodeHeaderSize;
 
     private void WriteList(byte* data, in ValueHeader h)
     {
@@ -271,54 +271,15 @@ public sealed unsafe partial class RdbWriter<TView> : IDisposable where TView : 
         if (written != nodes) throw new RdbFormatException("list node chain shorter than its node count");
     }
 
-    /// <summary>Decodes ListValue's element format ([header][payload][backward varint]) of one raw node.</summary>
+    /// <summary>Appends the elements of one raw node (ListValue's element format) to the listpack being built.</summary>
     private void AppendListElements(byte* node, int used)
     {
-        int off = ListNodeHeader;
-        while (off < used)
+        for (int off = ListNodeHeader; off < used;)
         {
-            byte b0 = node[off];
-            int body;
-            if ((b0 & 1) != 0)
-            {
-                int t = b0 >> 1;
-                long value;
-                if (t <= 118) { value = t; body = 1; }
-                else
-                {
-                    int k = t - 119;
-                    ulong raw = 0;
-                    for (int i = 0; i < k; i++) raw |= (ulong)node[off + 1 + i] << (8 * i);
-                    int shift = 64 - 8 * k;
-                    value = (long)(raw << shift) >> shift;
-                    body = 1 + k;
-                }
-                _lp.AppendInteger(value);
-            }
-            else
-            {
-                uint x = 0;
-                int bits = 0, p = off;
-                byte b;
-                do
-                {
-                    b = node[p++];
-                    x |= (uint)(b & 0x7F) << bits;
-                    bits += 7;
-                } while ((b & 0x80) != 0);
-                int length = (int)(x >> 1);
-                _lp.AppendString(new ReadOnlySpan<byte>(node + p, length));
-                body = p - off + length;
-            }
-            off += body + VarintSize((uint)body);
+            var text = ListValue.ReadRaw(node, off, out off, out bool isInt, out long value);
+            if (isInt) _lp.AppendInteger(value);
+            else _lp.AppendString(text);
         }
-    }
-
-    private static int VarintSize(uint v)
-    {
-        int n = 1;
-        while (v >= 0x80) { v >>= 7; n++; }
-        return n;
     }
 
     // ---- sets ------------------------------------------------------------------------------
@@ -446,37 +407,12 @@ public sealed unsafe partial class RdbWriter<TView> : IDisposable where TView : 
         public void Visit(byte* entry, ReadOnlySpan<byte> key) => writer.WriteField(entry, key, withTtl);
     }
 
-    /// <summary>
-    /// One field of a hashtable hash: HashValue's payload is <c>[varint length &lt;&lt; 1][value]</c>, or with a
-    /// TTL <c>[int length &lt;&lt; 1 | 1][int heap slot][long expireAtMs][value]</c>.
-    /// </summary>
+    /// <summary>One field of a hashtable hash (its layout: <see cref="ViewLayouts.HashFieldValue"/>).</summary>
     private void WriteField(byte* entry, ReadOnlySpan<byte> field, bool withTtl)
     {
         _out.WriteString(field);
         byte* payload = entry + KeyTable.PayloadOffset(field.Length);
-        byte first = _view.ReadStruct<byte>(payload);
-        long expire = -1;
-        int length, offset;
-        if ((first & 1) != 0)
-        {
-            length = (int)(_view.ReadStruct<uint>(payload) >> 1);
-            expire = _view.ReadStruct<long>(payload + 8);
-            offset = 16;
-        }
-        else
-        {
-            uint x = 0;
-            int bits = 0, p = 0;
-            byte b;
-            do
-            {
-                b = _view.ReadStruct<byte>(payload + p++);
-                x |= (uint)(b & 0x7F) << bits;
-                bits += 7;
-            } while ((b & 0x80) != 0 && p < 5);
-            length = (int)(x >> 1);
-            offset = p;
-        }
+        long expire = ViewLayouts.HashFieldValue(ref _view, payload, out int offset, out int length);
         _out.WriteString(_view.Read(payload + offset, length, Scratch(length)));
         if (withTtl) _out.WriteMillis(expire);
     }

@@ -35,6 +35,9 @@ public interface IListVisitor
 public static unsafe class ListValue
 {
     private const int NodeHeader = 32;
+
+    /// <summary>Where a node's elements start (the persistence writers decode node copies with <see cref="ReadRaw"/>).</summary>
+    internal const int NodeHeaderSize = NodeHeader;
     private const int QlHeaderSize = 32;
     private const int ListpackOverhead = 7;       // listpack header (6) + end byte (1)
     private const int SizeEstimateOverhead = 8;   // Valkey's SIZE_ESTIMATE_OVERHEAD
@@ -329,7 +332,7 @@ public static unsafe class ListValue
     /// an integer's value; <paramref name="next"/> is where the following element starts.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ReadOnlySpan<byte> ReadRaw(byte* node, int off, out int next, out bool isInt, out long value)
+    internal static ReadOnlySpan<byte> ReadRaw(byte* node, int off, out int next, out bool isInt, out long value)
     {
         byte b0 = node[off];
         int body;
