@@ -137,6 +137,75 @@ public class ReplyWriterTests
     }
 
     [Test]
+    public unsafe void SingleSegmentFlushResumesAfterAPartialWrite()
+    {
+        // One 100 KB block (a single segment: the write(2) path) into a non-blocking pipe that holds 64 KB.
+        int* fds = stackalloc int[2];
+        Assert.That(LibC.Pipe(fds), Is.EqualTo(0));
+        try
+        {
+            LibC.SetNonBlocking(fds[0]);
+            LibC.SetNonBlocking(fds[1]);
+            var payload = new byte[100_000];
+            new Random(7).NextBytes(payload);
+            _writer.AddRaw(payload);
+            var received = new MemoryStream();
+            var buf = new byte[16384];
+            long total = 0;
+            var first = _writer.FlushTo(fds[1], out long written);
+            total += written;
+            Assert.That(first, Is.EqualTo(ReplyWriter.FlushResult.WouldBlock));
+            Assert.That(written, Is.GreaterThan(0).And.LessThan(payload.Length));
+            Assert.That(_writer.PendingBytes, Is.EqualTo(payload.Length - written));
+            for (int round = 0; round < 100 && received.Length < payload.Length; round++)
+            {
+                fixed (byte* p = buf)
+                {
+                    nint n;
+                    while ((n = LibC.Read(fds[0], p, buf.Length)) > 0) received.Write(buf, 0, (int)n);
+                }
+                if (_writer.PendingBytes > 0)
+                {
+                    _writer.FlushTo(fds[1], out written);
+                    total += written;
+                }
+            }
+            Assert.That(total, Is.EqualTo(payload.Length));
+            Assert.That(received.ToArray(), Is.EqualTo(payload));
+            Assert.That(_writer.PendingBytes, Is.EqualTo(0));
+            Assert.That(_pool.BytesInUse, Is.EqualTo(0));
+        }
+        finally
+        {
+            LibC.Close(fds[0]);
+            LibC.Close(fds[1]);
+        }
+    }
+
+    [Test]
+    public unsafe void SmallReplyIsWrittenWhole()
+    {
+        int* fds = stackalloc int[2];
+        Assert.That(LibC.Pipe(fds), Is.EqualTo(0));
+        try
+        {
+            _writer.AddOk();
+            _writer.AddInteger(42);
+            Assert.That(_writer.FlushTo(fds[1], out long written), Is.EqualTo(ReplyWriter.FlushResult.Done));
+            Assert.That(written, Is.EqualTo(10));
+            byte* b = stackalloc byte[32];
+            Assert.That((long)LibC.Read(fds[0], b, 32), Is.EqualTo(10));
+            Assert.That(Encoding.ASCII.GetString(b, 10), Is.EqualTo("+OK\r\n:42\r\n"));
+            Assert.That(_pool.BytesInUse, Is.EqualTo(0));
+        }
+        finally
+        {
+            LibC.Close(fds[0]);
+            LibC.Close(fds[1]);
+        }
+    }
+
+    [Test]
     public unsafe void FlushWritesEverythingToTheDescriptorAndFreesBuffers()
     {
         int* fds = stackalloc int[2];
