@@ -143,4 +143,14 @@ internal static unsafe partial class LibC
     {
         SetSockOpt(fd, level, name, &value, sizeof(int));
     }
+
+    // ---- thread priority (Linux: per-thread nice values) ----
+
+    public const int PRIO_PROCESS = 0;
+
+    [LibraryImport(Lib, EntryPoint = "gettid")]
+    public static partial int GetTid();
+
+    [LibraryImport(Lib, EntryPoint = "setpriority", SetLastError = true)]
+    public static partial int SetPriority(int which, int who, int priority);
 }

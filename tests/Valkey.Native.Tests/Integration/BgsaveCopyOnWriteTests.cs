@@ -106,6 +106,38 @@ public sealed class BgsaveCopyOnWriteTests
         Assert.That(Integer(raw.Execute("OBJECT", "IDLETIME", "watched")), Is.LessThanOrEqualTo(1), "reads touch the key again once the save is over");
     }
 
+    [Test]
+    public void TheSnapshotWriterThreadRunsAtALowerPriorityThanTheCommandThread()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Ignore("per-thread nice values are Linux's");
+        using var server = ServerProcess.Start("--save", "", "--enable-debug-command", "yes");
+        using var raw = server.CreateRawClient(TimeSpan.FromSeconds(60));
+        Assert.That(raw.Execute("DEBUG", "POPULATE", "5000", "k", "10"), Is.EqualTo("+OK\r\n"));
+        Assert.That(raw.Execute("CONFIG", "SET", "rdb-key-save-delay", "1000"), Is.EqualTo("+OK\r\n"));
+        Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
+        int pid = server.ProcessId!.Value;
+        // /proc/PID/task/TID/stat: "tid (comm) state ..." — field 19 is the nice value.
+        var nices = new Dictionary<string, int>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!nices.ContainsKey("bgsave") && DateTime.UtcNow < deadline)
+        {
+            foreach (string task in Directory.GetDirectories($"/proc/{pid}/task"))
+            {
+                string stat;
+                try { stat = File.ReadAllText(Path.Combine(task, "stat")); } catch (IOException) { continue; }
+                int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
+                string comm = stat[(open + 1)..close];
+                string[] rest = stat[(close + 2)..].Split(' ');
+                nices[comm] = int.Parse(rest[16]);   // fields from 3 on: index 16 = field 19
+            }
+            Thread.Sleep(20);
+        }
+        Assert.That(nices, Does.ContainKey("bgsave"), "the writer thread is named bgsave");
+        Assert.That(nices["bgsave"], Is.EqualTo(10));
+        Assert.That(nices.Where(kv => kv.Key != "bgsave").Select(kv => kv.Value), Has.Some.EqualTo(0), "the other threads keep nice 0");
+        Assert.That(raw.Execute("BGSAVE", "CANCEL"), Does.StartWith("+"));
+    }
+
     private static long Integer(string reply)
     {
         Assert.That(reply, Does.StartWith(":"));
