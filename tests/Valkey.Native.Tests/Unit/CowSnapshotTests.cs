@@ -351,6 +351,28 @@ public sealed unsafe class CowSnapshotTests
     }
 
     [Test]
+    public void PagesNeededDuringASnapshotAreMappedSixteenAtATime()
+    {
+        using var arena = new Arena { EmptyPageCacheLimit = 0 };
+        for (int i = 0; i < 100; i++) arena.Alloc(1000);
+        long pages = arena.PageCount;
+        Assert.That(arena.CachedEmptyPages, Is.EqualTo(0));
+        using (var snapshot = CowSnapshot.Begin(arena))
+        {
+            arena.Alloc(1000);   // the class's partial page is frozen: a new page is needed
+            Assert.That(arena.PageCount, Is.EqualTo(pages + 16), "one mapping of 16 pages");
+            Assert.That(arena.CachedEmptyPages, Is.EqualTo(15));
+            for (int i = 0; i < 63 * 15; i++) arena.Alloc(1000);   // fills the other 15 (63 blocks of 1024 per page)
+            Assert.That(arena.PageCount, Is.EqualTo(pages + 16), "the batch served them all");
+            Assert.That(snapshot.Faults, Is.EqualTo(0));
+        }
+        arena.ReleaseDeferred(long.MaxValue);
+        long reserved = arena.ReservedBytes;
+        arena.Alloc(1000);   // no snapshot: pages are mapped one at a time again
+        Assert.That(arena.ReservedBytes - reserved, Is.LessThanOrEqualTo(Arena.PageSize));
+    }
+
+    [Test]
     public void EveryKeyTableOfTheArenaAvoidsResizingWhileASnapshotProtectsIt()
     {
         using var arena = new Arena();
