@@ -17,6 +17,14 @@ namespace Valkey.Native.Tests.Integration;
 [NonParallelizable]
 public sealed class AofRewriteTests
 {
+    /// <summary>The server's output is read asynchronously: wait for a line instead of asserting at once.</summary>
+    private static void AssertLogSoon(ServerProcess server, string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!server.Log.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        Assert.That(server.Log, Does.Contain(text));
+    }
+
     private static string Info(ServerProcess server, string section = "persistence") => BulkText(server.Execute("INFO", section));
 
     private static string AofDir(ServerProcess server) => Path.Combine(server.WorkingDirectory, "appendonlydir");
@@ -157,7 +165,7 @@ public sealed class AofRewriteTests
         string baseFile = BaseFile(server);
         Assert.That(baseFile, Does.EndWith(".base.aof"));
         AssertOneKeyPerDbBase(Commands(baseFile), ttlAt, fieldTtlAt);
-        Assert.That(server.Log, Does.Contain("copy-on-write snapshot"));
+        AssertLogSoon(server, "copy-on-write snapshot");
         Assert.That(server.Log, Does.Not.Contain("rewriting in the foreground"));
         server.Restart();
         AssertOneKeyPerDbReloaded(server, ttlAt, fieldTtlAt);
@@ -180,7 +188,7 @@ public sealed class AofRewriteTests
             Assert.That(File.Exists(Path.Combine(AofDir(server), "appendonly.aof.manifest")), Is.False);
         }
         server.Stop();
-        Assert.That(server.Log, Does.Contain("Writing the initial AOF before exiting"));
+        AssertLogSoon(server, "Writing the initial AOF before exiting");
         Assert.That(File.Exists(Path.Combine(AofDir(server), "temp-appendonly.aof.incr")), Is.False);
         AssertOneKeyPerDbBase(Commands(Directory.GetFiles(AofDir(server), "*.base.aof").Single()), ttlAt, fieldTtlAt);
         using var restarted = new ServerProcess(["--save", "", "--appendonly", "yes"], workingDirectory: server.WorkingDirectory);
@@ -202,7 +210,7 @@ public sealed class AofRewriteTests
         // appendonly no now: the temporary file goes, no manifest was ever written.
         Assert.That(raw.Execute("CONFIG", "SET", "appendonly", "no"), Is.EqualTo("+OK\r\n"));
         Assert.That(File.Exists(temp), Is.False);
-        Assert.That(server.Log, Does.Contain("Removing the temp incr aof file"));
+        AssertLogSoon(server, "Removing the temp incr aof file");
         Assert.That(File.Exists(Path.Combine(AofDir(server), "appendonly.aof.manifest")), Is.False);
         // Again, to the end: the temporary file becomes the first incremental file.
         raw.Execute("CONFIG", "SET", "rdb-key-save-delay", "0");
@@ -315,7 +323,7 @@ public sealed class AofRewriteTests
                 f.Write(Resp("RPUSH", "list", "c"));
             }
             using var server = new ServerProcess(["--save", "", "--appendonly", "yes"], workingDirectory: dir);
-            Assert.That(server.Log, Does.Contain("Reading the remaining AOF tail"));
+            AssertLogSoon(server, "Reading the remaining AOF tail");
             Assert.That(server.Execute("GET", "tail"), Is.EqualTo(Bulk("2")));
             Assert.That(server.Execute("GET", "ctr"), Is.EqualTo(Bulk(keysInPreamble ? "11" : "1")));
             Assert.That(server.Execute("LRANGE", "list", "0", "-1"),
@@ -353,7 +361,7 @@ public sealed class AofRewriteTests
             Assert.That(new FileInfo(moved).Length, Is.EqualTo(rdb.Length + complete.Length));
             Assert.That(File.ReadAllText(Path.Combine(dir, "appendonlydir", "appendonly.aof.manifest")),
                 Is.EqualTo("file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"));
-            Assert.That(server.Log, Does.Contain("Successfully migrated an old-style AOF file (appendonly.aof) into the AOF directory (appendonlydir)."));
+            AssertLogSoon(server, "Successfully migrated an old-style AOF file (appendonly.aof) into the AOF directory (appendonlydir).");
             server.Execute("SET", "later", "4");
             server.Restart();
             Assert.That(server.Execute("MGET", "pre", "tail", "later"), Is.EqualTo("*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n4\r\n"));
@@ -393,7 +401,7 @@ public sealed class AofRewriteTests
         Assert.That(raw.Execute("BGSAVE"), Does.StartWith("+Background saving started"));
         Assert.That(raw.Execute("CONFIG", "SET", "appendonly", "yes"), Is.EqualTo("+OK\r\n"));
         Assert.That(InfoParser.Field(Info(server), "aof_rewrite_scheduled"), Is.EqualTo(1));
-        Assert.That(server.Log, Does.Contain("AOF was enabled but there is already another background operation"));
+        AssertLogSoon(server, "AOF was enabled but there is already another background operation");
         Assert.That(raw.Execute("CONFIG", "SET", "appendonly", "no"), Is.EqualTo("+OK\r\n"));
         Assert.That(InfoParser.Field(Info(server), "aof_rewrite_scheduled"), Is.EqualTo(0));
         WaitFor(() => server.Log.Contains("AOF was disabled but there is a scheduled AOF background, cancel it."), "no cancel log");
