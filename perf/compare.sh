@@ -283,7 +283,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
         first_size=1
         for d in $SIZES; do
             # Every (pipeline, size) group starts from an empty keyspace on both servers.
-            for idx in 0 1; do redis-cli -h 127.0.0.1 -p "${PORTS[$idx]}" flushall >/dev/null; done
+            for idx in 0 1; do redis-cli -h 127.0.0.1 -p "${PORTS[$idx]}" flushall sync >/dev/null; done
             for t in $TESTS; do
                 if [[ $first_size -eq 0 && "$SIZE_FREE_TESTS" == *" $t "* ]]; then continue; fi
                 for idx in 0 1; do
@@ -347,7 +347,7 @@ if [[ $MEMORY_KEYS -gt 0 ]]; then
     step "Memory: $MEMORY_KEYS string keys (key:N -> val:N) into each server"
     for idx in 0 1; do
         port="${PORTS[$idx]}"
-        redis-cli -h 127.0.0.1 -p "$port" flushall >/dev/null
+        redis-cli -h 127.0.0.1 -p "$port" flushall sync >/dev/null
         sleep 0.5
         used0="$(info_field "$port" memory used_memory)"; rss0="$(rss_kb "${SPIDS[$idx]}")"
         info "${NAMES[$idx]}:"
@@ -356,7 +356,7 @@ if [[ $MEMORY_KEYS -gt 0 ]]; then
         [[ "$keys" == "$MEMORY_KEYS" ]] || die "${NAMES[$idx]} holds $keys keys after loading $MEMORY_KEYS"
         used1="$(info_field "$port" memory used_memory)"; rss1="$(rss_kb "${SPIDS[$idx]}")"
         printf '%s\t%s\t%s\t%s\t%s\n' "${NAMES[$idx]}" "$used0" "$used1" "$rss0" "$rss1" >>"$MEM_TSV"
-        redis-cli -h 127.0.0.1 -p "$port" flushall >/dev/null
+        redis-cli -h 127.0.0.1 -p "$port" flushall sync >/dev/null
     done
 fi
 
@@ -478,9 +478,9 @@ if [[ $RECORD -eq 1 ]]; then
         echo "$INVOCATION"
         echo "${CMDS[0]}"
         echo "${CMDS[1]}"
-        echo "# per round, per (pipeline, size) group: FLUSHALL on both, then for each test, on each server:"
+        echo "# per round, per (pipeline, size) group: FLUSHALL SYNC on both, then for each test, on each server:"
         echo "$(bench_cmd "${PORTS[0]}" TEST P SIZE | sed "s/-n [0-9]*/-n ($REQUESTS at -P 1, $REQUESTS_PIPELINED pipelined)/")"
-        echo "# memory: FLUSHALL, then SET key:N val:N for N < $MEMORY_KEYS via redis-cli --pipe; INFO memory used_memory and /proc/PID VmRSS before and after"
+        echo "# memory: FLUSHALL SYNC (lazy-free defaults would free the old keys in the background, under the measurement), then SET key:N val:N for N < $MEMORY_KEYS via redis-cli --pipe; INFO memory used_memory and /proc/PID VmRSS before and after"
         echo '```'
         echo
         matrix_table md
