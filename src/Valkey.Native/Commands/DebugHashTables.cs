@@ -166,7 +166,7 @@ public static unsafe class DebugHashTables
     /// <summary>
     /// Applies DICT-RESIZING to one database table (also from the cron, for tables created since,
     /// e.g. by FLUSHALL ASYNC): disabled forbids every resize and rehash step; enabled lifts our
-    /// Forbid only, so a snapshot's Avoid (Persistence/BackgroundSave.cs) stays in force until it ends.
+    /// Forbid only (a running snapshot still makes the table avoid resizing: KeyTable.EffectiveResizePolicy).
     /// </summary>
     public static void EnforceResizing(KeyTable table, bool enabled)
     {

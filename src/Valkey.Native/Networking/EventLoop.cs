@@ -99,22 +99,7 @@ public sealed unsafe class EventLoop : IDisposable
             int n = _backend.Wait(_ready, timeout);
             long woke = Stopwatch.GetTimestamp();
             AfterSleep?.Invoke(woke);
-            for (int i = 0; i < n; i++)
-            {
-                ReadyEvent ev = _ready[i];
-                if (ev.Fd == _wakeRead)
-                {
-                    DrainWakePipe();
-                    OnWake?.Invoke();
-                    continue;
-                }
-                // A handler may close another fd in this batch: look it up each time.
-                var handler = ev.Fd < _handlers.Length ? _handlers[ev.Fd] : null;
-                if (handler == null) continue;
-                if ((ev.Events & IoEvents.Readable) != 0) handler.OnReadable();
-                if ((ev.Events & IoEvents.Writable) != 0 && ev.Fd < _handlers.Length && ReferenceEquals(_handlers[ev.Fd], handler))
-                    handler.OnWritable();
-            }
+            Dispatch(_ready, n);
             // Due as of waking (one clock read per iteration less; a cron that falls due while the
             // handlers run is caught on the next iteration, whose wait then has a zero timeout).
             if (woke >= _nextCronTicks)
@@ -139,22 +124,29 @@ public sealed unsafe class EventLoop : IDisposable
     public int ProcessEventsNow()
     {
         int n = _backend.Wait(_nestedReady, 0);
+        Dispatch(_nestedReady, n);
+        return n;
+    }
+
+    /// <summary>Calls the handlers of <paramref name="n"/> ready events (the wake pipe is drained here).</summary>
+    private void Dispatch(ReadyEvent[] ready, int n)
+    {
         for (int i = 0; i < n; i++)
         {
-            ReadyEvent ev = _nestedReady[i];
+            ReadyEvent ev = ready[i];
             if (ev.Fd == _wakeRead)
             {
                 DrainWakePipe();
                 OnWake?.Invoke();
                 continue;
             }
+            // A handler may close another fd in this batch: look it up each time.
             var handler = ev.Fd < _handlers.Length ? _handlers[ev.Fd] : null;
             if (handler == null) continue;
             if ((ev.Events & IoEvents.Readable) != 0) handler.OnReadable();
             if ((ev.Events & IoEvents.Writable) != 0 && ev.Fd < _handlers.Length && ReferenceEquals(_handlers[ev.Fd], handler))
                 handler.OnWritable();
         }
-        return n;
     }
 
     private void DrainWakePipe()

@@ -25,9 +25,8 @@ public enum BgsaveCancelOutcome : byte { Cancelled, ScheduledCancelled, NothingT
 /// (AOF rewrite started between checks). Streams are saved in the background like every other
 /// type: their consumer groups (managed records) are captured in Begin's pause with the other
 /// managed roots (<see cref="CapturedStreamGroups"/>), their nodes and PELs are arena memory.
-/// While a job runs the databases' key tables avoid resizing (Valkey's
-/// updateDictResizePolicy during a fork): a resize writes the whole bucket array, i.e. copies
-/// every page of it.
+/// While a job runs every key table of the arena avoids resizing (Valkey's
+/// updateDictResizePolicy during a fork): KeyTable derives that from the arena's snapshot state.
 /// </remarks>
 public sealed partial class RdbPersistence
 {
@@ -36,7 +35,6 @@ public sealed partial class RdbPersistence
     private readonly Stopwatch _bgClock = new();
     private long _bgDirtyAtStart;
     private bool _bgScheduled;
-    private KeyTableResizePolicy[]? _bgResizePolicies;
 
     /// <summary>rdb_bgsave_in_progress.</summary>
     public bool BgsaveInProgress => _bgJob != null;
@@ -105,14 +103,6 @@ public sealed partial class RdbPersistence
         _bgDirtyAtStart = server.Stats.Dirty;
         _bgClock.Restart();
         Saves++;
-        // Fewer copied pages: a table resize rewrites its whole bucket array.
-        var dbs = keyspace.Databases;
-        _bgResizePolicies = new KeyTableResizePolicy[dbs.Length];
-        for (int i = 0; i < dbs.Length; i++)
-        {
-            _bgResizePolicies[i] = dbs[i].Table.ResizePolicy;
-            dbs[i].Table.ResizePolicy = KeyTableResizePolicy.Avoid;
-        }
         server.Log.Notice($"{reason} (copy-on-write snapshot, paused {_bgJob.PauseDuration.TotalMilliseconds:F2} ms)");
         return BgsaveOutcome.Started;
     }
@@ -154,7 +144,6 @@ public sealed partial class RdbPersistence
         if (_bgJob == null || !_bgJob.TryComplete()) return;
         var job = _bgJob;
         _bgJob = null;
-        RestoreResizePolicies();
         string temp = _bgTemp!;
         LastCowSize = job.CopiedBytes;
         LastBgsavePause = job.PauseDuration;
@@ -205,7 +194,6 @@ public sealed partial class RdbPersistence
         job.Cancel();
         job.WaitForCompletion();
         _bgJob = null;
-        RestoreResizePolicies();
         LastCowSize = job.CopiedBytes;
         if (_bgTemp != null) TryDeleteTemp(_bgTemp);
     }
@@ -229,15 +217,6 @@ public sealed partial class RdbPersistence
 
     /// <summary>Shutdown: never leave the writer reading the arena while the keyspace goes away.</summary>
     public void OnShutdown() => KillBackgroundSave("There is a child saving an .rdb. Killing it!");
-
-    private void RestoreResizePolicies()
-    {
-        var policies = _bgResizePolicies;
-        _bgResizePolicies = null;
-        if (policies == null) return;
-        var dbs = server.Keyspace.Databases;
-        for (int i = 0; i < dbs.Length && i < policies.Length; i++) dbs[i].Table.ResizePolicy = policies[i];
-    }
 
     private static void TryDeleteTemp(string path)
     {
