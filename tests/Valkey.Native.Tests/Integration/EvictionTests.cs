@@ -285,12 +285,17 @@ public class EvictionTests : OwnServerFixture
                 db.SetAdd($"lazyev:{k}", Enumerable.Range(0, 20_000).Select(i => (RedisValue)$"m{i}").ToArray());
             Execute("CONFIG", "SET", "maxmemory-policy", "allkeys-random");
             long limit = LimitAtUsedPlus(-1024 * 1024);
-            Assert.That(Execute("SET", "lazyev:small", "x"), Is.EqualTo("+OK\r\n"));
+            // As in Valkey, the evicting command waits for the lazy-free thread only within the
+            // eviction time slice (500 us at the default tenacity): on a loaded machine the
+            // memory may not be back yet, and the command then gets OOM. Either reply is right;
+            // the evictions must have happened in both cases.
+            Assert.That(Execute("SET", "lazyev:small", "x"), Is.EqualTo("+OK\r\n").Or.EqualTo(Oom));
             Assert.That(Info("evicted_keys"), Is.GreaterThanOrEqualTo(1));
             var deadline = DateTime.UtcNow.AddSeconds(10);
             while (Info("lazyfree_pending_objects") != 0 && DateTime.UtcNow < deadline) Thread.Sleep(10);
             Assert.That(Info("lazyfreed_objects"), Is.GreaterThanOrEqualTo(1), "the evicted set was freed by the lazy-free worker");
             Assert.That(Info("used_memory"), Is.LessThan(limit));
+            Assert.That(Execute("SET", "lazyev:small", "x"), Is.EqualTo("+OK\r\n"), "once freed, the memory is available again");
         }
         finally
         {
