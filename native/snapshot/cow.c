@@ -13,9 +13,13 @@
 // runtime, and cow_read is called through an ordinary P/Invoke (preemptive mode), so the GC
 // never waits for a thread that holds the page lock.
 //
-// Page lock: one mutex per snapshot. The handler removes a page's protection only while holding
-// it, after the copy is recorded; cow_read looks a page up and copies from the live page under
-// the same mutex, so a live page cannot be unprotected (and written) halfway through a read.
+// No lock between the reader and the handler: every registered page has a slot in a table
+// indexed by its position in the registered runs. The handler copies a page, publishes the copy
+// in the slot and only then removes the protection; a write can therefore only change a live
+// page after its slot is set. cow_read copies the live page and looks at the slot again: still
+// empty means the page stayed protected through the copy; set means it may have changed, and the
+// published copy is used instead. (A shared lock here made the handler, and the command thread
+// waiting in a fault behind it, wait for the reader thousands of times per second.)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -50,8 +54,13 @@
 #endif
 
 #define COW_EXPORT __attribute__((visibility("default")))
-#define SLAB_BYTES ((size_t)1 << 20)    // shadow pages are carved from 1 MB mappings
-#define READ_BATCH_PAGES 16             // cow_read releases the lock at least every 16 pages
+// Shadow pages are carved from slabs that start at 2 MB and double up to 64 MB. Every mmap takes
+// the address-space lock for writing; anything walking the page tables meanwhile (a monitoring
+// read of /proc/PID/smaps on a big heap: milliseconds) makes it wait, and with it every fault the
+// command thread takes behind this handler. Slabs are reserved, not committed (MAP_NORESERVE):
+// only the pages actually copied into become resident.
+#define SLAB_FIRST_BYTES ((size_t)2 << 20)
+#define SLAB_MAX_BYTES ((size_t)64 << 20)
 
 typedef struct cow_range {
     uintptr_t addr;     // page aligned
@@ -61,7 +70,7 @@ typedef struct cow_range {
 
 typedef struct cow_stats {
     long long pages_copied;     // pages copied on first write
-    long long shadow_bytes;     // bytes mapped for shadow copies (pages_copied * page, by slab)
+    long long shadow_bytes;     // address space reserved for shadow copies (slabs; resident only where copied)
     long long protected_bytes;  // bytes write-protected at begin
     long long registered_bytes; // bytes registered with userfaultfd
     long long faults;           // fault messages handled (duplicates included)
@@ -76,13 +85,14 @@ typedef struct cow_ctx {
     pthread_t thread;
     int thread_started;
     volatile int stopping;
-    pthread_mutex_t lock;
-    // open-addressing map page address -> shadow copy; key 0 = empty
-    uintptr_t *keys;
-    char **vals;
-    size_t cap, count;
+    pthread_mutex_t lock;   // handler vs cow_end and statistics; never taken by cow_read
+    // One slot per registered page: its shadow copy, or NULL (published with release stores).
+    char **slots;
+    size_t slot_count;
+    size_t *run_first_slot; // per run: index of its first page's slot
     // shadow slabs
     char **slabs;
+    size_t *slab_sizes;
     size_t nslabs, slabcap;
     char *slab_cur;
     size_t slab_left;
@@ -93,55 +103,17 @@ typedef struct cow_ctx {
     cow_stats stats;
 } cow_ctx;
 
-static size_t hash_page(uintptr_t key, size_t mask, size_t page)
+// The slot of the registered page at pg (page aligned), or NULL when pg is not in a run.
+static char **slot_of(cow_ctx *c, uintptr_t pg)
 {
-    uint64_t x = (uint64_t)(key / page);
-    x *= 0x9E3779B97F4A7C15ull;
-    return (size_t)(x >> 20) & mask;
-}
-
-static char *map_lookup(cow_ctx *c, uintptr_t key)
-{
-    if (c->count == 0) return NULL;
-    size_t mask = c->cap - 1;
-    for (size_t i = hash_page(key, mask, c->page);; i = (i + 1) & mask) {
-        if (c->keys[i] == key) return c->vals[i];
-        if (c->keys[i] == 0) return NULL;
+    size_t lo = 0, hi = c->nruns;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (pg < c->runs[mid].addr) hi = mid;
+        else if (pg >= c->runs[mid].addr + c->runs[mid].len) lo = mid + 1;
+        else return &c->slots[c->run_first_slot[mid] + (pg - c->runs[mid].addr) / c->page];
     }
-}
-
-static int map_grow(cow_ctx *c)
-{
-    size_t ncap = c->cap ? c->cap * 2 : 4096;
-    uintptr_t *nk = calloc(ncap, sizeof *nk);
-    char **nv = calloc(ncap, sizeof *nv);
-    if (!nk || !nv) { free(nk); free(nv); return -1; }
-    size_t mask = ncap - 1;
-    for (size_t j = 0; j < c->cap; j++) {
-        if (c->keys[j] == 0) continue;
-        size_t i = hash_page(c->keys[j], mask, c->page);
-        while (nk[i] != 0) i = (i + 1) & mask;
-        nk[i] = c->keys[j];
-        nv[i] = c->vals[j];
-    }
-    free(c->keys);
-    free(c->vals);
-    c->keys = nk;
-    c->vals = nv;
-    c->cap = ncap;
-    return 0;
-}
-
-static int map_insert(cow_ctx *c, uintptr_t key, char *val)
-{
-    if ((c->count + 1) * 2 > c->cap && map_grow(c) != 0) return -1;
-    size_t mask = c->cap - 1;
-    size_t i = hash_page(key, mask, c->page);
-    while (c->keys[i] != 0) i = (i + 1) & mask;
-    c->keys[i] = key;
-    c->vals[i] = val;
-    c->count++;
-    return 0;
+    return NULL;
 }
 
 static char *shadow_alloc(cow_ctx *c)
@@ -152,14 +124,24 @@ static char *shadow_alloc(cow_ctx *c)
             char **n = realloc(c->slabs, ncap * sizeof *n);
             if (!n) return NULL;
             c->slabs = n;
+            size_t *ns = realloc(c->slab_sizes, ncap * sizeof *ns);
+            if (!ns) return NULL;
+            c->slab_sizes = ns;
             c->slabcap = ncap;
         }
-        void *m = mmap(NULL, SLAB_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        size_t bytes = c->nslabs == 0 ? SLAB_FIRST_BYTES : c->slab_sizes[c->nslabs - 1] * 2;
+        if (bytes > SLAB_MAX_BYTES) bytes = SLAB_MAX_BYTES;
+        void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED && bytes > SLAB_FIRST_BYTES) {
+            bytes = SLAB_FIRST_BYTES;
+            m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        }
         if (m == MAP_FAILED) return NULL;
+        c->slab_sizes[c->nslabs] = bytes;
         c->slabs[c->nslabs++] = m;
         c->slab_cur = m;
-        c->slab_left = SLAB_BYTES;
-        c->stats.shadow_bytes += SLAB_BYTES;
+        c->slab_left = bytes;
+        c->stats.shadow_bytes += (long long)bytes;
     }
     char *p = c->slab_cur;
     c->slab_cur += c->page;
@@ -181,17 +163,19 @@ static void handle_fault(cow_ctx *c, uintptr_t addr)
     uintptr_t pg = addr & ~(uintptr_t)(c->page - 1);
     pthread_mutex_lock(&c->lock);
     c->stats.faults++;
-    if (pg != (uintptr_t)c->doorbell && map_lookup(c, pg) == NULL) {
+    char **slot = pg != (uintptr_t)c->doorbell ? slot_of(c, pg) : NULL;
+    if (slot != NULL && __atomic_load_n(slot, __ATOMIC_ACQUIRE) == NULL) {
         char *s = shadow_alloc(c);
         // The page is write-protected and every writer to it is blocked: its contents are
         // exactly those of the snapshot. Reading it cannot fault into this handler.
-        if (s != NULL && map_insert(c, pg, s) == 0) {
+        if (s != NULL) {
             memcpy(s, (const void *)pg, c->page);
+            __atomic_store_n(slot, s, __ATOMIC_RELEASE);   // before the protection goes
             c->stats.pages_copied++;
         } else {
             // Out of memory: let the writer go anyway (a deadlock would be worse) and mark the
             // snapshot as unusable; cow_read reports it.
-            c->stats.failed = 1;
+            __atomic_store_n(&c->stats.failed, 1, __ATOMIC_RELEASE);
         }
     }
     if (set_wp(c, pg, c->page, 0) != 0) {
@@ -242,7 +226,7 @@ static void *handler_main(void *arg)
     // writer can block forever (the doorbell too, so cow_end does not wait on it), and mark the
     // snapshot unusable.
     pthread_mutex_lock(&c->lock);
-    c->stats.failed = 1;
+    __atomic_store_n(&c->stats.failed, 1, __ATOMIC_RELEASE);
     for (size_t i = 0; i < c->nruns; i++) unregister_range(c, c->runs[i].addr, c->runs[i].len);
     c->nruns = 0;
     unregister_range(c, (uintptr_t)c->doorbell, c->page);
@@ -294,10 +278,11 @@ static void destroy(cow_ctx *c)
 {
     if (c->uffd >= 0) close(c->uffd);
     if (c->doorbell) munmap(c->doorbell, c->page);
-    for (size_t i = 0; i < c->nslabs; i++) munmap(c->slabs[i], SLAB_BYTES);
+    for (size_t i = 0; i < c->nslabs; i++) munmap(c->slabs[i], c->slab_sizes[i]);
     free(c->slabs);
-    free(c->keys);
-    free(c->vals);
+    free(c->slab_sizes);
+    if (c->slots) munmap(c->slots, c->slot_count * sizeof *c->slots);
+    free(c->run_first_slot);
     free(c->runs);
     pthread_mutex_destroy(&c->lock);
     free(c);
@@ -369,6 +354,7 @@ COW_EXPORT int cow_protect_ranges(cow_ctx *c, cow_range *ranges, size_t n)
         if (ranges[i].wp_len > ranges[i].len) ranges[i].wp_len = ranges[i].len;
         ranges[i].wp_len = (ranges[i].wp_len + mask) & ~mask;
     }
+    if (c->slots != NULL) return -EBUSY;   // one set of ranges per snapshot
     qsort(ranges, n, sizeof *ranges, cmp_range);
 
     cow_range *runs = realloc(c->runs, (c->nruns + n + 1) * sizeof *runs);
@@ -393,6 +379,22 @@ COW_EXPORT int cow_protect_ranges(cow_ctx *c, cow_range *ranges, size_t n)
         c->stats.runs++;
         i = j;
     }
+    // The slot table: 8 bytes of address space per registered 4 KB page, reserved, not committed
+    // (only the parts whose pages get copied become resident; reading the rest sees zeros).
+    size_t *first = malloc((c->nruns + 1) * sizeof *first);
+    if (!first) return -ENOMEM;
+    size_t total = 0;
+    for (size_t i = 0; i < c->nruns; i++) {
+        first[i] = total;
+        total += c->runs[i].len / c->page;
+    }
+    c->run_first_slot = first;
+    if (total > 0) {
+        void *m = mmap(NULL, total * sizeof(char *), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED) return -ENOMEM;
+        c->slots = m;
+        c->slot_count = total;
+    }
     for (size_t i = 0; i < n;) {
         if (ranges[i].wp_len == 0) { i++; continue; }
         uintptr_t start = ranges[i].addr;
@@ -412,28 +414,38 @@ COW_EXPORT int cow_protect_ranges(cow_ctx *c, cow_range *ranges, size_t n)
 }
 
 // Copies len bytes at addr, as of the snapshot, to dest. Returns 0, or -1 if the snapshot lost
-// a page (out of memory in the handler) and must be abandoned.
+// a page (out of memory in the handler) and must be abandoned. Lock-free (see the top).
 COW_EXPORT int cow_read(cow_ctx *c, const void *addr, size_t len, void *dest)
 {
     uintptr_t a = (uintptr_t)addr;
     char *d = dest;
     size_t mask = c->page - 1;
     while (len > 0) {
-        pthread_mutex_lock(&c->lock);
-        for (int k = 0; k < READ_BATCH_PAGES && len > 0; k++) {
-            uintptr_t pg = a & ~(uintptr_t)mask;
-            size_t off = a - pg;
-            size_t chunk = c->page - off;
-            if (chunk > len) chunk = len;
-            const char *s = map_lookup(c, pg);
-            memcpy(d, s ? s + off : (const char *)a, chunk);
-            a += chunk;
-            d += chunk;
-            len -= chunk;
+        uintptr_t pg = a & ~(uintptr_t)mask;
+        size_t off = a - pg;
+        size_t chunk = c->page - off;
+        if (chunk > len) chunk = len;
+        char **slot = slot_of(c, pg);
+        const char *s = slot ? __atomic_load_n(slot, __ATOMIC_ACQUIRE) : NULL;
+        if (s != NULL) {
+            memcpy(d, s + off, chunk);
+        } else {
+            memcpy(d, (const char *)a, chunk);
+            if (slot != NULL) {
+                // Did the handler copy (and unprotect) the page while we read it? Then what we
+                // read may include new writes: take the published copy. The fence orders our
+                // reads of the page before this load; any write we may have seen came after the
+                // slot was published.
+                __atomic_thread_fence(__ATOMIC_SEQ_CST);
+                s = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+                if (s != NULL) memcpy(d, s + off, chunk);
+            }
         }
-        pthread_mutex_unlock(&c->lock);
+        a += chunk;
+        d += chunk;
+        len -= chunk;
     }
-    return c->stats.failed ? -1 : 0;
+    return __atomic_load_n(&c->stats.failed, __ATOMIC_ACQUIRE) ? -1 : 0;
 }
 
 COW_EXPORT void cow_get_stats(cow_ctx *c, cow_stats *out)
@@ -443,11 +455,33 @@ COW_EXPORT void cow_get_stats(cow_ctx *c, cow_stats *out)
     pthread_mutex_unlock(&c->lock);
 }
 
+#define END_SLICE_BYTES ((size_t)8 << 20)
+
 // Ends the snapshot: removes every protection (waking any blocked writer), stops the handler
-// and frees the shadow copies. No cow_read may run concurrently or afterwards.
+// and frees the shadow copies. No cow_read may run concurrently or afterwards. Any thread; meant
+// for the snapshot's reader thread once it is done, while the command thread keeps writing.
 COW_EXPORT void cow_end(cow_ctx *c)
 {
     if (!c) return;
+    // Unregistering a range walks all its page tables with the address-space lock held for
+    // writing: on a 1 GB arena that stops every page fault of the process (the command thread's
+    // too) for tens of milliseconds. Removing the protection first, 8 MB at a time, needs only the
+    // lock for reading and lets faults (and this handler) in between slices; the unregistration
+    // that follows then finds nothing to change and is a fraction of the cost.
+    for (size_t i = 0, off = 0;;) {
+        pthread_mutex_lock(&c->lock);   // (the handler drops every run if its read() fails)
+        if (i >= c->nruns) { pthread_mutex_unlock(&c->lock); break; }
+        uintptr_t start = c->runs[i].addr + off;
+        size_t len = c->runs[i].len - off;
+        if (len > END_SLICE_BYTES) len = END_SLICE_BYTES;
+        if (set_wp(c, start, len, 0) == 0) {
+            struct uffdio_range r = { start, len };
+            ioctl(c->uffd, UFFDIO_WAKE, &r);
+        }
+        off += len;
+        if (off >= c->runs[i].len) { i++; off = 0; }
+        pthread_mutex_unlock(&c->lock);
+    }
     pthread_mutex_lock(&c->lock);
     for (size_t i = 0; i < c->nruns; i++) unregister_range(c, c->runs[i].addr, c->runs[i].len);
     c->nruns = 0;

@@ -429,15 +429,23 @@ public sealed unsafe class Arena : IDisposable
     /// Pages mapped at once while a snapshot runs. Every page a snapshot-time allocation needs is
     /// new (frozen pages are not reused), and each mmap/munmap takes the process' address-space
     /// lock for writing, which anything walking the page tables (a monitoring read of
-    /// /proc/PID/smaps, the snapshot's own page faults) holds for milliseconds on a big heap: one
-    /// mapping per 16 pages (1 MB) instead of up to three system calls per page.
+    /// /proc/PID/smaps, the snapshot's own page faults) holds for milliseconds on a big heap: the
+    /// first mapping of a snapshot takes 16 pages (1 MB), each next one twice as many, up to 256
+    /// (16 MB), so a write-heavy snapshot maps a few times instead of once per page. Untouched
+    /// pages of a run cost address space, not memory (only their 64-byte headers are written).
     /// </summary>
-    private const int SnapshotPageBatch = 16;
+    private const int SnapshotPageBatchFirst = 16, SnapshotPageBatchMax = 256;
+    private int _snapshotPageBatch = SnapshotPageBatchFirst;
 
     /// <summary>Maps a new page (or, during a snapshot, a run of them: the rest go to the empty-page cache).</summary>
     private PageHeader* MapPages()
     {
-        int count = _snapshotPhase != SnapshotNone && !OperatingSystem.IsWindows() ? SnapshotPageBatch : 1;
+        int count = 1;
+        if (_snapshotPhase != SnapshotNone && !OperatingSystem.IsWindows())
+        {
+            count = _snapshotPageBatch;
+            _snapshotPageBatch = Math.Min(count * 2, SnapshotPageBatchMax);
+        }
         byte* run = OsMemory.MapAligned((nuint)count * PageSize, PageSize);
         if (run == null && count > 1)
         {
@@ -735,6 +743,7 @@ public sealed unsafe class Arena : IDisposable
         if (_snapshotPhase != SnapshotNone) throw new InvalidOperationException("Arena: a snapshot is already active");
         // Frees recorded during the previous snapshot go into their pages now, while no page is protected.
         LinkDeferredFrees(int.MaxValue);
+        _snapshotPageBatch = SnapshotPageBatchFirst;
 
         long pending = 0;
         for (PendingRelease* r = _pendingRelease; r != null; r = r->Next) pending++;

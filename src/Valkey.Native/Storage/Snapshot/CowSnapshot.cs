@@ -164,7 +164,7 @@ public sealed unsafe class CowSnapshot : IDisposable
     /// <summary>Bytes of page copies (INFO: the snapshot's copy-on-write size).</summary>
     public long CopiedBytes => CurrentStats().PagesCopied * PageSize;
 
-    /// <summary>Bytes mapped to hold the copies (copies rounded up to 1 MB slabs).</summary>
+    /// <summary>Address space reserved for the copies (slabs from 2 MB doubling to 64 MB; resident only where copied).</summary>
     public long ShadowBytes => CurrentStats().ShadowBytes;
 
     /// <summary>Bytes write-protected at Begin.</summary>
