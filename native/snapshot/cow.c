@@ -100,6 +100,7 @@ typedef struct cow_ctx {
     cow_range *runs;
     size_t nruns;
     char *doorbell;     // one protected page cow_end writes to, to wake the handler for exit
+    unsigned read_pause_us; // tests: cow_read sleeps this long before copying a live page
     cow_stats stats;
 } cow_ctx;
 
@@ -430,6 +431,7 @@ COW_EXPORT int cow_read(cow_ctx *c, const void *addr, size_t len, void *dest)
         if (s != NULL) {
             memcpy(d, s + off, chunk);
         } else {
+            if (c->read_pause_us) usleep(c->read_pause_us);
             memcpy(d, (const char *)a, chunk);
             if (slot != NULL) {
                 // Did the handler copy (and unprotect) the page while we read it? Then what we
@@ -446,6 +448,13 @@ COW_EXPORT int cow_read(cow_ctx *c, const void *addr, size_t len, void *dest)
         len -= chunk;
     }
     return __atomic_load_n(&c->stats.failed, __ATOMIC_ACQUIRE) ? -1 : 0;
+}
+
+// Tests: widens the window between cow_read finding a page uncopied and copying it, so that a
+// concurrent first write lands inside it (the case the re-check exists for).
+COW_EXPORT void cow_set_read_pause(cow_ctx *c, unsigned microseconds)
+{
+    c->read_pause_us = microseconds;
 }
 
 COW_EXPORT void cow_get_stats(cow_ctx *c, cow_stats *out)

@@ -246,6 +246,54 @@ public sealed unsafe class CowSnapshotTests
     }
 
     [Test]
+    public void ReadsRacingTheFirstWriteOfEachPageSeeTheSnapshotBytes()
+    {
+        // The reader takes no lock: it copies a live page and re-checks whether the handler
+        // published a copy meanwhile. Here every read overlaps the first write of its pages: a
+        // writer thread rewrites each page (whole) right behind the reader, again and again.
+        using var arena = new Arena();
+        const int pages = 2048;
+        byte* block = arena.Alloc((nuint)(pages * OsPage));
+        for (int i = 0; i < pages; i++) new Span<byte>(block + (long)i * OsPage, OsPage).Fill((byte)(i * 7 + 1));
+        using var snapshot = CowSnapshot.Begin(arena);
+        snapshot.SetReadPauseForTests(TimeSpan.FromMicroseconds(300));
+        int readerAt = -1, writtenAt = -1;
+        bool done = false;
+        string? failure = null;
+        RunWithDeadline("racing reads and first writes",
+            () =>
+            {
+                // Lockstep: as soon as the reader announces page i, write pages i and i + 1 (their
+                // first writes fault while the reader copies them), then let it go on.
+                while (!Volatile.Read(ref done))
+                {
+                    int at = Volatile.Read(ref readerAt);
+                    if (at == Volatile.Read(ref writtenAt)) continue;
+                    for (int i = at; i < Math.Min(pages, at + 2); i++) new Span<byte>(block + (long)i * OsPage, OsPage).Fill(0xEE);
+                    Volatile.Write(ref writtenAt, at);
+                }
+            },
+            () =>
+            {
+                var buffer = new byte[OsPage];
+                for (int i = 0; i + 1 < pages && failure == null; i++)
+                {
+                    Volatile.Write(ref readerAt, i);
+                    snapshot.Read(block + (long)i * OsPage + OsPage / 2, buffer);   // the second half of page i, the first of i + 1
+                    for (int k = 0; k < buffer.Length; k++)
+                    {
+                        int page = i + (OsPage / 2 + k) / OsPage;
+                        if (buffer[k] != (byte)(page * 7 + 1)) { failure = $"page {page}, byte {k}: {buffer[k]:X2}"; break; }
+                    }
+                    while (Volatile.Read(ref writtenAt) != i) Thread.SpinWait(20);
+                }
+                Volatile.Write(ref done, true);
+            });
+        Assert.That(failure, Is.Null);
+        Assert.That(snapshot.PagesCopied, Is.EqualTo(pages), "every page was written while being read");
+    }
+
+    [Test]
     public void FreedMemoryStaysReadableUntilTheSnapshotEndsAndIsThenReleased()
     {
         using var arena = new Arena { EmptyPageCacheLimit = 0 };

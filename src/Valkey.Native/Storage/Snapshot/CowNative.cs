@@ -47,6 +47,9 @@ internal static unsafe class CowNative
     [DllImport(Library, EntryPoint = "cow_read")]
     public static extern int Read(nint context, void* address, nuint length, void* destination);
 
+    [DllImport(Library, EntryPoint = "cow_set_read_pause")]
+    public static extern void SetReadPause(nint context, uint microseconds);
+
     [DllImport(Library, EntryPoint = "cow_get_stats")]
     public static extern void GetStats(nint context, Stats* stats);
 

@@ -132,6 +132,16 @@ public sealed unsafe class CowSnapshot : IDisposable
         }
     }
 
+    /// <summary>
+    /// Tests only: makes every <see cref="Read"/> of a not-yet-copied page sleep this long before
+    /// copying it, so a concurrent first write to the page reliably lands in between.
+    /// </summary>
+    internal void SetReadPauseForTests(TimeSpan pause)
+    {
+        nint context = Volatile.Read(ref _context);
+        if (context != 0) CowNative.SetReadPause(context, (uint)pause.TotalMicroseconds);
+    }
+
     /// <summary>Reads one unmanaged value as of Begin.</summary>
     public T Read<T>(byte* address) where T : unmanaged
     {
