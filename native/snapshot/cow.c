@@ -34,6 +34,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 // Debian 12's kernel headers (6.1) predate this flag (kernel 6.4). Without it, pages never
@@ -76,6 +77,8 @@ typedef struct cow_stats {
     long long faults;           // fault messages handled (duplicates included)
     long long runs;             // contiguous registrations (one VMA each at least)
     long long protect_calls;    // UFFDIO_WRITEPROTECT calls made at begin
+    long long register_us;      // time cow_protect_ranges spent sorting and registering
+    long long protect_us;       // time it spent write-protecting (the page-table walk)
     int failed;                 // a copy could not be made: the snapshot is not consistent
 } cow_stats;
 
@@ -338,6 +341,13 @@ COW_EXPORT cow_ctx *cow_begin(int *err)
     return c;
 }
 
+static long long now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
 static int cmp_range(const void *a, const void *b)
 {
     uintptr_t x = ((const cow_range *)a)->addr, y = ((const cow_range *)b)->addr;
@@ -356,6 +366,7 @@ COW_EXPORT int cow_protect_ranges(cow_ctx *c, cow_range *ranges, size_t n)
         ranges[i].wp_len = (ranges[i].wp_len + mask) & ~mask;
     }
     if (c->slots != NULL) return -EBUSY;   // one set of ranges per snapshot
+    long long t0 = now_us();
     qsort(ranges, n, sizeof *ranges, cmp_range);
 
     cow_range *runs = realloc(c->runs, (c->nruns + n + 1) * sizeof *runs);
@@ -396,6 +407,8 @@ COW_EXPORT int cow_protect_ranges(cow_ctx *c, cow_range *ranges, size_t n)
         c->slots = m;
         c->slot_count = total;
     }
+    long long t1 = now_us();
+    c->stats.register_us = t1 - t0;
     for (size_t i = 0; i < n;) {
         if (ranges[i].wp_len == 0) { i++; continue; }
         uintptr_t start = ranges[i].addr;
@@ -411,6 +424,7 @@ COW_EXPORT int cow_protect_ranges(cow_ctx *c, cow_range *ranges, size_t n)
         c->stats.protect_calls++;
         i = j;
     }
+    c->stats.protect_us = now_us() - t1;
     return 0;
 }
 

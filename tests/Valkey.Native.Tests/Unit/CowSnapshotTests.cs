@@ -615,6 +615,7 @@ public sealed unsafe class CowSnapshotTests
         var snapshot = CowSnapshot.Begin(arena);
         double begin = sw.Elapsed.TotalMilliseconds;
         long runs = snapshot.RegisteredRuns, calls = snapshot.ProtectCalls;
+        double register = snapshot.RegisterDuration.TotalMilliseconds, protect = snapshot.ProtectDuration.TotalMilliseconds;
         double perFault = 0;
         RunWithDeadline("writes", () =>
         {
@@ -626,7 +627,7 @@ public sealed unsafe class CowSnapshotTests
         sw.Restart();
         snapshot.Dispose();
         double end = sw.Elapsed.TotalMilliseconds;
-        TestContext.Out.WriteLine($"1 GB in {arena.PageCount} pages: Begin {begin:F1} ms ({runs} runs, {calls} protect calls), " +
+        TestContext.Out.WriteLine($"1 GB in {arena.PageCount} pages: Begin {begin:F1} ms ({runs} runs, {calls} protect calls; register {register:F1} ms, protect {protect:F1} ms), " +
                                   $"{copied} pages copied at {perFault:F1} us each, End {end:F1} ms");
     }
 

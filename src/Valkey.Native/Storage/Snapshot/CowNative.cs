@@ -32,6 +32,8 @@ internal static unsafe class CowNative
         public long Faults;
         public long Runs;
         public long ProtectCalls;
+        public long RegisterMicroseconds;
+        public long ProtectMicroseconds;
         public int Failed;
     }
 

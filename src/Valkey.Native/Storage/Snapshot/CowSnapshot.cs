@@ -189,6 +189,12 @@ public sealed unsafe class CowSnapshot : IDisposable
     /// <summary>Write-protect calls made at Begin (each costs a TLB flush: the bulk of the pause).</summary>
     public long ProtectCalls => CurrentStats().ProtectCalls;
 
+    /// <summary>Of <see cref="BeginDuration"/>: sorting and registering the ranges with the kernel.</summary>
+    public TimeSpan RegisterDuration => TimeSpan.FromMicroseconds(CurrentStats().RegisterMicroseconds);
+
+    /// <summary>Of <see cref="BeginDuration"/>: write-protecting them (the kernel's page-table walk).</summary>
+    public TimeSpan ProtectDuration => TimeSpan.FromMicroseconds(CurrentStats().ProtectMicroseconds);
+
     /// <summary>
     /// Ends the snapshot: removes every protection, frees the copies and lets the arena return
     /// the memory freed meanwhile (on its owner thread, at its next release point, e.g. the cron's
