@@ -23,7 +23,7 @@ namespace Valkey.Native.Storage;
 /// <item>Large blocks get their own mapping, rounded to the OS page and starting on a 64 KB
 /// boundary. No small block starts at offset 0 of a unit (the page header is there), so
 /// "address is 64 KB aligned" identifies a large block; its size lives in
-/// <see cref="LargeBlockMap"/>, a radix map keyed by address.</item>
+/// <see cref="UnitMap"/>, a radix map keyed by address.</item>
 /// </list>
 /// <para>All page metadata is in two places only: the <see cref="PageHeader"/>s, which are
 /// all linked on one list, and the large-block map. A copy-on-write snapshot
@@ -123,7 +123,12 @@ public sealed unsafe class Arena : IDisposable
     // Pages mapped while a snapshot runs: a list of their own, because linking a new page in
     // front of _allPages would write the (protected) header of the page that heads it.
     private PageHeader* _snapshotPages;
-    private LargeBlockMap _largeBlocks;
+    private UnitMap _largeBlocks;
+    // Every small-block page, by address: what a snapshot protects. A scan of this map visits
+    // the pages in address order and merged into runs, where following the page list costs a
+    // cache and TLB miss per 64 KB page (7 ms per GB at Begin, with the command thread stopped).
+    private UnitMap _pageDirectory;
+    private const nuint PageInUse = 1, PageCachedEmpty = 2;
     private PendingRelease* _pendingRelease;      // freed large mappings still to be unmapped
     private long _pendingReleaseBytes;
 
@@ -157,7 +162,8 @@ public sealed unsafe class Arena : IDisposable
     {
         _partialPages = (PageHeader**)NativeMemory.AllocZeroed((nuint)(ClassCount * sizeof(PageHeader*)));
         _frozenPartialPages = (PageHeader**)NativeMemory.AllocZeroed((nuint)(ClassCount * sizeof(PageHeader*)));
-        _largeBlocks = new LargeBlockMap();
+        _largeBlocks = new UnitMap();
+        _pageDirectory = new UnitMap();
     }
 
     ~Arena() => ReleaseEverything();
@@ -165,7 +171,11 @@ public sealed unsafe class Arena : IDisposable
     /// <summary>Sum of <see cref="UsableSize"/> over live blocks (INFO used_memory).</summary>
     public long UsedBytes => _usedBytes;
 
-    /// <summary>Bytes currently mapped from the OS (pages, large blocks and the arena's own maps).</summary>
+    /// <summary>
+    /// Bytes currently mapped from the OS (pages, large blocks and the large-block map). The page
+    /// directory is left out: 1 MB of address space per 4 GB region, of which only 8 bytes per
+    /// 64 KB page in use are ever touched.
+    /// </summary>
     public long ReservedBytes => _reservedBytes + _largeBlocks.ReservedBytes;
 
     public long LiveBlocks => _liveBlocks;
@@ -406,6 +416,7 @@ public sealed unsafe class Arena : IDisposable
         {
             _emptyPages = page->ClassNext;
             _emptyPageCount--;
+            _pageDirectory.Set((byte*)page, PageInUse);
         }
         else
         {
@@ -458,6 +469,7 @@ public sealed unsafe class Arena : IDisposable
             var extra = (PageHeader*)(run + (nuint)i * PageSize);
             AddNewPage(extra);
             extra->State = PageState.EmptyCached;
+            _pageDirectory.Set((byte*)extra, PageCachedEmpty);
             extra->ClassNext = _emptyPages;
             extra->ClassPrev = null;
             _emptyPages = extra;
@@ -489,6 +501,7 @@ public sealed unsafe class Arena : IDisposable
             _snapshotPages = page;
         }
         page->Magic = PageMagic;
+        _pageDirectory.Set((byte*)page, PageInUse);
     }
 
     private void RetireEmptyPage(PageHeader* page)
@@ -501,6 +514,7 @@ public sealed unsafe class Arena : IDisposable
             page->ClassPrev = null;
             _emptyPages = page;
             _emptyPageCount++;
+            _pageDirectory.Set((byte*)page, PageCachedEmpty);
             return;
         }
         ReleasePage(page);
@@ -514,6 +528,7 @@ public sealed unsafe class Arena : IDisposable
         if (page->AllNext != null) page->AllNext->AllPrev = page->AllPrev;
         page->Magic = 0;
         _pageCount--;
+        _pageDirectory.Set((byte*)page, 0);
         if (_snapshotPhase != SnapshotNone)
         {
             DeferForSnapshot((byte*)page, PageSize);
@@ -751,14 +766,7 @@ public sealed unsafe class Arena : IDisposable
         var ranges = (Snapshot.CowNative.Range*)NativeMemory.Alloc((nuint)Math.Max(capacity, 1), (nuint)sizeof(Snapshot.CowNative.Range));
         try
         {
-            long n = 0;
-            for (PageHeader* page = _allPages; page != null; page = page->AllNext)
-            {
-                ref Snapshot.CowNative.Range range = ref ranges[n++];
-                range.Address = (nuint)page;
-                range.Length = PageSize;
-                range.ProtectLength = page->State == PageState.EmptyCached ? 0 : (nuint)PageSize;
-            }
+            long n = _pageDirectory.CollectRuns(ranges, capacity, PageInUse);
             n += _largeBlocks.CollectRanges(ranges + n, capacity - n);
             for (PendingRelease* r = _pendingRelease; r != null; r = r->Next)
             {
@@ -938,6 +946,7 @@ public sealed unsafe class Arena : IDisposable
         _snapshotPhase = SnapshotNone;
         ReleaseDeferred(long.MaxValue);
         _largeBlocks.Dispose();
+        _pageDirectory.Dispose();
         NativeMemory.Free(_partialPages);
         NativeMemory.Free(_frozenPartialPages);
         _reservedBytes = _usedBytes = _liveBlocks = _pageCount = _largeBlockCount = _pendingReleaseBytes = 0;
@@ -972,12 +981,12 @@ public sealed unsafe class Arena : IDisposable
     }
 
     /// <summary>
-    /// Address -> size of the large block starting there. A two-level radix map over the
-    /// 64 KB units of a 48-bit address space: lookups are two loads and never rehash, so
-    /// millions of large values do not introduce a stall. Both levels are OS mappings that
-    /// stay unfaulted (and cost no RSS) where no large block ever lived.
+    /// Address -> a value per 64 KB unit (the size of the large block starting there; a page's
+    /// state). A two-level radix map over the units of a 48-bit address space: lookups are two
+    /// loads and never rehash, so millions of large values do not introduce a stall. Both levels
+    /// are OS mappings that stay unfaulted (and cost no RSS) where no unit ever had a value.
     /// </summary>
-    private struct LargeBlockMap : IDisposable
+    private struct UnitMap : IDisposable
     {
         private const int AddressBits = 48;
         private const int LeafBits = 16;                                  // 65536 units = 4 GB per leaf
@@ -1054,6 +1063,48 @@ public sealed unsafe class Arena : IDisposable
                 }
             }
             return n;
+        }
+
+        /// <summary>
+        /// Writes one range per run of consecutive units with the same non-zero value (in address
+        /// order): the run's bytes, protected whole when the value is <paramref name="protectValue"/>,
+        /// else only registered. At most max ranges; returns the count.
+        /// </summary>
+        public readonly long CollectRuns(Snapshot.CowNative.Range* dest, long max, nuint protectValue)
+        {
+            if (_root == null) return 0;
+            long n = 0;
+            nuint runStart = 0, runValue = 0, runUnits = 0;
+            for (nuint r = 0; r < (nuint)1 << RootBits; r++)
+            {
+                nuint* leaf = _root[r];
+                if (leaf == null) continue;
+                for (nuint i = 0; i < (nuint)1 << LeafBits; i++)
+                {
+                    nuint value = leaf[i];
+                    nuint unit = (r << LeafBits) | i;
+                    if (value != 0 && value == runValue && unit == runStart + runUnits)
+                    {
+                        runUnits++;
+                        continue;
+                    }
+                    if (runUnits != 0) Emit(dest, ref n, max, runStart, runUnits, runValue == protectValue);
+                    runStart = unit;
+                    runValue = value;
+                    runUnits = value != 0 ? 1u : 0u;
+                }
+            }
+            if (runUnits != 0) Emit(dest, ref n, max, runStart, runUnits, runValue == protectValue);
+            return n;
+
+            static void Emit(Snapshot.CowNative.Range* dest, ref long n, long max, nuint unit, nuint units, bool protect)
+            {
+                if (n == max) throw new InvalidOperationException("Arena: page count out of sync");
+                dest[n].Address = unit << PageShift;
+                dest[n].Length = units << PageShift;
+                dest[n].ProtectLength = protect ? units << PageShift : 0;
+                n++;
+            }
         }
 
         public void Dispose()
