@@ -486,27 +486,22 @@ COW_EXPORT void cow_get_stats(cow_ctx *c, cow_stats *out)
 COW_EXPORT void cow_end(cow_ctx *c)
 {
     if (!c) return;
-    // Unregistering a range walks all its page tables with the address-space lock held for
-    // writing: on a 1 GB arena that stops every page fault of the process (the command thread's
-    // too) for tens of milliseconds. Removing the protection first, 8 MB at a time, needs only the
-    // lock for reading and lets faults (and this handler) in between slices; the unregistration
-    // that follows then finds nothing to change and is a fraction of the cost.
+    // Unregistering a range clears its protection with a walk of all its page tables while the
+    // address-space lock is held for writing: in one call over a 1 GB arena that stops every page
+    // fault and mmap of the process (the command thread's too) for 15-20 ms. In 8 MB slices each
+    // hold is a fraction of a millisecond, and faults and this handler get in between.
     for (size_t i = 0, off = 0;;) {
         pthread_mutex_lock(&c->lock);   // (the handler drops every run if its read() fails)
         if (i >= c->nruns) { pthread_mutex_unlock(&c->lock); break; }
         uintptr_t start = c->runs[i].addr + off;
         size_t len = c->runs[i].len - off;
         if (len > END_SLICE_BYTES) len = END_SLICE_BYTES;
-        if (set_wp(c, start, len, 0) == 0) {
-            struct uffdio_range r = { start, len };
-            ioctl(c->uffd, UFFDIO_WAKE, &r);
-        }
+        unregister_range(c, start, len);
         off += len;
         if (off >= c->runs[i].len) { i++; off = 0; }
         pthread_mutex_unlock(&c->lock);
     }
     pthread_mutex_lock(&c->lock);
-    for (size_t i = 0; i < c->nruns; i++) unregister_range(c, c->runs[i].addr, c->runs[i].len);
     c->nruns = 0;
     pthread_mutex_unlock(&c->lock);
     if (c->thread_started) {
