@@ -194,6 +194,8 @@ public static unsafe class ListCommands
         var key = ctx.Arg(1);
         byte* entry = ctx.LookupWriteOfType(key, DataType.List, out bool wrongType);
         if (wrongType) return;
+        long bytes = 0;
+        for (int i = 2; i < ctx.ArgCount; i++) bytes += ctx.Arg(i).Length;
         if (entry == null)
         {
             if (existingOnly)
@@ -201,11 +203,9 @@ public static unsafe class ListCommands
                 ctx.Reply.AddInteger(0);
                 return;
             }
-            entry = CreateList(ctx, key);
+            entry = CreateList(ctx, key, bytes, ctx.ArgCount - 2);
         }
         ValueHeader* h = Database.Header(entry);
-        long bytes = 0;
-        for (int i = 2; i < ctx.ArgCount; i++) bytes += ctx.Arg(i).Length;
         int fill = Fill(ctx);
         ListValue.TryConvertForGrowth(ctx.Keyspace, h, fill, bytes, ctx.ArgCount - 2);
         for (int i = 2; i < ctx.ArgCount; i++) ListValue.Push(ctx.Keyspace, h, ctx.Arg(i), head, fill);
@@ -214,10 +214,11 @@ public static unsafe class ListCommands
         ctx.KeyChanged(NotifyClass.List, head ? "lpush" : "rpush", key);
     }
 
-    private static byte* CreateList(CommandContext ctx, ReadOnlySpan<byte> key)
+    /// <summary>A new empty list whose first node is sized for the <paramref name="count"/> elements (<paramref name="bytes"/> in all) about to be pushed.</summary>
+    private static byte* CreateList(CommandContext ctx, ReadOnlySpan<byte> key, long bytes, long count)
     {
         byte* entry = ctx.Db.Add(key, DataType.List, ValueEncoding.ListPack, 8);
-        ListValue.InitEmpty(ctx.Keyspace, Database.Header(entry));
+        ListValue.InitEmpty(ctx.Keyspace, Database.Header(entry), bytes, count);
         return entry;
     }
 
@@ -632,7 +633,7 @@ public static unsafe class ListCommands
             peek.CopyTo(rented);
             var value = rented.AsSpan(0, peek.Length);
             ListValue.RemoveEnd(ctx.Keyspace, sh, fromHead);
-            if (dst == null) dst = CreateList(ctx, destination);
+            if (dst == null) dst = CreateList(ctx, destination, value.Length, 1);
             ValueHeader* dh = Database.Header(dst);
             int fill = Fill(ctx);
             ListValue.TryConvertForGrowth(ctx.Keyspace, dh, fill, value.Length, 1);

@@ -84,11 +84,31 @@ public static unsafe class ListValue
     // ---- creation and shape ------------------------------------------------------------
 
     /// <summary>Turns a freshly added entry (8 data bytes) into an empty listpack list.</summary>
-    public static void InitEmpty(Keyspace keyspace, ValueHeader* header)
+    public static void InitEmpty(Keyspace keyspace, ValueHeader* header) => InitEmpty(keyspace, header, 0, 0);
+
+    /// <summary>
+    /// Turns a freshly added entry into an empty listpack list whose node already has room for the
+    /// <paramref name="count"/> elements of <paramref name="bytes"/> bytes about to be pushed (LPUSH
+    /// on a new key): a 64-byte node would be reallocated, copied and freed at once for a 1 KB element.
+    /// Elements that will not fit one listpack get the minimal node: the first push converts the
+    /// list to a quicklist and frees it anyway.
+    /// </summary>
+    public static void InitEmpty(Keyspace keyspace, ValueHeader* header, long bytes, long count)
     {
         header->Type = DataType.List;
         header->Encoding = ValueEncoding.ListPack;
-        ValueHeader.SetPointer(header, NewNode(keyspace.Arena, 64));
+        ValueHeader.SetPointer(header, NewNode(keyspace.Arena, FirstNodeCapacity(bytes, count)));
+    }
+
+    /// <summary>
+    /// The node capacity <see cref="InitEmpty(Keyspace, ValueHeader*, long, long)"/> allocates: the
+    /// header plus the most the elements can take (<see cref="MaxItemSize"/>: at most 6 bytes of
+    /// length varints each below 64 KB), or the 64-byte minimum past one node's largest limit.
+    /// </summary>
+    internal static int FirstNodeCapacity(long bytes, long count)
+    {
+        long need = NodeHeader + bytes + 6 * count;
+        return count > 0 && need <= OptimizationLevel[^1] ? (int)need : 64;
     }
 
     public static long Length(ValueHeader* h) => IsQuick(h) ? QCount(ValueHeader.PointerAt(h)) : NCount(ValueHeader.PointerAt(h));
@@ -449,15 +469,8 @@ public static unsafe class ListValue
         bool isInt = AsInteger(item, out long v);
         int size = ItemSize(item, isInt, v);
         int used = Used(node);
-        if ((nuint)(used + size) > arena.UsableSize(node))
-        {
-            // Exactly the size needed: the arena's size classes (at most 25% apart) already give
-            // amortized growth, and a full node then wastes at most its class rounding.
-            byte* moved = arena.Realloc(node, (nuint)(used + size));
-            Relink(h, node, moved);
-            node = moved;
-        }
-        Buffer.MemoryCopy(node + off, node + off + size, used - off, used - off);
+        if ((nuint)(used + size) > arena.UsableSize(node)) node = GrowWithGap(arena, h, node, off, size);
+        else Buffer.MemoryCopy(node + off, node + off + size, used - off, used - off);
         WriteItem(node + off, item, isInt, v);
         Pad(node) = 0;
         Used(node) = used + size;
@@ -465,6 +478,25 @@ public static unsafe class ListValue
         Sz(node) += isInt ? EstimateInteger(v) : EstimateText(item);
         AdjustCount(h, 1);
         return node;
+    }
+
+    /// <summary>
+    /// Moves a node into a block with room for <paramref name="gap"/> more bytes, leaving the gap at
+    /// byte offset <paramref name="off"/>; returns the new node, relinked. Exactly the size needed:
+    /// the arena's size classes (at most 25% apart) already give amortized growth, and a full node
+    /// then wastes at most its class rounding. Unlike a realloc followed by a memmove to open the
+    /// gap (what LPUSH did: the node's bytes copied twice, as Valkey's listpack also does), every
+    /// byte is copied once, straight to its final place.
+    /// </summary>
+    private static byte* GrowWithGap(Arena arena, ValueHeader* h, byte* node, int off, int gap)
+    {
+        int used = Used(node);
+        byte* grown = arena.Alloc((nuint)(used + gap));
+        Arena.CopyToFreshBlock(node, grown, off);
+        Arena.CopyToFreshBlock(node + off, grown + off + gap, used - off);
+        arena.Free(node);
+        Relink(h, node, grown);
+        return grown;
     }
 
     /// <summary>

@@ -20,6 +20,12 @@ internal static unsafe class OsMemory
             ? Backend.Posix
             : OperatingSystem.IsWindows() ? Backend.Windows : Backend.CHeap;
 
+    /// <summary>
+    /// Whether any page-aligned part of a mapping can be unmapped on its own (POSIX munmap), so
+    /// that several blocks may share one mapping and still be returned one at a time.
+    /// </summary>
+    public static bool CanUnmapPartially => Kind == Backend.Posix;
+
     /// <summary>Granularity of the OS mapping; sizes of mappings are rounded up to it.</summary>
     public static readonly nuint PageSize = (nuint)Environment.SystemPageSize;
 

@@ -318,6 +318,27 @@ public sealed unsafe class ArenaTests
     }
 
     [Test]
+    public void PagesAreMappedSixteenAtATimeAsFarAsTheEmptyPageCacheTakesThem()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Ignore("runs of pages need partial munmap");
+        using var arena = new Arena();
+        arena.Alloc(1000);
+        Assert.That(arena.PageCount, Is.EqualTo(16), "one mapping of 16 pages");
+        Assert.That(arena.CachedEmptyPages, Is.EqualTo(15));
+        for (int i = 0; i < 63 * 16 - 1; i++) arena.Alloc(1000);   // 63 blocks of 1024 per page
+        Assert.That(arena.PageCount, Is.EqualTo(16), "the run served them all");
+        arena.Alloc(1000);
+        Assert.That(arena.PageCount, Is.EqualTo(32));
+
+        using var small = new Arena { EmptyPageCacheLimit = 3 };
+        small.Alloc(1000);
+        Assert.That(small.PageCount, Is.EqualTo(4), "no more extras than the cache holds");
+        using var none = new Arena { EmptyPageCacheLimit = 0 };
+        none.Alloc(1000);
+        Assert.That(none.PageCount, Is.EqualTo(1));
+    }
+
+    [Test]
     public void PagesAreReusedAfterFreeInsteadOfGrowingTheReservation()
     {
         using var arena = new Arena();
