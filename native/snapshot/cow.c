@@ -449,10 +449,12 @@ COW_EXPORT int cow_read(cow_ctx *c, const void *addr, size_t len, void *dest)
             memcpy(d, (const char *)a, chunk);
             if (slot != NULL) {
                 // Did the handler copy (and unprotect) the page while we read it? Then what we
-                // read may include new writes: take the published copy. The fence orders our
-                // reads of the page before this load; any write we may have seen came after the
-                // slot was published.
-                __atomic_thread_fence(__ATOMIC_SEQ_CST);
+                // read may include new writes: take the published copy. Any write we may have
+                // seen came after the slot was published; the acquire fence keeps our reads of
+                // the page before this load (load-load order: free on x86, a dmb on arm64), and
+                // both architectures make the slot store visible to us once a write made after
+                // it is.
+                __atomic_thread_fence(__ATOMIC_ACQUIRE);
                 s = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
                 if (s != NULL) memcpy(d, s + off, chunk);
             }

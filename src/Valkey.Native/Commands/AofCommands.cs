@@ -22,8 +22,7 @@ public static class AofCommands
         // from EXEC, otherwise it is queued) or while a BGSAVE runs, the rewrite is scheduled for cron.
         if (!aof.RewriteInProgress && (ctx.Client.Multi is { Active: true } || ctx.Server.Persistence.BgsaveInProgress))
         {
-            aof.RewriteScheduled = true;
-            ctx.Server.Log.Notice("Background append only file rewriting scheduled.");
+            aof.ScheduleRewrite();
             ctx.Reply.AddSimpleString("Background append only file rewriting scheduled"u8);
             return;
         }

@@ -100,6 +100,7 @@ public static class ConfigCommands
         ctx.Server.Commands.ResetStats();
         ctx.Server.LoopStats.Reset();
         ctx.Server.ReplyBuffers.ResetStats();
+        ctx.Server.Aof.ResetStats();
         ctx.Reply.AddOk();
     }
 

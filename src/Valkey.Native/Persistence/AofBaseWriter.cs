@@ -10,8 +10,8 @@ namespace Valkey.Native.Persistence;
 /// database <c>SELECT n</c> and per key SET / RPUSH / SADD / ZADD / HMSET (collections in batches of
 /// <see cref="ItemsPerCommand"/> items, AOF_REWRITE_ITEMS_PER_CMD), XADD / XSETID / XGROUP CREATE /
 /// XGROUP CREATECONSUMER / XCLAIM for streams, then <c>PEXPIREAT key ms</c> when the key has a TTL.
-/// Hash fields with a TTL are written as <c>HSETEX key PXAT ms FIELDS 1 field value</c> each (the other
-/// fields go in HMSET batches), which reloads the field and its absolute expiry in one command.
+/// Hash fields with a TTL are written first, as <c>HSETEX key PXAT ms FIELDS 1 field value</c> each, then
+/// the other fields in HMSET batches: Valkey 9's rewriteHashObject (see docs/persistence-aof.md).
 /// </summary>
 /// <remarks>
 /// Like <see cref="RdbWriter{TView}"/> it reads arena memory only through <typeparamref name="TView"/>
@@ -23,7 +23,6 @@ public sealed unsafe partial class AofBaseWriter<TView> where TView : struct, IM
 {
     /// <summary>AOF_REWRITE_ITEMS_PER_CMD.</summary>
     public const int ItemsPerCommand = 64;
-    private const int ListNodeHeader = ListValue.NodeHeaderSize;
     private const int DrainBytes = 1 << 20;
 
     private readonly Stream _output;
@@ -69,7 +68,7 @@ public sealed unsafe partial class AofBaseWriter<TView> where TView : struct, IM
                 _buf.Append("*2\r\n$6\r\nSELECT\r\n"u8);
                 _buf.AppendBulk(db.Id);
                 var visitor = new KeyVisitor(this, keepGoing);
-                VisitTable(db.Keys, ref visitor, nested: false);
+                VisitTable(db.Keys, ref visitor);
             }
             Drain();
         }
@@ -90,8 +89,11 @@ public sealed unsafe partial class AofBaseWriter<TView> where TView : struct, IM
 
     private ReadOnlySpan<byte> Key => _key.AsSpan(0, _keyLength);
 
-    private readonly struct KeyVisitor(AofBaseWriter<TView> writer, Func<bool>? keepGoing) : IEntryVisitor
+    /// <summary>Database keys are read into scratch A: <see cref="WriteKey"/> copies the key before reading the value.</summary>
+    private readonly struct KeyVisitor(AofBaseWriter<TView> writer, Func<bool>? keepGoing) : ValueWalk.IEntryVisitor
     {
+        public Span<byte> KeyScratch(int length) => writer.ScratchA(length);
+
         public void Visit(byte* entry, ReadOnlySpan<byte> key)
         {
             if (keepGoing != null && (writer.KeysWritten & 255) == 0 && !keepGoing())
@@ -213,55 +215,27 @@ public sealed unsafe partial class AofBaseWriter<TView> where TView : struct, IM
 
     private void WriteList(byte* data, in ValueHeader h)
     {
-        byte* first;
-        long nodes;
-        if (h.Encoding == ValueEncoding.QuickList)
-        {
-            byte* ql = PointerAt(data);
-            first = (byte*)_view.ReadStruct<nint>(ql);
-            nodes = _view.ReadStruct<int>(ql + 24);
-        }
-        else
-        {
-            first = PointerAt(data);
-            nodes = 1;
-        }
-        long visited = 0;
-        for (byte* n = first; n != null && visited < nodes; visited++)
-        {
-            byte* next = (byte*)_view.ReadStruct<nint>(n + 8);
-            int used = _view.ReadStruct<int>(n + 16);
-            int pad = _view.ReadStruct<int>(n + 28);
-            var block = _view.Read(n, used, ScratchA(used));
-            fixed (byte* raw = block)
-            {
-                if ((pad & 1) != 0)
-                {
-                    // A compressed node: [raw used 4][lzf bytes] after the header.
-                    int rawUsed = *(int*)(raw + ListNodeHeader);
-                    var plain = ScratchB(rawUsed);
-                    int got = Lzf.Decompress(new ReadOnlySpan<byte>(raw + ListNodeHeader + 4, used - ListNodeHeader - 4),
-                        plain.Slice(ListNodeHeader, rawUsed - ListNodeHeader));
-                    if (got != rawUsed - ListNodeHeader) throw new InvalidOperationException("corrupt compressed list node");
-                    fixed (byte* p = plain) AppendListElements(p, rawUsed);
-                }
-                else AppendListElements(raw, used);
-            }
-            n = next;
-        }
+        long nodes = ValueWalk.ListNodes(ref _view, data, in h, out _);
+        var visitor = new ListVisitor(this);
+        if (ValueWalk.List(ref _view, data, in h, ref visitor) != nodes)
+            throw new InvalidOperationException("list node chain shorter than its node count");
         EndBatch("RPUSH"u8, 1);
     }
 
-    /// <summary>Appends the elements of one raw node (ListValue's element format) to the RPUSH batch.</summary>
-    private void AppendListElements(byte* node, int used)
+    /// <summary>Each element into the RPUSH batch (nodes copied to A, decompressed to B).</summary>
+    private readonly struct ListVisitor(AofBaseWriter<TView> writer) : ValueWalk.IListVisitor
     {
-        for (int off = ListNodeHeader; off < used;)
+        public Span<byte> NodeScratch(int size) => writer.ScratchA(size);
+        public Span<byte> PlainScratch(int size) => writer.ScratchB(size);
+
+        public void Element(ReadOnlySpan<byte> text, bool isInt, long value)
         {
-            var text = ListValue.ReadRaw(node, off, out off, out bool isInt, out long value);
-            if (isInt) _items.AppendBulk(value);
-            else _items.AppendBulk(text);
-            ItemAdded("RPUSH"u8, 1);
+            if (isInt) writer._items.AppendBulk(value);
+            else writer._items.AppendBulk(text);
+            writer.ItemAdded("RPUSH"u8, 1);
         }
+
+        public void NodeEnd() { }
     }
 
     // ---- sets: SADD ----------------------------------------------------------------------------
@@ -309,15 +283,17 @@ public sealed unsafe partial class AofBaseWriter<TView> where TView : struct, IM
             {
                 var table = _root.Tables.Table(_view.ReadStruct<int>(data));
                 var visitor = new MemberVisitor(this);
-                VisitTable(table, ref visitor, nested: true);
+                VisitTable(table, ref visitor);
                 break;
             }
         }
         EndBatch("SADD"u8, 1);
     }
 
-    private readonly struct MemberVisitor(AofBaseWriter<TView> writer) : IEntryVisitor
+    private readonly struct MemberVisitor(AofBaseWriter<TView> writer) : ValueWalk.IEntryVisitor
     {
+        public Span<byte> KeyScratch(int length) => writer.ScratchB(length);
+
         public void Visit(byte* entry, ReadOnlySpan<byte> key)
         {
             writer._items.AppendBulk(key);
@@ -357,20 +333,23 @@ public sealed unsafe partial class AofBaseWriter<TView> where TView : struct, IM
         else
         {
             // The skiplist from the highest score down (the order does not matter to ZADD).
-            byte* list = PointerAt(data);
-            var sl = _view.ReadStruct<SkipList>(list);
-            long visited = 0;
-            for (byte* n = (byte*)sl.Tail; n != null && visited < sl.Length; visited++)
-            {
-                var node = _view.ReadStruct<SkipListNode>(n);
-                int length = _view.ReadStruct<int>(node.Entry + 12);
-                AppendScore(node.Score);
-                _items.AppendBulk(_view.Read(node.Entry + KeyTable.HeaderSize, length, ScratchA(length)));
-                ItemAdded("ZADD"u8, 2);
-                n = (byte*)node.Backward;
-            }
+            var visitor = new ScoredVisitor(this);
+            if (ValueWalk.SkipListFromTail(ref _view, data, ref visitor) != ValueWalk.SkipListLength(ref _view, data))
+                throw new InvalidOperationException("skiplist shorter than its length");
         }
         EndBatch("ZADD"u8, 2);
+    }
+
+    private readonly struct ScoredVisitor(AofBaseWriter<TView> writer) : ValueWalk.IScoredVisitor
+    {
+        public Span<byte> MemberScratch(int length) => writer.ScratchA(length);
+
+        public void Member(ReadOnlySpan<byte> member, double score)
+        {
+            writer.AppendScore(score);
+            writer._items.AppendBulk(member);
+            writer.ItemAdded("ZADD"u8, 2);
+        }
     }
 
     // ---- hashes: HMSET field value, HSETEX for fields with a TTL ---------------------------------
@@ -396,15 +375,29 @@ public sealed unsafe partial class AofBaseWriter<TView> where TView : struct, IM
         }
         var table = _root.Tables.Table(_view.ReadStruct<int>(data));
         var visitor = new FieldVisitor(this);
-        VisitTable(table, ref visitor, nested: true);
+        // Valkey 9's rewriteHashObject writes the fields with a TTL first (one HSETEX each, from its
+        // volatile-field index), then the other fields in HMSET batches: the same order here, with
+        // two passes over the table when the hash has volatile fields.
+        bool hasVolatile = (h.Flags & HashValue.VolatileFieldsFlag) != 0;
+        if (hasVolatile)
+        {
+            _hashPass = HashPass.VolatileOnly;
+            VisitTable(table, ref visitor);
+        }
+        _hashPass = hasVolatile ? HashPass.PersistentOnly : HashPass.All;
+        VisitTable(table, ref visitor);
         EndBatch("HMSET"u8, 2);
         if (_volatileFields.Length > 0)
         {
-            // The fields with a TTL, after the batches: HSETEX key PXAT ms FIELDS 1 field value.
+            // Only if a field had a TTL while the hash's flag said none: after the batches.
             _buf.Append(_volatileFields.Span);
             _volatileFields.Length = 0;
         }
     }
+
+    private enum HashPass : byte { All, VolatileOnly, PersistentOnly }
+
+    private HashPass _hashPass;
 
     private void AppendTagged(byte* lp, ref int pos)
     {
@@ -415,8 +408,10 @@ public sealed unsafe partial class AofBaseWriter<TView> where TView : struct, IM
 
     private NativeByteBuffer _volatileFields;
 
-    private readonly struct FieldVisitor(AofBaseWriter<TView> writer) : IEntryVisitor
+    private readonly struct FieldVisitor(AofBaseWriter<TView> writer) : ValueWalk.IEntryVisitor
     {
+        public Span<byte> KeyScratch(int length) => writer.ScratchB(length);
+
         public void Visit(byte* entry, ReadOnlySpan<byte> key) => writer.WriteField(entry, key);
     }
 
@@ -427,7 +422,8 @@ public sealed unsafe partial class AofBaseWriter<TView> where TView : struct, IM
         long expire = ViewLayouts.HashFieldValue(ref _view, payload, out int offset, out int length);
         if (expire >= 0)
         {
-            ref var o = ref _volatileFields;
+            if (_hashPass == HashPass.PersistentOnly) return;
+            ref var o = ref _hashPass == HashPass.VolatileOnly ? ref _buf : ref _volatileFields;
             o.Append("*8\r\n$6\r\nHSETEX\r\n"u8);
             o.AppendBulk(Key);
             o.Append("$4\r\nPXAT\r\n"u8);
@@ -436,8 +432,10 @@ public sealed unsafe partial class AofBaseWriter<TView> where TView : struct, IM
             // field lives in the table scratch (B): copy it before the value read reuses A.
             o.AppendBulk(field);
             o.AppendBulk(_view.Read(payload + offset, length, ScratchA(length)));
+            if (_buf.Length >= DrainBytes) Drain();
             return;
         }
+        if (_hashPass == HashPass.VolatileOnly) return;
         _items.AppendBulk(field);
         _items.AppendBulk(_view.Read(payload + offset, length, ScratchA(length)));
         ItemAdded("HMSET"u8, 2);
@@ -445,39 +443,14 @@ public sealed unsafe partial class AofBaseWriter<TView> where TView : struct, IM
 
     // ---- key tables ----------------------------------------------------------------------------
 
-    private interface IEntryVisitor
-    {
-        void Visit(byte* entry, ReadOnlySpan<byte> key);
-    }
-
     /// <summary>
-    /// Every entry of a captured table, both bucket arrays (mid-rehash the moved buckets of table 0
-    /// are empty). Keys are read into a scratch buffer: the database level uses A (the key
-    /// is copied before the value is read), nested tables use B so values can be read into A.
+    /// Every entry of a captured table (<see cref="ValueWalk.Table"/>). Keys are read into the scratch
+    /// their visitor lends: database keys into A (copied before the value is read), nested tables'
+    /// keys into B so values can be read into A.
     /// </summary>
-    private void VisitTable<TVisitor>(KeyTableRoot table, ref TVisitor visitor, bool nested) where TVisitor : struct, IEntryVisitor
+    private void VisitTable<TVisitor>(KeyTableRoot table, ref TVisitor visitor) where TVisitor : struct, ValueWalk.IEntryVisitor
     {
-        long seen = 0;
-        VisitBuckets(table.Table0, table.Size0, ref visitor, ref seen, nested);
-        VisitBuckets(table.Table1, table.Size1, ref visitor, ref seen, nested);
+        long seen = ValueWalk.Table(ref _view, table, ref visitor);
         if (seen != table.Count) throw new InvalidOperationException($"key table changed during the rewrite ({seen} entries, expected {table.Count})");
-    }
-
-    private void VisitBuckets<TVisitor>(byte** buckets, long size, ref TVisitor visitor, ref long seen, bool nested) where TVisitor : struct, IEntryVisitor
-    {
-        if (buckets == null) return;
-        for (long i = 0; i < size; i++)
-        {
-            byte* e = (byte*)_view.ReadStruct<nint>((byte*)(buckets + i));
-            while (e != null)
-            {
-                byte* next = (byte*)_view.ReadStruct<nint>(e);
-                int keyLength = _view.ReadStruct<int>(e + 12);
-                var span = nested ? ScratchB(keyLength) : ScratchA(keyLength);
-                visitor.Visit(e, _view.Read(e + KeyTable.HeaderSize, keyLength, span));
-                seen++;
-                e = next;
-            }
-        }
     }
 }

@@ -15,9 +15,10 @@ namespace Valkey.Native.Persistence;
 /// before the replies are sent, <c>everysec</c> by a background thread, <c>no</c> never.
 /// </summary>
 /// <remarks>
-/// BGREWRITEAOF and automatic rewrites run in the foreground for now (the copy-on-write snapshot engine
-/// is not wired in yet): the server does not serve clients while the new base is written. The log and
-/// INFO say so (the rewrite is reported as completed).
+/// BGREWRITEAOF and automatic rewrites run in the background on the copy-on-write snapshot
+/// (AofRewrite.cs); only start-up, shutdown during the first rewrite, and hosts without the snapshot
+/// engine write the base in the foreground. Failed background rewrites are counted and make the
+/// automatic ones back off (<see cref="AofRewriteLimiter"/>).
 /// </remarks>
 public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposable
 {
@@ -84,6 +85,30 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     public long Rewrites { get; private set; }
     public long RewriteFailures { get; private set; }
     public long LastRewriteSeconds { get; private set; } = -1;
+
+    /// <summary>aofRewriteLimited: automatic and scheduled rewrites back off after repeated failures.</summary>
+    private readonly AofRewriteLimiter _limiter = new();
+
+    private bool RewriteLimited() =>
+        _limiter.IsLimited(RewriteFailures, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), _server.Log.Warning);
+
+    /// <summary>
+    /// BGREWRITEAOF while it cannot start at once (inside EXEC, during a BGSAVE): cron starts it. As
+    /// bgrewriteaofCommand, the consecutive failure count is reset so the back-off does not delay it.
+    /// </summary>
+    public void ScheduleRewrite()
+    {
+        RewriteScheduled = true;
+        RewriteFailures = 0;
+        _server.Log.Notice("Background append only file rewriting scheduled.");
+    }
+
+    /// <summary>CONFIG RESETSTAT: aof_rewrites and aof_rewrites_consecutive_failures (resetServerStats).</summary>
+    public void ResetStats()
+    {
+        Rewrites = 0;
+        RewriteFailures = 0;
+    }
     /// <summary>CONFIG SET appendonly yes was deferred (inside EXEC, or during a BGSAVE): the scheduled rewrite turns the AOF on.</summary>
     private bool _startPending;
     /// <summary>aof_rewrite_scheduled: BGREWRITEAOF was asked while it could not start at once; Cron starts it.</summary>
@@ -347,7 +372,9 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     /// <summary>CONFIG SET appendonly no (stopAppendOnly): flush, fsync and close; files stay for the next start.</summary>
     public void Stop()
     {
-        if (_startPending)
+        // stopAppendOnly drops any scheduled rewrite: the deferred start, a BGREWRITEAOF waiting for a
+        // BGSAVE, or the retry of a failed first rewrite.
+        if (_startPending || RewriteScheduled && (_incr != null || _waitRewrite))
         {
             _startPending = false;
             RewriteScheduled = false;
@@ -507,8 +534,10 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     public void Cron()
     {
         CheckBackgroundRewriteDone();
-        // A BGREWRITEAOF that arrived inside EXEC or during a BGSAVE starts once nothing else runs.
-        if (RewriteScheduled && _job == null && !_server.Persistence.BgsaveInProgress)
+        // A BGREWRITEAOF that arrived inside EXEC or during a BGSAVE starts once nothing else runs
+        // (subject to the back-off, as Valkey's serverCron: only a failed first rewrite of appendonly
+        // yes can be scheduled with failures counted, BGREWRITEAOF resets them).
+        if (RewriteScheduled && _job == null && !_server.Persistence.BgsaveInProgress && !RewriteLimited())
         {
             RewriteScheduled = false;
             if (_startPending)
@@ -517,19 +546,23 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
                 _startPending = false;
                 if (Start() is { } error) _server.Log.Warning($"The scheduled AOF rewrite for appendonly yes failed: {error}");
             }
-            else StartBackgroundRewrite("BGREWRITEAOF (scheduled)");
+            else StartBackgroundRewrite(_waitRewrite ? "AOF enabled (appendonly yes), retrying the first rewrite" : "BGREWRITEAOF (scheduled)");
         }
-        // appendonly yes whose first rewrite was cancelled (DEBUG LOADAOF): try again.
-        if (_waitRewrite && _job == null && !_server.Persistence.BgsaveInProgress)
+        // appendonly yes whose first rewrite was cancelled (DEBUG LOADAOF): try again (a failed one
+        // is retried through RewriteScheduled above, with the back-off).
+        if (_waitRewrite && _job == null && !RewriteScheduled && !_server.Persistence.BgsaveInProgress)
             StartBackgroundRewrite("AOF enabled (appendonly yes), retrying the first rewrite", enabling: true);
         if (_incr == null) return;
         BeforeSleep();
         int percentage = Config.AutoAofRewritePercentage;
-        if (percentage > 0 && _job == null && CurrentSize > Config.AutoAofRewriteMinSize)
+        // As serverCron: only with the AOF on (not while its first rewrite is pending) and no other
+        // background job (a BGSAVE holds the snapshot: starting now would rewrite in the foreground).
+        if (percentage > 0 && _job == null && !_waitRewrite && !_server.Persistence.BgsaveInProgress
+            && CurrentSize > Config.AutoAofRewriteMinSize)
         {
             long baseSize = Math.Max(1, _rewriteBaseSize);
             long growth = CurrentSize * 100 / baseSize - 100;
-            if (growth >= percentage)
+            if (growth >= percentage && !RewriteLimited())
             {
                 _server.Log.Notice($"Starting automatic rewriting of AOF on {growth}% growth");
                 StartBackgroundRewrite("Automatic AOF rewrite");

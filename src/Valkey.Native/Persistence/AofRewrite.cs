@@ -60,6 +60,9 @@ public sealed partial class AofPersistence
     public string? StartBackgroundRewrite(string reason, bool enabling = false)
     {
         if (_job != null) return "ERR Background append only file rewriting already in progress";
+        // rewriteAppendOnlyFileBackground clears aof_rewrite_scheduled: a scheduled retry is covered
+        // by this rewrite (unless appendonly yes is still waiting to attach: Cron's start does that).
+        if (!_startPending) RewriteScheduled = false;
         enabling |= _waitRewrite;
         if (!CowSnapshot.IsSupported)
         {
@@ -175,11 +178,13 @@ public sealed partial class AofPersistence
         string dir = DirPath;
         if (job.Error != null)
         {
+            // As a rewrite child that exited with an error: counted (the automatic rewrites back off
+            // after AofRewriteLimiter.Threshold of them), the incremental files opened for it stay in
+            // the manifest, and nothing is redone in the foreground (that would block the server).
             TryDelete(temp);
-            _server.Log.Warning($"Background AOF rewrite failed: {job.Error.Message}; rewriting in the foreground instead");
-            bool enabling = _waitRewrite;
-            DiscardTempIncr();
-            Rewrite("Foreground append only file rewriting after a failed background rewrite", attach: enabling);
+            RewriteFailed();
+            _server.Log.Warning($"Background AOF rewrite failed: {job.Error.Message}");
+            _server.Log.Warning("Background AOF rewrite terminated with error");
             return;
         }
         if (_waitRewrite)
@@ -218,9 +223,10 @@ public sealed partial class AofPersistence
         }
         catch (IOException e)
         {
+            // The old manifest stays in use: the new base (moved or not) is not referenced by it.
             TryDelete(temp);
-            LastRewriteOk = false;
-            RewriteFailures++;
+            TryDelete(Path.Combine(dir, baseName));
+            RewriteFailed();
             _server.Log.Warning($"Error installing the rewritten append only file: {e.Message}");
             return;
         }
@@ -243,6 +249,21 @@ public sealed partial class AofPersistence
         Rewrites++;
         LastRewriteSeconds = (long)_jobClock.Elapsed.TotalSeconds;
         _server.Log.Notice($"Background AOF rewrite terminated with success ({_jobClock.ElapsedMilliseconds} ms, {job.CopiedBytes} bytes copied on write)");
+        _server.Log.Notice("Background AOF rewrite finished successfully");
+    }
+
+    /// <summary>
+    /// A background rewrite failed (backgroundRewriteDoneHandler's error paths): status and consecutive
+    /// failure count for INFO and the back-off; a failed first rewrite of appendonly yes is scheduled
+    /// again (AOF_WAIT_REWRITE): the AOF keeps waiting, commands keep going to the temporary file,
+    /// and the retry starts over from a new snapshot.
+    /// </summary>
+    private void RewriteFailed()
+    {
+        LastRewriteOk = false;
+        RewriteFailures++;
+        LastRewriteSeconds = (long)_jobClock.Elapsed.TotalSeconds;
+        if (_waitRewrite) RewriteScheduled = true;
     }
 
     /// <summary>
@@ -272,12 +293,13 @@ public sealed partial class AofPersistence
         }
         catch (IOException e)
         {
+            // Nothing of the new files is in a manifest: remove them; the temporary incremental file
+            // (if it was not moved) is recreated by the retry anyway.
             TryDelete(temp);
-            LastRewriteOk = false;
-            RewriteFailures++;
-            _server.Log.Warning($"Error installing the first append only file: {e.Message}; rewriting in the foreground");
-            DiscardTempIncr();
-            Rewrite("Foreground append only file rewriting after a failed background rewrite", attach: true);
+            TryDelete(Path.Combine(dir, baseName));
+            if (!File.Exists(TempIncrPath)) TryDelete(Path.Combine(dir, incrName));
+            RewriteFailed();
+            _server.Log.Warning($"Error installing the first append only file: {e.Message}");
             return;
         }
         _waitRewrite = false;

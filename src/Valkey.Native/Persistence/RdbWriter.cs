@@ -110,8 +110,9 @@ public sealed unsafe partial class RdbWriter<TView> : IDisposable where TView : 
         _out.WriteString(Encoding.ASCII.GetBytes(value));
     }
 
-    private struct KeyWriter(RdbWriter<TView> writer) : IEntryVisitor
+    private readonly struct KeyWriter(RdbWriter<TView> writer) : ValueWalk.IEntryVisitor
     {
+        public Span<byte> KeyScratch(int length) => writer.Scratch(length);
         public void Visit(byte* entry, ReadOnlySpan<byte> key) => writer.WriteKeyValue(entry, key);
     }
 
@@ -224,61 +225,33 @@ public sealed unsafe partial class RdbWriter<TView> : IDisposable where TView : 
 
     // ---- lists: quicklist-v2, one packed node per list node --------------------------------
 
-    private const int ListNodeHeader = ListValue.NodeHeaderSize;
-
     private void WriteList(byte* data, in ValueHeader h)
     {
-        byte* first;
-        long nodes;
-        if (h.Encoding == ValueEncoding.QuickList)
-        {
-            byte* ql = PointerAt(data);
-            first = (byte*)_view.ReadStruct<nint>(ql);
-            nodes = _view.ReadStruct<int>(ql + 24);
-        }
-        else
-        {
-            first = PointerAt(data);
-            nodes = 1;
-        }
+        long nodes = ValueWalk.ListNodes(ref _view, data, in h, out _);
         _out.WriteLength(nodes);
-        long written = 0;
-        for (byte* n = first; n != null && written < nodes; written++)
-        {
-            byte* next = (byte*)_view.ReadStruct<nint>(n + 8);
-            int used = _view.ReadStruct<int>(n + 16);
-            int pad = _view.ReadStruct<int>(n + 28);
-            var block = _view.Read(n, used, Scratch(used));
-            _lp.Reset();
-            fixed (byte* raw = block)
-            {
-                if ((pad & 1) != 0)
-                {
-                    // A compressed node: [raw used 4][lzf bytes] after the header; decompress to parse.
-                    int rawUsed = *(int*)(raw + ListNodeHeader);
-                    byte* plain = Scratch2(rawUsed);
-                    int got = Lzf.Decompress(new ReadOnlySpan<byte>(raw + ListNodeHeader + 4, used - ListNodeHeader - 4),
-                        new Span<byte>(plain + ListNodeHeader, rawUsed - ListNodeHeader));
-                    if (got != rawUsed - ListNodeHeader) throw new RdbFormatException("corrupt compressed list node");
-                    AppendListElements(plain, rawUsed);
-                }
-                else AppendListElements(raw, used);
-            }
-            _out.WriteLength(RdbConstants.ContainerPacked);
-            _out.WriteString(_lp.Finish());
-            n = next;
-        }
-        if (written != nodes) throw new RdbFormatException("list node chain shorter than its node count");
+        _lp.Reset();
+        var visitor = new ListNodeWriter(this);
+        if (ValueWalk.List(ref _view, data, in h, ref visitor) != nodes)
+            throw new RdbFormatException("list node chain shorter than its node count");
     }
 
-    /// <summary>Appends the elements of one raw node (ListValue's element format) to the listpack being built.</summary>
-    private void AppendListElements(byte* node, int used)
+    /// <summary>Each node's elements into one listpack, written when the node ends.</summary>
+    private readonly struct ListNodeWriter(RdbWriter<TView> writer) : ValueWalk.IListVisitor
     {
-        for (int off = ListNodeHeader; off < used;)
+        public Span<byte> NodeScratch(int size) => writer.Scratch(size);
+        public Span<byte> PlainScratch(int size) => new(writer.Scratch2(size), size);
+
+        public void Element(ReadOnlySpan<byte> text, bool isInt, long value)
         {
-            var text = ListValue.ReadRaw(node, off, out off, out bool isInt, out long value);
-            if (isInt) _lp.AppendInteger(value);
-            else _lp.AppendString(text);
+            if (isInt) writer._lp.AppendInteger(value);
+            else writer._lp.AppendString(text);
+        }
+
+        public void NodeEnd()
+        {
+            writer._out.WriteLength(RdbConstants.ContainerPacked);
+            writer._out.WriteString(writer._lp.Finish());
+            writer._lp.Reset();
         }
     }
 
@@ -319,16 +292,17 @@ public sealed unsafe partial class RdbWriter<TView> : IDisposable where TView : 
             {
                 var table = _root.Tables.Table(_view.ReadStruct<int>(data));
                 _out.WriteLength(table.Count);
-                var visitor = new MemberWriter(_out);
+                var visitor = new MemberWriter(this);
                 VisitTable(table, ref visitor);
                 break;
             }
         }
     }
 
-    private readonly struct MemberWriter(RdbOutput output) : IEntryVisitor
+    private readonly struct MemberWriter(RdbWriter<TView> writer) : ValueWalk.IEntryVisitor
     {
-        public void Visit(byte* entry, ReadOnlySpan<byte> key) => output.WriteString(key);
+        public Span<byte> KeyScratch(int length) => writer.Scratch(length);
+        public void Visit(byte* entry, ReadOnlySpan<byte> key) => writer._out.WriteString(key);
     }
 
     // ---- sorted sets -----------------------------------------------------------------------
@@ -354,25 +328,22 @@ public sealed unsafe partial class RdbWriter<TView> : IDisposable where TView : 
             return;
         }
         // Skiplist: from the tail (highest) down, as rdbSaveObject does so loading inserts at the head.
-        byte* list = PointerAt(data);
-        var sl = _view.ReadStruct<SkipList>(list);
-        _out.WriteLength(sl.Length);
-        long written = 0;
-        for (byte* n = (byte*)sl.Tail; n != null && written < sl.Length; written++)
-        {
-            var node = _view.ReadStruct<SkipListNode>(n);
-            _out.WriteString(EntryKey(node.Entry));
-            _out.WriteBinaryDouble(node.Score);
-            n = (byte*)node.Backward;
-        }
-        if (written != sl.Length) throw new RdbFormatException("skiplist shorter than its length");
+        long length = ValueWalk.SkipListLength(ref _view, data);
+        _out.WriteLength(length);
+        var visitor = new ScoredWriter(this);
+        if (ValueWalk.SkipListFromTail(ref _view, data, ref visitor) != length)
+            throw new RdbFormatException("skiplist shorter than its length");
     }
 
-    /// <summary>The key bytes of a KeyTable entry, read through the view.</summary>
-    private ReadOnlySpan<byte> EntryKey(byte* entry)
+    private readonly struct ScoredWriter(RdbWriter<TView> writer) : ValueWalk.IScoredVisitor
     {
-        int length = _view.ReadStruct<int>(entry + 12);
-        return _view.Read(entry + KeyTable.HeaderSize, length, Scratch(length));
+        public Span<byte> MemberScratch(int length) => writer.Scratch(length);
+
+        public void Member(ReadOnlySpan<byte> member, double score)
+        {
+            writer._out.WriteString(member);
+            writer._out.WriteBinaryDouble(score);
+        }
     }
 
     // ---- hashes ----------------------------------------------------------------------------
@@ -402,8 +373,9 @@ public sealed unsafe partial class RdbWriter<TView> : IDisposable where TView : 
         VisitTable(table, ref visitor);
     }
 
-    private struct FieldWriter(RdbWriter<TView> writer, bool withTtl) : IEntryVisitor
+    private readonly struct FieldWriter(RdbWriter<TView> writer, bool withTtl) : ValueWalk.IEntryVisitor
     {
+        public Span<byte> KeyScratch(int length) => writer.Scratch(length);
         public void Visit(byte* entry, ReadOnlySpan<byte> key) => writer.WriteField(entry, key, withTtl);
     }
 
@@ -419,37 +391,10 @@ public sealed unsafe partial class RdbWriter<TView> : IDisposable where TView : 
 
     // ---- key tables ------------------------------------------------------------------------
 
-    private interface IEntryVisitor
+    /// <summary>Every entry of a captured table (<see cref="ValueWalk.Table"/>), which must hold what its count says.</summary>
+    private void VisitTable<TVisitor>(KeyTableRoot table, ref TVisitor visitor) where TVisitor : struct, ValueWalk.IEntryVisitor
     {
-        void Visit(byte* entry, ReadOnlySpan<byte> key);
-    }
-
-    /// <summary>
-    /// Visits every entry of a captured table: both bucket arrays (mid-rehash, the moved buckets of
-    /// table 0 are empty, so each entry is seen exactly once). Chains are followed through the view.
-    /// </summary>
-    private void VisitTable<TVisitor>(KeyTableRoot table, ref TVisitor visitor) where TVisitor : struct, IEntryVisitor
-    {
-        long seen = 0;
-        VisitBuckets(table.Table0, table.Size0, ref visitor, ref seen);
-        VisitBuckets(table.Table1, table.Size1, ref visitor, ref seen);
+        long seen = ValueWalk.Table(ref _view, table, ref visitor);
         if (seen != table.Count) throw new RdbFormatException($"key table changed during save ({seen} entries, expected {table.Count})");
-    }
-
-    private void VisitBuckets<TVisitor>(byte** buckets, long size, ref TVisitor visitor, ref long seen) where TVisitor : struct, IEntryVisitor
-    {
-        if (buckets == null) return;
-        for (long i = 0; i < size; i++)
-        {
-            byte* e = (byte*)_view.ReadStruct<nint>((byte*)(buckets + i));
-            while (e != null)
-            {
-                byte* next = (byte*)_view.ReadStruct<nint>(e);
-                int keyLength = _view.ReadStruct<int>(e + 12);
-                visitor.Visit(e, _view.Read(e + KeyTable.HeaderSize, keyLength, Scratch(keyLength)));
-                seen++;
-                e = next;
-            }
-        }
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using NUnit.Framework;
 using Valkey.Native.Tests.Infrastructure;
 using static Valkey.Native.Tests.Infrastructure.Resp;
+using static Valkey.Native.Tests.Integration.PersistenceTestHelpers;
 
 namespace Valkey.Native.Tests.Integration;
 
@@ -17,68 +18,10 @@ namespace Valkey.Native.Tests.Integration;
 [NonParallelizable]
 public sealed class AofRewriteTests
 {
-    /// <summary>The server's output is read asynchronously: wait for a line instead of asserting at once.</summary>
-    private static void AssertLogSoon(ServerProcess server, string text)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!server.Log.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline) Thread.Sleep(20);
-        Assert.That(server.Log, Does.Contain(text));
-    }
-
     private static string Info(ServerProcess server, string section = "persistence") => BulkText(server.Execute("INFO", section));
-
-    private static string AofDir(ServerProcess server) => Path.Combine(server.WorkingDirectory, "appendonlydir");
-
-    private static void WaitFor(Func<bool> condition, string what, int seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), what);
-            Thread.Sleep(50);
-        }
-    }
-
-    private static void WaitForRewrite(ServerProcess server) =>
-        WaitFor(() => InfoParser.Field(Info(server), "aof_rewrite_in_progress") == 0 && InfoParser.Field(Info(server), "aof_rewrite_scheduled") == 0,
-            "rewrite did not finish");
 
     private static string BaseFile(ServerProcess server) =>
         Directory.GetFiles(AofDir(server), "*.base.*").Single();
-
-    private static string IncrFile(ServerProcess server) =>
-        Directory.GetFiles(AofDir(server), "*.incr.aof").OrderBy(f => f, StringComparer.Ordinal).Last();
-
-    /// <summary>The commands of an AOF file as "NAME ARG ..." lines (annotations dropped).</summary>
-    private static List<string> Commands(string file, long from = 0)
-    {
-        var result = new List<string>();
-        var data = File.ReadAllBytes(file);
-        int pos = (int)from;
-        string Line()
-        {
-            int end = Array.IndexOf(data, (byte)'\n', pos);
-            string s = Encoding.UTF8.GetString(data, pos, end - 1 - pos);
-            pos = end + 1;
-            return s;
-        }
-        while (pos < data.Length)
-        {
-            string header = Line();
-            if (header.StartsWith('#')) continue;
-            Assert.That(header, Does.StartWith("*"));
-            int argc = int.Parse(header[1..]);
-            var args = new List<string>();
-            for (int i = 0; i < argc; i++)
-            {
-                int len = int.Parse(Line()[1..]);
-                args.Add(Encoding.UTF8.GetString(data, pos, len));
-                pos += len + 2;
-            }
-            result.Add(string.Join(' ', args));
-        }
-        return result;
-    }
 
     /// <summary>One key per database, so the base's order is known: every type and TTL form.</summary>
     private static void PopulateOneKeyPerDb(RawRespClient raw, long ttlAt, long fieldTtlAt)
@@ -120,7 +63,7 @@ public sealed class AofRewriteTests
             "SELECT 2", "SADD si 1 2 3",
             "SELECT 3", "ZADD z 1.5 a 2 b inf c",
             "SELECT 4", "HMSET h f1 v1 f2 2",
-            "SELECT 5", "HMSET hh b 2", $"HSETEX hh PXAT {fieldTtlAt} FIELDS 1 a 1",
+            "SELECT 5", $"HSETEX hh PXAT {fieldTtlAt} FIELDS 1 a 1", "HMSET hh b 2",
             "SELECT 6", "XADD st 1-1 a 1", "XADD st 2-1 a 2 b 3", "XSETID st 3-1 ENTRIESADDED 3 MAXDELETEDID 3-1",
             "XGROUP CREATE st g 1-1 ENTRIESREAD 1",
         };
@@ -164,7 +107,7 @@ public sealed class AofRewriteTests
         WaitForRewrite(server);
         string baseFile = BaseFile(server);
         Assert.That(baseFile, Does.EndWith(".base.aof"));
-        AssertOneKeyPerDbBase(Commands(baseFile), ttlAt, fieldTtlAt);
+        AssertOneKeyPerDbBase(AofCommands(baseFile), ttlAt, fieldTtlAt);
         AssertLogSoon(server, "copy-on-write snapshot");
         Assert.That(server.Log, Does.Not.Contain("rewriting in the foreground"));
         server.Restart();
@@ -190,7 +133,7 @@ public sealed class AofRewriteTests
         server.Stop();
         AssertLogSoon(server, "Writing the initial AOF before exiting");
         Assert.That(File.Exists(Path.Combine(AofDir(server), "temp-appendonly.aof.incr")), Is.False);
-        AssertOneKeyPerDbBase(Commands(Directory.GetFiles(AofDir(server), "*.base.aof").Single()), ttlAt, fieldTtlAt);
+        AssertOneKeyPerDbBase(AofCommands(Directory.GetFiles(AofDir(server), "*.base.aof").Single()), ttlAt, fieldTtlAt);
         using var restarted = new ServerProcess(["--save", "", "--appendonly", "yes"], workingDirectory: server.WorkingDirectory);
         AssertOneKeyPerDbReloaded(restarted, ttlAt, fieldTtlAt);
     }
@@ -206,7 +149,7 @@ public sealed class AofRewriteTests
         Assert.That(InfoParser.Field(Info(server), "aof_rewrite_in_progress"), Is.EqualTo(1));
         raw.Execute("SET", "during", "1");
         string temp = Path.Combine(AofDir(server), "temp-appendonly.aof.incr");
-        Assert.That(Commands(temp), Is.EqualTo(new[] { "SELECT 0", "SET during 1" }));
+        Assert.That(AofCommands(temp), Is.EqualTo(new[] { "SELECT 0", "SET during 1" }));
         // appendonly no now: the temporary file goes, no manifest was ever written.
         Assert.That(raw.Execute("CONFIG", "SET", "appendonly", "no"), Is.EqualTo("+OK\r\n"));
         Assert.That(File.Exists(temp), Is.False);
@@ -220,7 +163,7 @@ public sealed class AofRewriteTests
         raw.Execute("SET", "after", "3");
         Assert.That(File.ReadAllText(Path.Combine(AofDir(server), "appendonly.aof.manifest")),
             Is.EqualTo("file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"));
-        Assert.That(Commands(IncrFile(server)), Does.Contain("SET after 3"));
+        Assert.That(AofCommands(IncrFile(server)), Does.Contain("SET after 3"));
         server.Stop();
         using var restarted = new ServerProcess(["--save", "", "--appendonly", "yes"], workingDirectory: server.WorkingDirectory);
         Assert.That(restarted.Execute("MGET", "k19", "during", "during2", "after"), Is.EqualTo("*4\r\n$1\r\nv\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"));
@@ -269,7 +212,7 @@ public sealed class AofRewriteTests
         Assert.That(raw.Execute("BGSAVE"), Does.StartWith("+Background saving started"));
         Assert.That(InfoParser.Field(Info(server), "rdb_bgsave_in_progress"), Is.EqualTo(1));
         for (int i = 0; i < 50; i++) raw.Execute("INCR", "during");
-        Assert.That(Commands(IncrFile(server)).Count(c => c == "INCR during"), Is.EqualTo(50));
+        Assert.That(AofCommands(IncrFile(server)).Count(c => c == "INCR during"), Is.EqualTo(50));
         raw.Execute("CONFIG", "SET", "rdb-key-save-delay", "0");
         WaitFor(() => InfoParser.Field(Info(server), "rdb_bgsave_in_progress") == 0, "bgsave did not finish");
         raw.Execute("INCR", "during");
@@ -448,7 +391,7 @@ public sealed class AofRewriteTests
         WaitFor(() => InfoParser.Field(Info(server, "clients"), "blocked_clients") == 1, "not blocked");
         raw.Execute("ZADD", "z5", "7", "x");
         Assert.That(blocked.ReadReply(), Is.EqualTo("*3\r\n$2\r\nz5\r\n$1\r\nx\r\n$1\r\n7\r\n"));
-        var cmds = Commands(IncrFile(server)).Where(c => !c.StartsWith("ZADD", StringComparison.OrdinalIgnoreCase)).ToList();
+        var cmds = AofCommands(IncrFile(server)).Where(c => !c.StartsWith("ZADD", StringComparison.OrdinalIgnoreCase)).ToList();
         Assert.That(cmds, Is.EqualTo(new[]
         {
             "SELECT 0", "ZPOPMIN z1", "ZPOPMAX z1", "ZPOPMIN z2 2", "ZPOPMAX z3 2", "ZPOPMIN z3 10", "ZPOPMAX z4", "ZPOPMIN z5",
@@ -551,5 +494,86 @@ public sealed class AofRewriteTests
         {
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>
+    /// A command base in the form Valkey 9's rewriteHashObject writes (aof.c): each field with a TTL as
+    /// <c>HSETEX key PXAT ms FIELDS 1 field value</c> first, then the other fields in HMSET batches,
+    /// so HSETEX creates the key and HMSET adds to it. A field whose time passed while the server was
+    /// down is kept during the load (nothing expires while loading) and expires right after.
+    /// </summary>
+    [Test]
+    public void ACommandBaseInValkey9sHashFormLoads()
+    {
+        long future = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3_600_000;
+        long past = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 60_000;
+        string dir = Path.Combine(Path.GetTempPath(), "aof8-v9hash-" + Guid.NewGuid().ToString("N"));
+        string aofDir = Path.Combine(dir, "appendonlydir");
+        Directory.CreateDirectory(aofDir);
+        try
+        {
+            File.WriteAllText(Path.Combine(aofDir, "appendonly.aof.manifest"),
+                "file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n");
+            using (var f = File.Create(Path.Combine(aofDir, "appendonly.aof.1.base.aof")))
+            {
+                f.Write(Resp("SELECT", "0"));
+                f.Write(Resp("HSETEX", "h", "PXAT", future.ToString(), "FIELDS", "1", "a", "1"));
+                f.Write(Resp("HSETEX", "h", "PXAT", past.ToString(), "FIELDS", "1", "c", "3"));
+                f.Write(Resp("HMSET", "h", "b", "2", "d", "4"));
+                f.Write(Resp("HSETEX", "only", "PXAT", future.ToString(), "FIELDS", "1", "x", "9"));
+                f.Write(Resp("HSETEX", "gone", "PXAT", past.ToString(), "FIELDS", "1", "y", "8"));
+            }
+            File.WriteAllBytes(Path.Combine(aofDir, "appendonly.aof.1.incr.aof"), Resp("HSET", "h", "e", "5"));
+            using var server = new ServerProcess(["--save", "", "--appendonly", "yes"], workingDirectory: dir);
+            using var raw = server.CreateRawClient();
+            Assert.That(raw.Execute("HPEXPIRETIME", "h", "FIELDS", "5", "a", "b", "c", "d", "e"),
+                Is.EqualTo($"*5\r\n:{future}\r\n:-1\r\n:-2\r\n:-1\r\n:-1\r\n"));
+            Assert.That(raw.Execute("HMGET", "h", "a", "b", "d", "e"), Is.EqualTo("*4\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n4\r\n$1\r\n5\r\n"));
+            Assert.That(raw.Execute("HPEXPIRETIME", "only", "FIELDS", "1", "x"), Is.EqualTo($"*1\r\n:{future}\r\n"));
+            Assert.That(raw.Execute("HGETALL", "gone"), Is.EqualTo("*0\r\n"), "its only field expired");
+            WaitFor(() => raw.Execute("EXISTS", "gone") == Int(0), "the emptied hash was not removed", seconds: 5);
+
+            // And a rewrite writes it back in the same form: volatile fields first.
+            Assert.That(raw.Execute("CONFIG", "SET", "aof-use-rdb-preamble", "no"), Is.EqualTo("+OK\r\n"));
+            Assert.That(raw.Execute("BGREWRITEAOF"), Does.StartWith("+Background append only file rewriting"));
+            WaitForRewrite(server);
+            var cmds = AofCommands(Directory.GetFiles(aofDir, "*.base.aof").Single());
+            int first = cmds.FindIndex(c => c.StartsWith("HSETEX h ", StringComparison.Ordinal) || c.StartsWith("HMSET h ", StringComparison.Ordinal));
+            Assert.That(cmds[first], Is.EqualTo($"HSETEX h PXAT {future} FIELDS 1 a 1"));
+            Assert.That(cmds[first + 1], Does.StartWith("HMSET h "));
+            Assert.That(cmds[first + 1].Split(' ').Skip(2).Chunk(2).Select(p => p[0] + "=" + p[1]).Order(),
+                Is.EqualTo(new[] { "b=2", "d=4", "e=5" }));
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>
+    /// serverCron starts an automatic rewrite only when no other background job runs: during a BGSAVE
+    /// (which holds the arena's snapshot) it waits, then runs in the background, never in the foreground.
+    /// </summary>
+    [Test]
+    public void AnAutomaticRewriteWaitsForARunningBgsave()
+    {
+        using var server = ServerProcess.Start("--save", "", "--appendonly", "yes", "--enable-debug-command", "yes",
+            "--auto-aof-rewrite-percentage", "0", "--auto-aof-rewrite-min-size", "0");
+        using var raw = server.CreateRawClient(TimeSpan.FromSeconds(30));
+        Assert.That(raw.Execute("DEBUG", "POPULATE", "200"), Is.EqualTo("+OK\r\n"));
+        Assert.That(raw.Execute("CONFIG", "SET", "rdb-key-save-delay", "5000"), Is.EqualTo("+OK\r\n")); // ~1 s
+        Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
+        Assert.That(raw.Execute("CONFIG", "SET", "auto-aof-rewrite-percentage", "1"), Is.EqualTo("+OK\r\n"));
+        raw.Execute("SET", "grow", new string('x', 8192));
+        Thread.Sleep(300);
+        Assert.That(InfoParser.Field(Info(server), "rdb_bgsave_in_progress"), Is.EqualTo(1), "the BGSAVE still runs");
+        Assert.That(server.Log, Does.Not.Contain("Starting automatic rewriting of AOF on"));
+        Assert.That(raw.Execute("CONFIG", "SET", "rdb-key-save-delay", "0"), Is.EqualTo("+OK\r\n"));
+        WaitForBgsave(server);
+        WaitForLog(server, "Starting automatic rewriting of AOF on");
+        WaitFor(() => InfoParser.Field(Info(server), "aof_rewrites") >= 1 && InfoParser.Field(Info(server), "aof_rewrite_in_progress") == 0,
+            "the automatic rewrite did not complete");
+        Assert.That(server.Log, Does.Contain("Automatic AOF rewrite: background append only file rewriting started"));
+        Assert.That(server.Log, Does.Not.Contain("rewriting in the foreground"));
     }
 }

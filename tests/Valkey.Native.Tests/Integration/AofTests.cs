@@ -3,6 +3,7 @@ using System.Text;
 using NUnit.Framework;
 using Valkey.Native.Tests.Infrastructure;
 using static Valkey.Native.Tests.Infrastructure.Resp;
+using static Valkey.Native.Tests.Integration.PersistenceTestHelpers;
 
 namespace Valkey.Native.Tests.Integration;
 
@@ -15,21 +16,6 @@ namespace Valkey.Native.Tests.Integration;
 [NonParallelizable]
 public sealed class AofTests
 {
-    private static string Info(ServerProcess server) => BulkText(server.Execute("INFO", "persistence"));
-
-    private static string AofDir(ServerProcess server, string name = "appendonlydir") => Path.Combine(server.WorkingDirectory, name);
-
-    /// <summary>Waits until no rewrite is in progress (BGREWRITEAOF runs on a background thread).</summary>
-    private static void WaitForRewrite(ServerProcess server)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (InfoParser.Field(Info(server), "aof_rewrite_in_progress") != 0)
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "rewrite did not finish");
-            Thread.Sleep(50);
-        }
-    }
-
     /// <summary>The manifest has one base and one incremental file, and the directory holds exactly those.</summary>
     private static void AssertCompactDirectory(ServerProcess server)
     {
@@ -41,41 +27,6 @@ public sealed class AofTests
         Assert.That(Directory.GetFiles(AofDir(server)).Select(Path.GetFileName).Order(StringComparer.Ordinal), Is.EqualTo(named));
     }
 
-    private static string IncrFile(ServerProcess server) =>
-        Directory.GetFiles(AofDir(server), "*.incr.aof").OrderBy(f => f, StringComparer.Ordinal).Last();
-
-    /// <summary>The commands of an AOF file as "NAME ARG ..." lines, the name upper-cased (annotations dropped).</summary>
-    private static List<string> Commands(string file)
-    {
-        var result = new List<string>();
-        var data = File.ReadAllBytes(file);
-        int pos = 0;
-        string Line()
-        {
-            int end = Array.IndexOf(data, (byte)'\n', pos);
-            string s = Encoding.UTF8.GetString(data, pos, end - 1 - pos);
-            pos = end + 1;
-            return s;
-        }
-        while (pos < data.Length)
-        {
-            string header = Line();
-            if (header.StartsWith('#')) continue;
-            Assert.That(header, Does.StartWith("*"));
-            int argc = int.Parse(header[1..]);
-            var args = new List<string>();
-            for (int i = 0; i < argc; i++)
-            {
-                int len = int.Parse(Line()[1..]);
-                args.Add(Encoding.UTF8.GetString(data, pos, len));
-                pos += len + 2;
-            }
-            args[0] = args[0].ToUpperInvariant();   // clients send either case
-            result.Add(string.Join(' ', args));
-        }
-        return result;
-    }
-
     [Test]
     public void MultiPartLayoutIsCreatedAtStartupAndInfoReportsIt()
     {
@@ -85,11 +36,11 @@ public sealed class AofTests
             Is.EqualTo("file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"));
         Assert.That(File.ReadAllBytes(Path.Combine(dir, "appendonly.aof.1.base.rdb"))[..5], Is.EqualTo("REDIS"u8.ToArray()));
         server.Execute("SET", "k", "v");
-        var info = Info(server);
+        var info = PersistenceInfo(server);
         Assert.That(InfoParser.Field(info, "aof_enabled"), Is.EqualTo(1));
         Assert.That(InfoParser.Fields(info)["aof_last_write_status"], Is.EqualTo("ok"));
         Assert.That(InfoParser.Field(info, "aof_current_size"), Is.GreaterThan(InfoParser.Field(info, "aof_base_size")));
-        Assert.That(Commands(IncrFile(server)), Is.EqualTo(new[] { "SELECT 0", "SET k v" }));
+        Assert.That(AofCommands(IncrFile(server), upperCaseName: true), Is.EqualTo(new[] { "SELECT 0", "SET k v" }));
     }
 
     [Test]
@@ -118,7 +69,7 @@ public sealed class AofTests
         raw.Execute("SELECT", "2");
         raw.Execute("SET", "in2", "x");
         long after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var cmds = Commands(IncrFile(server));
+        var cmds = AofCommands(IncrFile(server), upperCaseName: true);
 
         void AssertAbsolute(string line, string prefix, long offsetMs, string suffix = "")
         {
@@ -170,7 +121,7 @@ public sealed class AofTests
         raw.Execute("MULTI");
         raw.Execute("SET", "t2", "1");
         raw.Execute("EXEC");
-        var cmds = Commands(IncrFile(server));
+        var cmds = AofCommands(IncrFile(server), upperCaseName: true);
         Assert.That(cmds, Is.EqualTo(new[]
         {
             "SELECT 0", "LPUSH bl a", "RPOP bl", "ZADD z 1 m", "ZPOPMIN z",
@@ -188,7 +139,7 @@ public sealed class AofTests
         Thread.Sleep(300);
         Assert.That(server.Execute("GET", "short"), Is.EqualTo("$-1\r\n"));
         Thread.Sleep(150);
-        var cmds = Commands(IncrFile(server));
+        var cmds = AofCommands(IncrFile(server), upperCaseName: true);
         Assert.That(cmds.Count(c => c == expected), Is.EqualTo(1));
         Assert.That(cmds.Count(c => c.EndsWith(" short") && c != expected && !c.StartsWith("SET")), Is.EqualTo(0));
     }
@@ -205,7 +156,7 @@ public sealed class AofTests
         Thread.Sleep(20);
         raw.Execute("APPEND", "lz3", "x");                        // DEL lz3 then APPEND: one unit
         raw.Execute("SCAN", "0", "COUNT", "100");                 // deletes lz1 and lz2, not as a transaction
-        var cmds = Commands(IncrFile(server)).Skip(4).ToList();   // SELECT + the three SETs
+        var cmds = AofCommands(IncrFile(server), upperCaseName: true).Skip(4).ToList();   // SELECT + the three SETs
         Assert.That(cmds.Take(4), Is.EqualTo(new[] { "MULTI", "UNLINK lz3", "APPEND lz3 x", "EXEC" }));
         Assert.That(cmds.Skip(4).Order(), Is.EqualTo(new[] { "UNLINK lz1", "UNLINK lz2" }));
     }
@@ -259,7 +210,7 @@ public sealed class AofTests
         }
         string baseFile = Path.Combine(AofDir(server), "appendonly.aof.2.base.aof");
         Assert.That(File.Exists(baseFile));
-        var cmds = Commands(baseFile);
+        var cmds = AofCommands(baseFile, upperCaseName: true);
         Assert.That(cmds[0], Is.EqualTo("SELECT 0"));
         // Per-type commands as rewriteAppendOnlyFileRio writes them, never RESTORE payloads.
         Assert.That(cmds.Count(c => c.StartsWith("RESTORE ")), Is.EqualTo(0));
@@ -292,7 +243,7 @@ public sealed class AofTests
         for (int i = 0; i < 200; i++) raw.Execute("SET", $"bg:{i}", "changed");
         raw.Execute("DEL", "bg:19999");
         WaitForRewrite(server);
-        var info = Info(server);
+        var info = PersistenceInfo(server);
         Assert.That(InfoParser.Fields(info)["aof_last_bgrewrite_status"], Is.EqualTo("ok"));
         Assert.That(InfoParser.Field(info, "aof_rewrites"), Is.EqualTo(2));
         AssertCompactDirectory(server);
@@ -407,14 +358,14 @@ public sealed class AofTests
         server.Execute("SET", "early", "1");
         Assert.That(Directory.Exists(AofDir(server)), Is.False);
         Assert.That(server.Execute("CONFIG", "SET", "appendonly", "yes"), Is.EqualTo("+OK\r\n"));
-        Assert.That(InfoParser.Field(Info(server), "aof_enabled"), Is.EqualTo(1));
+        Assert.That(InfoParser.Field(PersistenceInfo(server), "aof_enabled"), Is.EqualTo(1));
         WaitForRewrite(server);   // the first base is written in the background (AOF_WAIT_REWRITE)
         server.Execute("SET", "late", "2");
-        Assert.That(Commands(IncrFile(server)), Is.EqualTo(new[] { "SELECT 0", "SET late 2" }));
+        Assert.That(AofCommands(IncrFile(server), upperCaseName: true), Is.EqualTo(new[] { "SELECT 0", "SET late 2" }));
         Assert.That(server.Execute("CONFIG", "SET", "appendonly", "no"), Is.EqualTo("+OK\r\n"));
         server.Execute("SET", "notlogged", "3");
-        Assert.That(Commands(IncrFile(server)), Has.Count.EqualTo(2));
-        Assert.That(InfoParser.Field(Info(server), "aof_enabled"), Is.EqualTo(0));
+        Assert.That(AofCommands(IncrFile(server), upperCaseName: true), Has.Count.EqualTo(2));
+        Assert.That(InfoParser.Field(PersistenceInfo(server), "aof_enabled"), Is.EqualTo(0));
         server.Stop();
         var restarted = new ServerProcess(["--save", "", "--appendonly", "yes"], workingDirectory: server.WorkingDirectory);
         using (restarted)
@@ -432,8 +383,8 @@ public sealed class AofTests
         string value = new('v', 100);
         for (int i = 0; i < 300; i++) raw.Execute("SET", "same", value + i);
         var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (InfoParser.Field(Info(server), "aof_rewrites") < 2 && DateTime.UtcNow < deadline) Thread.Sleep(100);
-        Assert.That(InfoParser.Field(Info(server), "aof_rewrites"), Is.GreaterThanOrEqualTo(2));
+        while (InfoParser.Field(PersistenceInfo(server), "aof_rewrites") < 2 && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        Assert.That(InfoParser.Field(PersistenceInfo(server), "aof_rewrites"), Is.GreaterThanOrEqualTo(2));
         Assert.That(server.Log, Does.Contain("Starting automatic rewriting of AOF"));
         server.Restart();
         Assert.That(server.Execute("GET", "same"), Is.EqualTo(Bulk(value + 299)));

@@ -1,6 +1,7 @@
 using NUnit.Framework;
 using Valkey.Native.Tests.Infrastructure;
 using static Valkey.Native.Tests.Infrastructure.Resp;
+using static Valkey.Native.Tests.Integration.PersistenceTestHelpers;
 
 namespace Valkey.Native.Tests.Integration;
 
@@ -14,19 +15,7 @@ namespace Valkey.Native.Tests.Integration;
 [NonParallelizable]
 public sealed class BgsaveCopyOnWriteTests
 {
-    private static string Info(RawRespClient raw) => BulkText(raw.Execute("INFO", "persistence"));
-
-    private static bool SaveRunning(RawRespClient raw) => InfoParser.Field(Info(raw), "rdb_bgsave_in_progress") != 0;
-
-    private static void WaitForBgsave(RawRespClient raw)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (SaveRunning(raw))
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the background save did not end");
-            Thread.Sleep(20);
-        }
-    }
+    private static bool SaveRunning(RawRespClient raw) => InfoParser.Field(PersistenceInfo(raw), "rdb_bgsave_in_progress") != 0;
 
     [Test]
     public void OverwritingValuesDuringABackgroundSaveCopiesOnlyTheEntryPages()
@@ -53,7 +42,7 @@ public sealed class BgsaveCopyOnWriteTests
         Assert.That(raw.Execute("CONFIG", "SET", "rdb-key-save-delay", "0"), Is.EqualTo("+OK\r\n"));
         WaitForBgsave(raw);
 
-        string info = Info(raw);
+        string info = PersistenceInfo(raw);
         Assert.That(InfoParser.Fields(info)["rdb_last_bgsave_status"], Is.EqualTo("ok"));
         long copied = InfoParser.Field(info, "rdb_last_cow_size");
         // Writing each value in place would copy its page: ~5,000 x 4 KB = 20 MB. Replacing values

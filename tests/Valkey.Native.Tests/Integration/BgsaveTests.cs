@@ -1,6 +1,7 @@
 using NUnit.Framework;
 using Valkey.Native.Tests.Infrastructure;
 using static Valkey.Native.Tests.Infrastructure.Resp;
+using static Valkey.Native.Tests.Integration.PersistenceTestHelpers;
 
 namespace Valkey.Native.Tests.Integration;
 
@@ -15,26 +16,6 @@ namespace Valkey.Native.Tests.Integration;
 [NonParallelizable]
 public sealed class BgsaveTests
 {
-    private static string Info(ServerProcess server) => BulkText(server.Execute("INFO", "persistence"));
-
-    private static void WaitForBgsave(ServerProcess server, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (InfoParser.Field(Info(server), "rdb_bgsave_in_progress") != 0)
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the background save did not end");
-            Thread.Sleep(20);
-        }
-    }
-
-    /// <summary>The server's output is read asynchronously: wait for a line instead of asserting at once.</summary>
-    private static void AssertLogSoon(ServerProcess server, string text)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!server.Log.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline) Thread.Sleep(20);
-        Assert.That(server.Log, Does.Contain(text));
-    }
-
     /// <summary>A dataset big enough that the save outlives a burst of writes from another client.</summary>
     private static void Fill(RawRespClient raw, int keys)
     {
@@ -84,7 +65,7 @@ public sealed class BgsaveTests
         Assert.That(raw.Execute("DEBUG", "DIGEST"), Is.Not.EqualTo(digestAtBgsave));
 
         WaitForBgsave(server);
-        string info = Info(server);
+        string info = PersistenceInfo(server);
         Assert.That(InfoParser.Fields(info)["rdb_last_bgsave_status"], Is.EqualTo("ok"));
         Assert.That(InfoParser.Field(info, "rdb_last_cow_size"), Is.GreaterThan(0), "the writes copied pages");
         Assert.That(InfoParser.Field(info, "rdb_changes_since_last_save"), Is.GreaterThanOrEqualTo(writes / 3 * 2));
@@ -127,7 +108,7 @@ public sealed class BgsaveTests
         Assert.That(InfoParser.Field(info, "rdb_saves"), Is.EqualTo(1));
 
         Assert.That(raw.Execute("BGSAVE", "CANCEL"), Is.EqualTo("+Background saving cancelled\r\n"));
-        info = Info(server);
+        info = PersistenceInfo(server);
         Assert.That(InfoParser.Field(info, "rdb_bgsave_in_progress"), Is.EqualTo(0));
         Assert.That(InfoParser.Field(info, "rdb_current_bgsave_time_sec"), Is.EqualTo(-1));
         Assert.That(InfoParser.Fields(info)["rdb_last_bgsave_status"], Is.EqualTo("ok"), "a cancelled save is not an error");
@@ -140,7 +121,7 @@ public sealed class BgsaveTests
         Thread.Sleep(1100);
         Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
         WaitForBgsave(server);
-        info = Info(server);
+        info = PersistenceInfo(server);
         Assert.That(InfoParser.Field(info, "rdb_saves"), Is.EqualTo(2));
         Assert.That(InfoParser.Field(info, "rdb_last_bgsave_time_sec"), Is.GreaterThanOrEqualTo(0));
         Assert.That(InfoParser.Field(info, "rdb_changes_since_last_save"), Is.EqualTo(0));
@@ -159,7 +140,7 @@ public sealed class BgsaveTests
             if (InfoParser.Field(BulkText(raw.Execute("INFO", "persistence")), "rdb_bgsave_in_progress") == 0)
                 Assert.Inconclusive("the background save ended before FLUSHALL could cancel it");
             Assert.That(raw.Execute("FLUSHALL"), Is.EqualTo("+OK\r\n"));
-            Assert.That(InfoParser.Field(Info(server), "rdb_bgsave_in_progress"), Is.EqualTo(0));
+            Assert.That(InfoParser.Field(PersistenceInfo(server), "rdb_bgsave_in_progress"), Is.EqualTo(0));
             AssertLogSoon(server, "Background saving cancelled by FLUSHALL");
             Assert.That(File.Exists(Path.Combine(server.WorkingDirectory, "dump.rdb")), Is.False);
 
@@ -183,7 +164,7 @@ public sealed class BgsaveTests
         Directory.CreateDirectory(blocker);
         Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
         WaitForBgsave(server);
-        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("err"));
+        Assert.That(InfoParser.Fields(PersistenceInfo(server))["rdb_last_bgsave_status"], Is.EqualTo("err"));
         AssertLogSoon(server, "Background saving error");
         Assert.That(raw.Execute("SET", "k", "2"), Is.EqualTo("-" + System.Text.Encoding.UTF8.GetString(
             "MISCONF Valkey is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Valkey logs for details about the RDB error."u8) + "\r\n"));
@@ -195,7 +176,7 @@ public sealed class BgsaveTests
         Directory.Delete(blocker);
         Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
         WaitForBgsave(server);
-        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
+        Assert.That(InfoParser.Fields(PersistenceInfo(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
         Assert.That(raw.Execute("SET", "k", "3"), Is.EqualTo("+OK\r\n"));
     }
 
@@ -210,8 +191,8 @@ public sealed class BgsaveTests
         WaitForBgsave(server);
         AssertLogSoon(server, "3 changes in 1 seconds. Saving...");
         Assert.That(server.Log, Does.Contain("copy-on-write snapshot").Or.Contain("in the foreground"));
-        Assert.That(InfoParser.Field(Info(server), "rdb_changes_since_last_save"), Is.EqualTo(0));
-        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
+        Assert.That(InfoParser.Field(PersistenceInfo(server), "rdb_changes_since_last_save"), Is.EqualTo(0));
+        Assert.That(InfoParser.Fields(PersistenceInfo(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
     }
 
     [Test]
@@ -241,7 +222,7 @@ public sealed class BgsaveTests
         }
         WaitForBgsave(server);
         AssertLogSoon(server, "Background saving scheduled due to user request");
-        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
+        Assert.That(InfoParser.Fields(PersistenceInfo(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
     }
 
     /// <summary>Streams with groups, consumers and PELs, one with tombstones, an empty one with a group.</summary>
@@ -308,7 +289,7 @@ public sealed class BgsaveTests
         Assert.That(raw.Execute("DEBUG", "DIGEST"), Is.Not.EqualTo(digest));
 
         WaitForBgsave(server);
-        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
+        Assert.That(InfoParser.Fields(PersistenceInfo(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
         Assert.That(InfoParser.Field(BulkText(raw.Execute("INFO", "stats")), "total_forks"), Is.EqualTo(forks + 1));
         AssertLogSoon(server, "Background saving terminated with success");
         Assert.That(server.Log, Does.Contain("copy-on-write snapshot"));
@@ -398,7 +379,7 @@ public sealed class BgsaveTests
         }
         WaitForBgsave(server);
         AssertLogSoon(server, "Background saving scheduled to run after transaction execution");
-        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
+        Assert.That(InfoParser.Fields(PersistenceInfo(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
         if (server.Log.Contains("copy-on-write snapshot", StringComparison.Ordinal))
             Assert.That(InfoParser.Field(BulkText(raw.Execute("INFO", "stats")), "total_forks"), Is.EqualTo(forks + 1));
         server.Restart();
@@ -419,11 +400,11 @@ public sealed class BgsaveTests
         Assert.That(sw.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
         Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
         Thread.Sleep(1500);
-        Assert.That(InfoParser.Field(Info(server), "rdb_bgsave_in_progress"), Is.EqualTo(1), "one second per key: still saving");
+        Assert.That(InfoParser.Field(PersistenceInfo(server), "rdb_bgsave_in_progress"), Is.EqualTo(1), "one second per key: still saving");
         sw.Restart();
         Assert.That(raw.Execute("BGSAVE", "CANCEL"), Is.EqualTo("+Background saving cancelled\r\n"));
         Assert.That(sw.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)), "the writer notices the cancellation between sleeps");
-        Assert.That(InfoParser.Field(Info(server), "rdb_bgsave_in_progress"), Is.EqualTo(0));
+        Assert.That(InfoParser.Field(PersistenceInfo(server), "rdb_bgsave_in_progress"), Is.EqualTo(0));
         Assert.That(raw.Execute("CONFIG", "SET", "rdb-del-sync-files", "yes"), Is.EqualTo("+OK\r\n"));
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using NUnit.Framework;
 using Valkey.Native.Tests.Infrastructure;
 using static Valkey.Native.Tests.Infrastructure.Resp;
+using static Valkey.Native.Tests.Integration.PersistenceTestHelpers;
 
 namespace Valkey.Native.Tests.Integration;
 
@@ -14,19 +15,6 @@ namespace Valkey.Native.Tests.Integration;
 [NonParallelizable]
 public sealed class PersistenceTests
 {
-    private static string Info(ServerProcess server) => BulkText(server.Execute("INFO", "persistence"));
-
-    /// <summary>BGSAVE runs on a snapshot in the background: waits until none is in progress.</summary>
-    private static void WaitForBgsave(ServerProcess server)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (InfoParser.Field(Info(server), "rdb_bgsave_in_progress") != 0)
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the background save did not end");
-            Thread.Sleep(20);
-        }
-    }
-
     [Test]
     public void SaveAndRestartLoadsIdenticalDataForEveryTypeWithExpiriesAndFieldTtls()
     {
@@ -53,8 +41,8 @@ public sealed class PersistenceTests
         using var raw2 = server.CreateRawClient();
         Assert.That(raw2.Execute("HTTL", "hf:key", "FIELDS", "2", "a", "b"), Does.Match(@"^\*2\r\n:(49\d|500)\r\n:-1\r\n$"));
         Assert.That(Integer(raw2.Execute("TTL", "str:ttl")), Is.InRange(17000, 18000));
-        Assert.That(InfoParser.Field(Info(server), "rdb_last_load_keys_loaded"), Is.EqualTo(before.Count));
-        Assert.That(InfoParser.Field(Info(server), "rdb_last_load_keys_expired"), Is.EqualTo(1));
+        Assert.That(InfoParser.Field(PersistenceInfo(server), "rdb_last_load_keys_loaded"), Is.EqualTo(before.Count));
+        Assert.That(InfoParser.Field(PersistenceInfo(server), "rdb_last_load_keys_expired"), Is.EqualTo(1));
         Assert.That(InfoParser.Fields(BulkText(raw2.Execute("INFO", "keyspace")))["db0"], Does.Contain("keys_with_volatile_items=1"));
     }
 
@@ -90,13 +78,13 @@ public sealed class PersistenceTests
         long start = Integer(raw.Execute("LASTSAVE"));
         raw.Execute("SET", "k1", "v");
         raw.Execute("SET", "k2", "v");
-        string info = Info(server);
+        string info = PersistenceInfo(server);
         Assert.That(InfoParser.Field(info, "rdb_changes_since_last_save"), Is.EqualTo(2));
         Assert.That(InfoParser.Field(info, "rdb_saves"), Is.EqualTo(0));
         Thread.Sleep(1100);
         Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
         WaitForBgsave(server);
-        info = Info(server);
+        info = PersistenceInfo(server);
         Assert.That(InfoParser.Field(info, "rdb_changes_since_last_save"), Is.EqualTo(0));
         Assert.That(InfoParser.Field(info, "rdb_saves"), Is.EqualTo(1));
         Assert.That(InfoParser.Field(info, "rdb_bgsave_in_progress"), Is.EqualTo(0));
@@ -119,8 +107,8 @@ public sealed class PersistenceTests
         raw.Execute("SET", "sp1", "v");
         raw.Execute("SET", "sp2", "v");
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (InfoParser.Field(Info(server), "rdb_saves") == 0 && DateTime.UtcNow < deadline) Thread.Sleep(100);
-        Assert.That(InfoParser.Field(Info(server), "rdb_saves"), Is.EqualTo(1));
+        while (InfoParser.Field(PersistenceInfo(server), "rdb_saves") == 0 && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        Assert.That(InfoParser.Field(PersistenceInfo(server), "rdb_saves"), Is.EqualTo(1));
         Assert.That(server.Log, Does.Contain("2 changes in 1 seconds. Saving..."));
     }
 
@@ -168,7 +156,7 @@ public sealed class PersistenceTests
         string blocker = Path.Combine(server.WorkingDirectory, $"temp-{server.ProcessId}.rdb");
         Directory.CreateDirectory(blocker);
         Assert.That(raw.Execute("SAVE"), Is.EqualTo("-ERR\r\n"));
-        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"), "SAVE does not set the bgsave status");
+        Assert.That(InfoParser.Fields(PersistenceInfo(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"), "SAVE does not set the bgsave status");
         Assert.That(File.ReadAllBytes(file), Is.EqualTo(good));
         Directory.Delete(blocker);
 
@@ -178,14 +166,14 @@ public sealed class PersistenceTests
         File.WriteAllText(Path.Combine(file, "x"), "x");
         Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
         WaitForBgsave(server);
-        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("err"));
+        Assert.That(InfoParser.Fields(PersistenceInfo(server))["rdb_last_bgsave_status"], Is.EqualTo("err"));
         // stop-writes-on-bgsave-error (default yes) with save points: writes and PING are refused, reads are not.
         Assert.That(raw.Execute("SET", "good", "3"), Does.StartWith("-MISCONF Valkey is configured to save RDB snapshots"));
         Assert.That(raw.Execute("PING"), Does.StartWith("-MISCONF"));
         Assert.That(raw.Execute("GET", "good"), Is.EqualTo(Bulk("2")));
         Directory.Delete(file, recursive: true);
         Assert.That(raw.Execute("SAVE"), Is.EqualTo("+OK\r\n"));
-        Assert.That(InfoParser.Fields(Info(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
+        Assert.That(InfoParser.Fields(PersistenceInfo(server))["rdb_last_bgsave_status"], Is.EqualTo("ok"));
         Assert.That(raw.Execute("SET", "good", "3"), Is.EqualTo("+OK\r\n"));
     }
 

@@ -3,6 +3,7 @@ using NUnit.Framework;
 using Valkey.Native.Tests.Infrastructure;
 using Valkey.Native.Util;
 using static Valkey.Native.Tests.Infrastructure.Resp;
+using static Valkey.Native.Tests.Integration.PersistenceTestHelpers;
 
 namespace Valkey.Native.Tests.Integration;
 
@@ -62,13 +63,6 @@ public sealed class RdbRestoreFormatsTests
     {
         raw.SendCommand([System.Text.Encoding.ASCII.GetBytes("RESTORE"), System.Text.Encoding.ASCII.GetBytes(key), "0"u8.ToArray(), payload]);
         return raw.ReadReply();
-    }
-
-    private static void AssertLogSoon(ServerProcess server, string text)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!server.Log.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline) Thread.Sleep(20);
-        Assert.That(server.Log, Does.Contain(text));
     }
 
     [Test]

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using NUnit.Framework;
 using Valkey.Native.Tests.Infrastructure;
 using static Valkey.Native.Tests.Infrastructure.Resp;
+using static Valkey.Native.Tests.Integration.PersistenceTestHelpers;
 
 namespace Valkey.Native.Tests.Integration;
 
@@ -23,23 +24,6 @@ public class ShutdownSignalTests
 
     private static void Signal(ServerProcess server, int sig) =>
         Assert.That(kill(server.ProcessId!.Value, sig), Is.EqualTo(0), "kill() failed");
-
-    private static void WaitForLog(ServerProcess server, string text, int occurrences = 1)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (CountOf(server.Log, text) < occurrences)
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"log never showed '{text}' x{occurrences}:\n{server.Log}");
-            Thread.Sleep(20);
-        }
-    }
-
-    private static int CountOf(string haystack, string needle)
-    {
-        int n = 0;
-        for (int i = haystack.IndexOf(needle, StringComparison.Ordinal); i >= 0; i = haystack.IndexOf(needle, i + 1, StringComparison.Ordinal)) n++;
-        return n;
-    }
 
     [TestCase(SigTerm, "SIGTERM")]
     [TestCase(SigInt, "SIGINT")]
