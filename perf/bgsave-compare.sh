@@ -236,6 +236,27 @@ RESULTS=()
 LOAD_N=""
 LOAD_SECONDS=""
 
+# Before each measured run: the previous save left GBs of dirty page cache, and the kernel's
+# writeback of it during the next run stalled both servers by 1-2 ms (p99.9 of a baseline run
+# right after the idle save was 4x that of a run 13 s later). Flush it first.
+settle() {
+    sync
+    sleep 1
+}
+
+# After the load the main key table is still rehashing into its last, doubled size: the cron
+# moves entries 1 ms per tick (both servers, activerehashing), ~20 s for 2M keys, and a request
+# arriving during a step waits for it. A baseline measured meanwhile had a p99.9 of ~1 ms, the
+# step length, for either server; wait for the rehash to finish (DEBUG HTSTATS) before measuring.
+wait_rehash() {
+    local port="$1" t0=$SECONDS
+    while redis-cli -p "$port" debug htstats 0 2>/dev/null | grep -q "rehashing target"; do
+        (( SECONDS - t0 < 180 )) || { info "still rehashing after 180 s; measuring anyway"; return; }
+        sleep 1
+    done
+    info "key table rehash done after $((SECONDS - t0)) s"
+}
+
 run_server() {
     local name="$1" port="$2"; shift 2
     step "$name: starting on port $port ($*)"
@@ -248,6 +269,9 @@ run_server() {
     local t0=$SECONDS
     gen_load | redis-cli -p "$port" --pipe --pipe-timeout 600 | tail -n 1 | sed 's/^/    /'
     info "loaded in $((SECONDS - t0)) s; dbsize $(redis-cli -p "$port" dbsize); used_memory $(redis-cli -p "$port" info memory | tr -d '\r' | sed -n 's/^used_memory_human://p'); RssAnon $(awk '/RssAnon/ {print $2, $3}' /proc/$pid/status)"
+
+    step "$name: waiting for the key table's incremental rehash to finish"
+    wait_rehash "$port"
 
     step "$name: idle BGSAVE (sizes the load runs)"
     python3 "$WORK/sampler.py" "$pid" "$port" >"$WORK/$name.idle" || die "idle BGSAVE failed"
@@ -268,6 +292,7 @@ run_server() {
     local n="$LOAD_N"
     info "rps $rate, idle save ${idle_s} s -> $n requests per load run"
 
+    settle
     step "$name: baseline load (no save), $n SETs"
     bench "$port" "$n" "$WORK/$name.base"
     local b99 b999; b99="$(pct "$WORK/$name.base" 99)"; b999="$(pct "$WORK/$name.base" 99.9)"
@@ -278,6 +303,7 @@ run_server() {
     # preemption point on a PREEMPT_NONE kernel; a server thread woken on that CPU waits for it
     # (seen with perf sched: 3-4 ms scheduling delays, every read, for either server). So the
     # latency run only polls INFO; the memory run samples Pss as before.
+    settle
     step "$name: the same load with a BGSAVE 0.3 s in (latency run: the sampler only polls INFO)"
     bench "$port" "$n" "$WORK/$name.save" &
     local bpid=$!
@@ -290,6 +316,7 @@ run_server() {
     info "$(cat "$WORK/$name.during-light")"
     info "rps $(rps "$WORK/$name.save"), p99 $s99 ms, p99.9 $s999 ms (load still running when the save ended: $still)"
 
+    settle
     step "$name: once more (memory run: Pss sampled every 50 ms)"
     bench "$port" "$n" "$WORK/$name.save-mem" &
     bpid=$!
@@ -316,8 +343,8 @@ run_server() {
 
 step "machine: $(nproc) cpus, load average $(cut -d' ' -f1-3 /proc/loadavg), $(free -m | awk '/Mem:/ {print $2 " MB RAM, " $7 " MB available"}')"
 mkdir -p "$WORK/ours-dir" "$WORK/redis-dir"
-run_server ours "$PORT" "$BINARY" --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/ours-dir"
-run_server redis "$REDIS_PORT" "$REDIS_SERVER" --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/redis-dir"
+run_server ours "$PORT" "$BINARY" --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/ours-dir" --enable-debug-command yes
+run_server redis "$REDIS_PORT" "$REDIS_SERVER" --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/redis-dir" --enable-debug-command yes
 step "machine after: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo
