@@ -142,8 +142,10 @@ public sealed unsafe class Client : IFileEventHandler
         // A read that filled the buffer may have left the rest of a pipelined
         // batch in the socket (16 x 1 KB SETs = 16.9 KB > the 16 KB chunk): read it now, so the
         // batch's replies go out in one write instead of two (Valkey reads it in one read: its
-        // query buffer grows greedily past 16 KB). Bounded, so one client cannot starve the others.
-        for (int round = 0; round < 4; round++)
+        // query buffer grows greedily past 16 KB). At most one more read, about what Valkey takes
+        // per event: with four, 50 clients pipelining 16 MSETs of 10 KB each got 1.7x redis'
+        // throughput but a p99 above redis', each client's turn holding up the others.
+        for (int round = 0; round < 2; round++)
         {
             if (!ReadAndProcess() || IsClosed || _readPaused || IsBlocked || IsPostponed || CloseAfterReply || CloseAsap) return;
         }
