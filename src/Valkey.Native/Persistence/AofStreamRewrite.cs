@@ -31,24 +31,10 @@ public sealed unsafe partial class AofBaseWriter<TView>
             var sink = new XaddSink(this);
             try
             {
-                int slotSize = StreamValue.IndexSlotSize;
-                byte* slot = stackalloc byte[slotSize];
-                for (int i = 0; i < meta.NodeCount; i++)
-                {
-                    _view.Read(meta.FirstSlot + (long)i * slotSize, slotSize, new Span<byte>(slot, slotSize)).CopyTo(new Span<byte>(slot, slotSize));
-                    byte* node = StreamValue.NodeAddressOfSlot(slot);
-                    int size;
-                    fixed (byte* header = _view.Read(node, StreamValue.NodeHeaderSize, ScratchA(StreamValue.NodeHeaderSize)))
-                        size = StreamValue.NodeSize(header);
-                    if (size < StreamValue.NodeHeaderSize) throw new InvalidOperationException("stream node smaller than its header");
-                    var copy = _view.Read(node, size, ScratchB(size));
-                    // A node copy lives in scratch B (live view: the node itself); the sink only appends to buffers.
-                    fixed (byte* n = copy)
-                    {
-                        sink.Begin(StreamValue.NodeMasterId(n));
-                        StreamValue.WriteNodeAsValkeyListpack(n, ref sink);
-                    }
-                }
+                // Node copies live in scratch B (live view: the node itself); the sink only appends to buffers.
+                var visitor = new NodeVisitor(this, sink);
+                if (ValueWalk.StreamNodes(ref _view, in meta, ref visitor) != meta.NodeCount)
+                    throw new InvalidOperationException("stream node smaller than its header");
             }
             finally
             {
@@ -125,6 +111,19 @@ public sealed unsafe partial class AofBaseWriter<TView>
     /// per entry <c>flags ms-diff seq-diff [n field] value... lp-count</c>; fields and values always come as
     /// strings, the structure as integers) into XADD commands for the live entries.
     /// </summary>
+    private readonly struct NodeVisitor(AofBaseWriter<TView> writer, XaddSink sink) : ValueWalk.IStreamNodeVisitor
+    {
+        public Span<byte> HeaderScratch(int length) => writer.ScratchA(length);
+        public Span<byte> NodeScratch(int length) => writer.ScratchB(length);
+
+        public void Node(byte* node)
+        {
+            var target = sink;
+            target.Begin(StreamValue.NodeMasterId(node));
+            StreamValue.WriteNodeAsValkeyListpack(node, ref target);
+        }
+    }
+
     private sealed class XaddSink(AofBaseWriter<TView> writer) : IListpackSink
     {
         private enum State { Live, Deleted, MasterCount, MasterFields, MasterEnd, Flags, MsDiff, SeqDiff, FieldCount, Items, LpCount }

@@ -24,6 +24,24 @@ public sealed unsafe partial class RdbWriter<TView>
         public void AppendInteger(long v) => lp.AppendInteger(v);
     }
 
+    /// <summary>Each node as RDB's (node key, Valkey listpack) pair.</summary>
+    private readonly struct NodeWriter(RdbWriter<TView> writer) : ValueWalk.IStreamNodeVisitor
+    {
+        public Span<byte> HeaderScratch(int length) => writer.Scratch(length);
+        public Span<byte> NodeScratch(int length) => new(writer.Scratch2(length), length);
+
+        public void Node(byte* node)
+        {
+            Span<byte> nodeKey = stackalloc byte[16];
+            StreamValue.EncodeNodeKey(StreamValue.NodeMasterId(node), nodeKey);
+            writer._out.WriteString(nodeKey);
+            writer._lp.Reset();
+            var sink = new BuilderSink(writer._lp);
+            StreamValue.WriteNodeAsValkeyListpack(node, ref sink);
+            writer._out.WriteString(writer._lp.Finish());
+        }
+    }
+
     private void WriteStream(byte* data)
     {
         byte* metaAddress = PointerAt(data);
@@ -32,26 +50,9 @@ public sealed unsafe partial class RdbWriter<TView>
             meta = StreamValue.ParseMeta(copy);
 
         _out.WriteLength(meta.NodeCount);
-        int slotSize = StreamValue.IndexSlotSize;
-        byte* slot = stackalloc byte[slotSize];
-        Span<byte> nodeKey = stackalloc byte[16];
-        var sink = new BuilderSink(_lp);
-        for (int i = 0; i < meta.NodeCount; i++)
-        {
-            _view.Read(meta.FirstSlot + (long)i * slotSize, slotSize, new Span<byte>(slot, slotSize)).CopyTo(new Span<byte>(slot, slotSize));
-            byte* node = StreamValue.NodeAddressOfSlot(slot);
-            int size;
-            fixed (byte* header = _view.Read(node, StreamValue.NodeHeaderSize, Scratch(StreamValue.NodeHeaderSize)))
-                size = StreamValue.NodeSize(header);
-            if (size < StreamValue.NodeHeaderSize) throw new RdbFormatException("stream node smaller than its header");
-            byte* copy = Scratch2(size);
-            _view.Read(node, size, new Span<byte>(copy, size)).CopyTo(new Span<byte>(copy, size));
-            StreamValue.EncodeNodeKey(StreamValue.NodeMasterId(copy), nodeKey);
-            _out.WriteString(nodeKey);
-            _lp.Reset();
-            StreamValue.WriteNodeAsValkeyListpack(copy, ref sink);
-            _out.WriteString(_lp.Finish());
-        }
+        var visitor = new NodeWriter(this);
+        if (ValueWalk.StreamNodes(ref _view, in meta, ref visitor) != meta.NodeCount)
+            throw new RdbFormatException("stream node smaller than its header");
         _out.WriteLength(meta.Length);
         WriteStreamId(meta.LastId);
         WriteStreamId(meta.FirstId);

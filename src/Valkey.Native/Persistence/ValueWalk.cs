@@ -6,7 +6,7 @@ namespace Valkey.Native.Persistence;
 /// <summary>
 /// The walks over a value's elements that <see cref="RdbWriter{TView}"/> and <see cref="AofBaseWriter{TView}"/>
 /// share, reading arena memory only through the view: a key table (both bucket arrays, chains), a list's
-/// nodes (compressed ones decompressed) and a skiplist from the highest score down. What each writer
+/// nodes (compressed ones decompressed), a skiplist from the highest score down and a stream's nodes. What each writer
 /// does with an element (an RDB listpack, an RPUSH batch...) stays in its visitor; the visitors are
 /// structs used as generic parameters, so each walk is compiled per writer with direct calls.
 /// The visitors also lend the scratch buffers the view copies into (a snapshot view copies; the live
@@ -152,5 +152,40 @@ public static unsafe class ValueWalk
             n = (byte*)node.Backward;
         }
         return visited;
+    }
+
+    public interface IStreamNodeVisitor
+    {
+        /// <summary>Where a node's header is read to (only its size is taken from it).</summary>
+        Span<byte> HeaderScratch(int length);
+
+        /// <summary>Where a whole node is read to (valid during <see cref="Node"/>).</summary>
+        Span<byte> NodeScratch(int length);
+
+        /// <summary>One node, whole (<see cref="StreamValue"/>'s node layout), in index order.</summary>
+        void Node(byte* node);
+    }
+
+    /// <summary>
+    /// A stream's nodes in ID order, through its index slots. Stops at a node smaller than its
+    /// header; returns the nodes visited, which the caller compares with the metadata's node count.
+    /// </summary>
+    public static long StreamNodes<TView, TVisitor>(ref TView view, in StreamMetaInfo meta, ref TVisitor visitor)
+        where TView : struct, IMemoryView where TVisitor : struct, IStreamNodeVisitor
+    {
+        int slotSize = StreamValue.IndexSlotSize;
+        byte* slot = stackalloc byte[slotSize];
+        for (long i = 0; i < meta.NodeCount; i++)
+        {
+            view.Read(meta.FirstSlot + i * slotSize, slotSize, new Span<byte>(slot, slotSize)).CopyTo(new Span<byte>(slot, slotSize));
+            byte* node = StreamValue.NodeAddressOfSlot(slot);
+            int size;
+            fixed (byte* header = view.Read(node, StreamValue.NodeHeaderSize, visitor.HeaderScratch(StreamValue.NodeHeaderSize)))
+                size = StreamValue.NodeSize(header);
+            if (size < StreamValue.NodeHeaderSize) return i;
+            fixed (byte* copy = view.Read(node, size, visitor.NodeScratch(size)))
+                visitor.Node(copy);
+        }
+        return meta.NodeCount;
     }
 }

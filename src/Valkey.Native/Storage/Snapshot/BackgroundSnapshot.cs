@@ -110,14 +110,14 @@ public sealed class BackgroundSnapshot<TRoot>
     public void Cancel() => _cancel = true;
 
     /// <summary>
-    /// Command thread (cron): when the work has finished, ends the snapshot and returns true exactly
-    /// once; the memory kept for the snapshot then goes back through the arena's release queue.
+    /// Command thread (cron): when the work has finished (its thread has already ended the snapshot),
+    /// returns true exactly once; the memory kept for the snapshot then goes back through the arena's
+    /// release queue.
     /// </summary>
     public bool TryComplete()
     {
         if (_completed || !_finished) return false;
         _thread.Join();
-        _snapshot.Dispose();
         _completed = true;
         return true;
     }
