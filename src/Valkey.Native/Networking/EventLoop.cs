@@ -83,6 +83,8 @@ public sealed unsafe class EventLoop : IDisposable
 
     public void Run()
     {
+        // A nap of a few microseconds must not be stretched by the default 50 us timer slack (IdleNap).
+        if (OperatingSystem.IsLinux()) LibC.Prctl(LibC.PR_SET_TIMERSLACK, 1000, 0, 0, 0);
         _nextCronTicks = Stopwatch.GetTimestamp();
         while (!_stopRequested)
         {
@@ -96,8 +98,10 @@ public sealed unsafe class EventLoop : IDisposable
                 int timer = NextTimerMs();
                 if (timer >= 0 && timer < timeout) timeout = timer;
             }
-            int n = _backend.Wait(_ready, timeout);
+            bool nap = timeout > 0 && _nap.Napping;
+            int n = nap ? WaitNapping(timeout) : _backend.Wait(_ready, timeout);
             long woke = Stopwatch.GetTimestamp();
+            if (!nap) _nap.RecordBlockingWait(woke - now);
             AfterSleep?.Invoke(woke);
             Dispatch(_ready, n);
             // Due as of waking (one clock read per iteration less; a cron that falls due while the
@@ -109,6 +113,39 @@ public sealed unsafe class EventLoop : IDisposable
             }
         }
         BeforeSleep?.Invoke();
+    }
+
+    private IdleNap _nap = new();
+
+    /// <summary>
+    /// Microseconds the loop sleeps off the wait queue when it runs dry while requests arrive back
+    /// to back, instead of blocking (<see cref="IdleNap"/>); 0 = always block.
+    /// </summary>
+    public int NapMicroseconds
+    {
+        get => _nap.Microseconds;
+        set => _nap.Microseconds = value;
+    }
+
+    /// <summary>Connections that read or wrote recently (set by the server's cron), for <see cref="IdleNap.AfterNap"/>.</summary>
+    public int ActiveConnections { get; set; }
+
+    /// <summary>A wait while napping: look without blocking, nap and look again, then block (<see cref="IdleNap"/>).</summary>
+    private int WaitNapping(int timeout)
+    {
+        int n = _backend.Wait(_ready, 0);
+        _nap.Record(ranDry: n == 0);
+        long* timespec = stackalloc long[2];
+        for (int naps = 0; n == 0 && naps < IdleNap.MaxNapsPerWait; naps++)
+        {
+            timespec[0] = 0;
+            timespec[1] = _nap.NapNanoseconds;
+            LibC.NanoSleep(timespec, null);
+            n = _backend.Wait(_ready, 0);
+            if (n > 0) _nap.AfterNap(n, ActiveConnections);
+        }
+        // Nothing after the naps: the stream has paused; block (the dry share decides whether to nap next time).
+        return n > 0 ? n : _backend.Wait(_ready, timeout);
     }
 
     private readonly ReadyEvent[] _nestedReady = new ReadyEvent[256];

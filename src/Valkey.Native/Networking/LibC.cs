@@ -82,6 +82,16 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "writev", SetLastError = true)]
     public static partial nint WriteV(int fd, IoVec* iov, int iovcnt);
 
+    /// <summary>nanosleep(2); <paramref name="request"/>/<paramref name="remain"/> point at struct timespec (two longs on LP64).</summary>
+    [LibraryImport(Lib, EntryPoint = "nanosleep")]
+    public static partial int NanoSleep(long* request, long* remain);
+
+    public const int PR_SET_TIMERSLACK = 29;
+
+    /// <summary>prctl(2), Linux only.</summary>
+    [LibraryImport(Lib, EntryPoint = "prctl")]
+    public static partial int Prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
     [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 

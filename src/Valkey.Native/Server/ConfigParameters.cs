@@ -334,6 +334,9 @@ public static partial class ConfigParameters
         new EnumParameter("event-loop-backend", null, ConfigFlags.Immutable | ConfigFlags.Hidden, EventLoopBackendNames,
             c => c.EventLoopBackend, (c, v) => c.EventLoopBackend = v,
             v => v == "epoll" && !OperatingSystem.IsLinux() ? "epoll is only available on Linux" : null),
+        // Ours too, hidden for the same reason: how long the loop naps instead of blocking while requests
+        // arrive back to back (Networking/IdleNap.cs); 0 = always block, as Valkey does.
+        Int("event-loop-nap-us", ConfigFlags.Hidden, 0, 1000, c => c.EventLoopNapMicroseconds, (c, v) => c.EventLoopNapMicroseconds = (int)v),
 
         // ---- keyspace ----
         Int("active-expire-effort", ConfigFlags.None, 1, 10, c => c.ActiveExpireEffort, (c, v) => c.ActiveExpireEffort = (int)v),

@@ -62,7 +62,11 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         IEventBackend backend = config.EventLoopBackend == "poll" || !OperatingSystem.IsLinux()
             ? new PollBackend()
             : new EpollBackend();
-        Loop = new EventLoop(backend) { CronPeriodMs = Math.Max(1, 1000 / Math.Max(1, config.Hz)) };
+        Loop = new EventLoop(backend)
+        {
+            CronPeriodMs = Math.Max(1, 1000 / Math.Max(1, config.Hz)),
+            NapMicroseconds = config.EventLoopNapMicroseconds,
+        };
         Loop.BeforeSleep = BeforeSleep;
         Loop.Cron = TimedCron;
         Loop.AfterSleep = LoopStats.AfterSleep;
@@ -450,6 +454,9 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         LoopStats.Sample();
     }
 
+    /// <summary>A connection that read or wrote within this many ms counts as active for the loop's nap (Networking/IdleNap.cs).</summary>
+    private const int ActiveConnectionWindowMs = 200;
+
     private void Cron()
     {
         if (CronPaused) return;
@@ -464,11 +471,14 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
         if (_pausedListeners.Count > 0) ResumePausedListeners();
         if (Config.Timeout > 0) CloseIdleClients();
         long tick = Environment.TickCount64;
+        int active = 0;
         foreach (var c in _clients.Values)
         {
             c.CronResizeQueryBuffer(tick);
             ReplyBuffers.Cron(c, tick);
+            if (tick - c.LastInteractionMs <= ActiveConnectionWindowMs) active++;
         }
+        Loop.ActiveConnections = active;
         PubSub.CronCheckOutputLimits();
         // Also done before every command; here so that an idle server still shrinks the table after CONFIG SET.
         if (Tracking.ClientCount > 0) Tracking.LimitUsedSlots();
@@ -554,6 +564,9 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
                 break;
             case "hz":
                 Loop.CronPeriodMs = Math.Max(1, 1000 / Math.Clamp(Config.Hz, 1, 500));
+                break;
+            case "event-loop-nap-us":
+                Loop.NapMicroseconds = Config.EventLoopNapMicroseconds;
                 break;
             case "loglevel":
                 Log.Level = Config.LogLevel;

@@ -89,6 +89,26 @@ public class ConfigCommandsTests : OwnServerFixture
         Assert.That(ConfigGet("*").Keys, Has.No.Member("event-loop-backend"));
         Assert.That(ConfigGet("event-loop-*"), Is.Empty);
         Assert.That(ConfigGet("event-loop-backend")["event-loop-backend"], Is.AnyOf("epoll", "poll"));
+        Assert.That(ConfigGet("*").Keys, Has.No.Member("event-loop-nap-us"));
+    }
+
+    [Test]
+    public void EventLoopNapIsOursHiddenAndSettable()
+    {
+        Assert.That(ConfigGet("event-loop-nap-us")["event-loop-nap-us"], Is.EqualTo("20"));
+        try
+        {
+            Assert.That(Execute("CONFIG", "SET", "event-loop-nap-us", "0"), Is.EqualTo("+OK\r\n"));
+            Assert.That(ConfigGet("event-loop-nap-us")["event-loop-nap-us"], Is.EqualTo("0"));
+            Assert.That(Execute("CONFIG", "SET", "event-loop-nap-us", "1001"),
+                Is.EqualTo("-ERR CONFIG SET failed (possibly related to argument 'event-loop-nap-us') - argument must be between 0 and 1000 inclusive\r\n"));
+            Assert.That(Execute("CONFIG", "SET", "event-loop-nap-us", "-1"), Does.StartWith("-ERR CONFIG SET failed"));
+            Assert.That(Execute("PING"), Is.EqualTo("+PONG\r\n"));
+        }
+        finally
+        {
+            Execute("CONFIG", "SET", "event-loop-nap-us", "20");
+        }
     }
 
     [Test]

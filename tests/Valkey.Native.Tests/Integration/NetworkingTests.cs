@@ -73,6 +73,48 @@ public class NetworkingTests : OwnServerFixture
         }
     }
 
+    /// <summary>
+    /// Fifty clients each sending one command at a time, as fast as they can: the load under which
+    /// the loop naps instead of blocking (Networking/IdleNap.cs). Every reply must still be the right
+    /// one, in order, with napping on (the default) and off, and switched at run time mid-stream.
+    /// </summary>
+    [Test]
+    public void FiftyClientsAtPipelineOneGetEveryReplyWhetherTheLoopNapsOrBlocks()
+    {
+        const int Clients = 50, Commands = 1500;
+        var clients = new List<RawRespClient>();
+        try
+        {
+            for (int i = 0; i < Clients; i++) clients.Add(Server.CreateRawClient(TimeSpan.FromSeconds(60)));
+            using var admin = Server.CreateRawClient();
+            var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var workers = clients.Select((client, id) => new Thread(() =>
+            {
+                string key = $"nap:{_backend}:{id}";
+                for (int n = 1; n <= Commands; n++)
+                {
+                    string reply = client.Execute("INCR", key);
+                    if (reply != $":{n}\r\n") { failures.Enqueue($"client {id} command {n}: {RawRespClient.Escape(reply)}"); return; }
+                }
+            })).ToList();
+            foreach (var w in workers) w.Start();
+            // Switch napping off and on while the stream runs.
+            for (int i = 0; i < 6; i++)
+            {
+                Thread.Sleep(30);
+                Assert.That(admin.Execute("CONFIG", "SET", "event-loop-nap-us", i % 2 == 0 ? "0" : "20"), Is.EqualTo("+OK\r\n"));
+            }
+            foreach (var w in workers) Assert.That(w.Join(TimeSpan.FromSeconds(120)), Is.True);
+            Assert.That(failures, Is.Empty);
+            for (int id = 0; id < Clients; id++)
+                Assert.That(admin.Execute("GET", $"nap:{_backend}:{id}"), Is.EqualTo($"${Commands.ToString().Length}\r\n{Commands}\r\n"));
+        }
+        finally
+        {
+            foreach (var c in clients) c.Dispose();
+        }
+    }
+
     [Test]
     public void RequestSplitAtEveryByteIsParsedTheSame()
     {
