@@ -33,11 +33,13 @@ ours_port=21901 redis_port=21902
 ours_pid=$!
 redis-server --port $redis_port --bind 127.0.0.1 --save "" --appendonly no --hz 10 >/dev/null 2>&1 &
 redis_pid=$!
-trap 'kill $ours_pid $redis_pid 2>/dev/null || true' EXIT
+stop_servers() { kill $ours_pid $redis_pid 2>/dev/null || true; wait $ours_pid $redis_pid 2>/dev/null || true; }
+trap stop_servers EXIT
 sleep 1
+kill -0 $ours_pid && kill -0 $redis_pid || { echo "a server did not start (ports $ours_port/$redis_port in use?)" >&2; exit 1; }
 server_cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%.0f\n", s}'; }
 server_sleeps() { cat /proc/"$1"/task/*/status | awk '/^voluntary_ctxt_switches/ {s += $2} END {print s}'; }
-out="$(mktemp)"; trap 'rm -f "$out"; kill $ours_pid $redis_pid 2>/dev/null || true' EXIT
+out="$(mktemp)"; trap 'rm -f "$out"; stop_servers' EXIT
 printf '%-6s %5s %10s %16s %16s %18s\n' server round "req/s" "client us/req" "server us/req" "server sleeps/req"
 for round in $(seq "$rounds"); do
     for who in ours redis; do

@@ -20,8 +20,9 @@ namespace Valkey.Native.Networking;
 /// When: only while most waits find events already ready, the sign of a steady stream. With a few
 /// clients in lockstep (each waits for its reply before sending again) or at low load nearly every
 /// wait runs dry, and a nap would only add latency, so the loop blocks as before. A nap after which
-/// most active connections are ready at once also shows clients that were waiting on us, and stops
-/// the napping for a while (<see cref="AfterNap"/>). Two naps in a row that find nothing end in a block.
+/// few active connections are still with their clients shows clients that ran out of work and
+/// waited on us, and stops the napping for a while (<see cref="AfterNap"/>). Two naps in a row that
+/// find nothing end in a block.
 /// </para>
 /// </summary>
 public struct IdleNap
@@ -39,6 +40,12 @@ public struct IdleNap
     // A wait that returns with events ready takes well under a microsecond; one that slept took
     // at least a scheduler round trip.
     private static readonly long SleptTicks = Math.Max(1, Stopwatch.Frequency / 500_000);
+
+    // Lockstep back-off: waits to go without napping after a nap showed clients waiting on us;
+    // doubles with each such nap in a row of them (a load that stays lockstep is left alone for
+    // longer and longer), back to the minimum after a nap that found only a few ready.
+    private const int MinHoldOff = 32, MaxHoldOff = 1 << 14;
+    private int _holdOff, _nextHoldOff = MinHoldOff;
 
     private int _dryShare;
     private bool _napping;
@@ -70,24 +77,36 @@ public struct IdleNap
     {
         _dryShare += ((ranDry ? Scale : 0) - _dryShare) >> 4;
         if (_napping) { if (_dryShare > LeaveAbove) _napping = false; }
+        else if (_holdOff > 0) _holdOff--;
         else if (_napNanoseconds > 0 && _dryShare < EnterBelow) _napping = true;
     }
 
     /// <summary>Records a blocking wait that took <paramref name="elapsedTicks"/> (Stopwatch): it ran dry if it slept.</summary>
     public void RecordBlockingWait(long elapsedTicks) => Record(ranDry: elapsedTicks > SleptTicks);
 
+    /// <summary>Connections that must still be with their clients after a nap for the nap to have cost them nothing.</summary>
+    public const int MinBusyElsewhere = 8;
+
     /// <summary>
     /// After a nap that ended with <paramref name="ready"/> events out of <paramref name="active"/>
-    /// recently active connections. If half of them or more became ready together, their clients
-    /// were all waiting on us (a few clients in lockstep, or one that sends a burst and then waits
-    /// for every reply): the nap cost them latency, so napping stops until about 24 waits in a row
-    /// find events ready. If only a few became ready, the others are still with their clients,
-    /// which are busy reading replies and lose nothing while we nap.
+    /// recently active connections. The connections not ready are with their clients: replies
+    /// not read yet, requests not sent yet. While that backlog is large the clients are busy and
+    /// lose nothing while we nap. When it is small (a few clients, or clients that send a burst
+    /// after each round of replies and then wait), the clients ran out of work during the nap and
+    /// waited on us: napping stops for a while (32 waits, doubling while it keeps happening).
     /// </summary>
     public void AfterNap(int ready, int active)
     {
-        if (ready * 2 < active) return;
+        if (active - ready >= MinBusyElsewhere)
+        {
+            _nextHoldOff = MinHoldOff;
+            return;
+        }
         _napping = false;
-        _dryShare = Scale * 4;
+        _holdOff = _nextHoldOff;
+        _nextHoldOff = Math.Min(_nextHoldOff * 2, MaxHoldOff);
     }
+
+    /// <summary>Waits left before napping may start again after a lockstep nap.</summary>
+    public readonly int HoldOff => _holdOff;
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Linq;
 using NUnit.Framework;
 using Valkey.Native.Networking;
 
@@ -84,25 +85,50 @@ public sealed class IdleNapTests
     }
 
     [Test]
-    public void ANapAfterWhichMostConnectionsAreReadyStopsNappingForAWhile()
+    public void ANapThatLeavesFewConnectionsWithTheirClientsStopsNappingForAWhile()
     {
         var nap = Steady();
         nap.AfterNap(ready: 3, active: 50);
-        Assert.That(nap.Napping, Is.True, "3 of 50: the other clients are busy with their replies");
-        nap.AfterNap(ready: 10, active: 10);
-        Assert.That(nap.Napping, Is.False, "all 10 were waiting on us");
-        int waits = 0;
-        while (!nap.Napping && waits < 200) { nap.Record(ranDry: false); waits++; }
-        Assert.That(waits, Is.GreaterThan(20), "a lockstep load must not be napped on again at once");
-        Assert.That(nap.Napping, Is.True);
+        Assert.That(nap.Napping, Is.True, "47 connections are with their client: it is busy with their replies");
+        nap.AfterNap(ready: 12, active: 20);
+        Assert.That(nap.Napping, Is.True, "8 still with their clients is enough backlog");
+        nap.AfterNap(ready: 3, active: 10);
+        Assert.That(nap.Napping, Is.False, "only 7 left with the clients: they ran out of work and waited on us");
+        Assert.That(nap.HoldOff, Is.EqualTo(32));
+        Assert.That(WaitsUntilNapping(ref nap), Is.EqualTo(33), "32 waits held off, then the steady share resumes at once");
     }
 
     [Test]
-    public void AHalfReadyNapCountsAsLockstep()
+    public void TheHoldOffDoublesWhileNapsKeepFindingClientsWaitingAndResetsAfterAGoodNap()
     {
         var nap = Steady();
-        nap.AfterNap(ready: 2, active: 4);
+        var holdOffs = new List<int>();
+        for (int i = 0; i < 12; i++)
+        {
+            nap.AfterNap(ready: 4, active: 4);
+            holdOffs.Add(nap.HoldOff);
+            WaitsUntilNapping(ref nap);
+        }
+        Assert.That(holdOffs.Take(5), Is.EqualTo(new[] { 32, 64, 128, 256, 512 }));
+        Assert.That(holdOffs.Max(), Is.EqualTo(1 << 14), "capped: a load that changes is looked at again");
+        nap.AfterNap(ready: 2, active: 40);
+        nap.AfterNap(ready: 40, active: 40);
+        Assert.That(nap.HoldOff, Is.EqualTo(32), "a nap that cost nothing starts the back-off over");
+    }
+
+    [Test]
+    public void NoConnectionsCountedYetMeansNoBacklog()
+    {
+        var nap = Steady();
+        nap.AfterNap(ready: 1, active: 0);
         Assert.That(nap.Napping, Is.False);
+    }
+
+    private static int WaitsUntilNapping(ref IdleNap nap)
+    {
+        int waits = 0;
+        while (!nap.Napping && waits < 100_000) { nap.Record(ranDry: false); waits++; }
+        return waits;
     }
 
     [Test]
