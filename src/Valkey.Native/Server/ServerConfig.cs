@@ -36,7 +36,7 @@ public sealed class ServerConfig
     /// <summary>Our own switch: "epoll" (Linux default) or "poll" (the portable backend).</summary>
     public string EventLoopBackend { get; set; } = OperatingSystem.IsLinux() ? "epoll" : "poll";
     /// <summary>event-loop-nap-us (ours, hidden): the event loop's nap while requests arrive back to back; 0 = always block.</summary>
-    public int EventLoopNapMicroseconds { get; set; } = 20;
+    public int EventLoopNapMicroseconds { get; set; } = 30;
     public bool Daemonize { get; set; }
     // Valkey 8 defaults every lazyfree-* switch to yes.
     public bool LazyfreeLazyUserFlush { get; set; } = true;

@@ -95,7 +95,7 @@ public class ConfigCommandsTests : OwnServerFixture
     [Test]
     public void EventLoopNapIsOursHiddenAndSettable()
     {
-        Assert.That(ConfigGet("event-loop-nap-us")["event-loop-nap-us"], Is.EqualTo("20"));
+        Assert.That(ConfigGet("event-loop-nap-us")["event-loop-nap-us"], Is.EqualTo("30"));
         try
         {
             Assert.That(Execute("CONFIG", "SET", "event-loop-nap-us", "0"), Is.EqualTo("+OK\r\n"));
@@ -107,7 +107,7 @@ public class ConfigCommandsTests : OwnServerFixture
         }
         finally
         {
-            Execute("CONFIG", "SET", "event-loop-nap-us", "20");
+            Execute("CONFIG", "SET", "event-loop-nap-us", "30");
         }
     }
 

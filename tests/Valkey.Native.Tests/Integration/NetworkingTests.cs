@@ -102,7 +102,7 @@ public class NetworkingTests : OwnServerFixture
             for (int i = 0; i < 6; i++)
             {
                 Thread.Sleep(30);
-                Assert.That(admin.Execute("CONFIG", "SET", "event-loop-nap-us", i % 2 == 0 ? "0" : "20"), Is.EqualTo("+OK\r\n"));
+                Assert.That(admin.Execute("CONFIG", "SET", "event-loop-nap-us", i % 2 == 0 ? "0" : "30"), Is.EqualTo("+OK\r\n"));
             }
             foreach (var w in workers) Assert.That(w.Join(TimeSpan.FromSeconds(120)), Is.True);
             Assert.That(failures, Is.Empty);
