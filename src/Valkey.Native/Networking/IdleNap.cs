@@ -41,9 +41,9 @@ public struct IdleNap
     // at least a scheduler round trip.
     private static readonly long SleptTicks = Math.Max(1, Stopwatch.Frequency / 500_000);
 
-    // Lockstep back-off: waits to go without napping after a nap showed clients waiting on us;
-    // doubles with each such nap in a row of them (a load that stays lockstep is left alone for
-    // longer and longer), back to the minimum after a nap that found only a few ready.
+    // Back-off after a nap that showed clients waiting on us: waits to go without napping. It
+    // doubles while such naps keep happening (a load that stays lockstep is left alone for longer
+    // and longer) and is back to the minimum after a nap that left many connections with their clients.
     private const int MinHoldOff = 32, MaxHoldOff = 1 << 14;
     private int _holdOff, _nextHoldOff = MinHoldOff;
 
