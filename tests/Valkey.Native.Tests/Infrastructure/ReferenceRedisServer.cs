@@ -13,25 +13,31 @@ public sealed class ReferenceRedisServer : IDisposable
     public const string DefaultPath = "/usr/bin/redis-server";
 
     private readonly Process _process;
+    private readonly string? _ownDirectory;
 
     public int Port { get; }
 
-    private ReferenceRedisServer(Process process, int port)
+    private ReferenceRedisServer(Process process, int port, string? ownDirectory)
     {
         _process = process;
         Port = port;
+        _ownDirectory = ownDirectory;
     }
 
-    /// <summary>Starts redis-server and waits until it answers PING (10 s at most).</summary>
-    public static ReferenceRedisServer StartOrIgnore(string path = DefaultPath) => StartOrIgnore(path, Path.GetTempPath());
+    /// <summary>Starts redis-server in a directory of its own and waits until it answers PING (10 s at most).</summary>
+    public static ReferenceRedisServer StartOrIgnore(string path = DefaultPath) => StartOrIgnore(path, null);
 
     /// <summary>
     /// Starts redis-server in <paramref name="workingDirectory"/> (its dir: SAVE writes dump.rdb there and
-    /// an existing dump.rdb is loaded at start) with <paramref name="extraArgs"/> after the defaults.
+    /// an existing dump.rdb is loaded at start), or with null in a new empty directory deleted on
+    /// Dispose (a shared directory such as /tmp could hold somebody's dump.rdb, which it would load),
+    /// with <paramref name="extraArgs"/> after the defaults.
     /// </summary>
-    public static ReferenceRedisServer StartOrIgnore(string path, string workingDirectory, params string[] extraArgs)
+    public static ReferenceRedisServer StartOrIgnore(string path, string? workingDirectory, params string[] extraArgs)
     {
         if (!File.Exists(path)) Assert.Ignore($"{path} is not installed");
+        string? ownDirectory = workingDirectory == null ? Directory.CreateTempSubdirectory("vn-reference-redis-").FullName : null;
+        workingDirectory ??= ownDirectory!;
         int port = ServerProcess.GetFreePort();
         var psi = new ProcessStartInfo(path)
         {
@@ -45,7 +51,7 @@ public sealed class ReferenceRedisServer : IDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new ReferenceRedisServer(process, port);
+        var server = new ReferenceRedisServer(process, port, ownDirectory);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (true)
         {
@@ -71,5 +77,10 @@ public sealed class ReferenceRedisServer : IDisposable
             _process.WaitForExit(5000);
         }
         _process.Dispose();
+        if (_ownDirectory != null)
+        {
+            try { Directory.Delete(_ownDirectory, recursive: true); }
+            catch (IOException) { }
+        }
     }
 }

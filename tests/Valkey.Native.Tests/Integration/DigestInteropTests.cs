@@ -35,7 +35,7 @@ public sealed class DigestInteropTests
     [OneTimeSetUp]
     public void StartServers()
     {
-        _reference = ReferenceRedisServer.StartOrIgnore(ReferenceRedisServer.DefaultPath, Path.GetTempPath(), "--enable-debug-command", "yes");
+        _reference = ReferenceRedisServer.StartOrIgnore(ReferenceRedisServer.DefaultPath, null, "--enable-debug-command", "yes");
         _ours = ServerProcess.Start("--save", "", "--enable-debug-command", "yes");
         _a = new RawRespClient(_ours.Port);
         _b = _reference.CreateRawClient();
