@@ -110,3 +110,34 @@ public static class HelpReplies
     public static void ReplySubcommandSyntaxError(this CommandContext ctx) =>
         ctx.Reply.AddError($"ERR unknown subcommand or wrong number of arguments for '{ErrorMessages.Truncate(ctx.ArgString(1), 128)}'. Try {ctx.ArgString(0).ToUpperInvariant()} HELP.");
 }
+
+/// <summary>
+/// INCRBYFLOAT and HINCRBYFLOAT: Valkey's getLongDoubleFromObjectOrReply on an argument and the
+/// common tail of both commands (x87 80-bit addition, NaN/infinity refusal, ld2string's human format).
+/// </summary>
+public static class LongDoubleArgs
+{
+    public static bool TryGetLongDoubleOrReply(this CommandContext ctx, int index, out LongDouble value)
+    {
+        if (LongDouble.TryParse(ctx.Arg(index), out value)) return true;
+        ctx.Reply.AddError(ErrorMessages.NotFloat);
+        return false;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="increment"/> to <paramref name="value"/>; a NaN or infinite sum (finite
+    /// operands can overflow) gets Valkey's error. Otherwise <paramref name="text"/> (at least
+    /// <see cref="LongDouble.MaxHumanLength"/> bytes) is narrowed to the sum's human-readable form.
+    /// </summary>
+    public static bool TryIncrementOrReply(this CommandContext ctx, LongDouble value, LongDouble increment, ref Span<byte> text)
+    {
+        value += increment;
+        if (value.IsNaN || value.IsInfinity)
+        {
+            ctx.Reply.AddError(ErrorMessages.NanOrInfinity);
+            return false;
+        }
+        text = text[..value.FormatHuman(text)];
+        return true;
+    }
+}

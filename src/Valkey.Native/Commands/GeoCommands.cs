@@ -559,7 +559,7 @@ public static unsafe class GeoCommands
             if (points.Full) break;
             GeoHash.ScoresOfBox(cells[i], out ulong min, out ulong max);
             var range = new ScoreRange(min, max, minExclusive: false, maxExclusive: true);
-            SortedSetValue.VisitScoreRange(ctx.Keyspace, header, range, 0, -1, reverse: false, ref points);
+            SortedSetValue.VisitRange(ctx.Keyspace, header, range, 0, -1, reverse: false, ref points);
             lastProcessed = i;
         }
     }

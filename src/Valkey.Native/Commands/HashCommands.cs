@@ -368,11 +368,7 @@ public static unsafe class HashCommands
     /// </summary>
     private static void HIncrByFloat(CommandContext ctx)
     {
-        if (!LongDouble.TryParse(ctx.Arg(3), out LongDouble increment))
-        {
-            ctx.Reply.AddError(ErrorMessages.NotFloat);
-            return;
-        }
+        if (!ctx.TryGetLongDoubleOrReply(3, out LongDouble increment)) return;
         if (increment.IsNaN || increment.IsInfinity)
         {
             ctx.Reply.AddError(ErrorMessages.ValueNanOrInfinity);
@@ -389,14 +385,8 @@ public static unsafe class HashCommands
             ctx.Reply.AddError(ErrorMessages.HashValueNotFloat);
             return;
         }
-        value += increment;
-        if (value.IsNaN || value.IsInfinity)
-        {
-            ctx.Reply.AddError(ErrorMessages.NanOrInfinity);
-            return;
-        }
         Span<byte> text = stackalloc byte[LongDouble.MaxHumanLength];
-        text = text[..value.FormatHuman(text)];
+        if (!ctx.TryIncrementOrReply(value, increment, ref text)) return;
         if (header == null) header = CreateHash(ctx, key);
         long expiredOverwritten = SetKeepingTtl(ctx, key, header, text);
         ctx.Reply.AddBulk(text);

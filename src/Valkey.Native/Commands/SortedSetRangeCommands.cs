@@ -123,10 +123,10 @@ public static unsafe class SortedSetRangeCommands
                         SortedSetValue.VisitRankRange(keyspace, header, start, end - start + 1, reverse, ref collector);
                     break;
                 case RangeType.Score:
-                    SortedSetValue.VisitScoreRange(keyspace, header, scoreRange, offset, limit, reverse, ref collector);
+                    SortedSetValue.VisitRange(keyspace, header, scoreRange, offset, limit, reverse, ref collector);
                     break;
                 default:
-                    SortedSetValue.VisitLexRange(keyspace, header, lexRange, offset, limit, reverse, ref collector);
+                    SortedSetValue.VisitRange(keyspace, header, lexRange, offset, limit, reverse, ref collector);
                     break;
             }
             if (reverse) result.Reverse();
@@ -151,8 +151,8 @@ public static unsafe class SortedSetRangeCommands
         }
         int deferred = reply.BeginDeferredLength();
         long visited = type == RangeType.Score
-            ? SortedSetValue.VisitScoreRange(keyspace, header, scoreRange, offset, limit, reverse, ref writer)
-            : SortedSetValue.VisitLexRange(keyspace, header, lexRange, offset, limit, reverse, ref writer);
+            ? SortedSetValue.VisitRange(keyspace, header, scoreRange, offset, limit, reverse, ref writer)
+            : SortedSetValue.VisitRange(keyspace, header, lexRange, offset, limit, reverse, ref writer);
         reply.SetDeferredArrayLength(deferred, flat ? visited * 2 : visited);
     }
 
@@ -223,7 +223,7 @@ public static unsafe class SortedSetRangeCommands
         }
         byte* entry = ctx.LookupReadOfType(ctx.Arg(1), DataType.SortedSet, out bool wrongType);
         if (wrongType) return;
-        ctx.Reply.AddInteger(entry == null ? 0 : SortedSetValue.CountInLexRange(ctx.Keyspace, Database.Header(entry), range));
+        ctx.Reply.AddInteger(entry == null ? 0 : SortedSetValue.CountInRange(ctx.Keyspace, Database.Header(entry), range));
     }
 
     // ---- ZREMRANGEBY* --------------------------------------------------------------------------
@@ -279,8 +279,8 @@ public static unsafe class SortedSetRangeCommands
             RangeType.Rank => SanitizeRank(SortedSetValue.Count(keyspace, header), ref start, ref end)
                 ? SortedSetValue.RemoveRangeByRank(keyspace, header, start, end)
                 : 0,
-            RangeType.Score => SortedSetValue.RemoveRangeByScore(keyspace, header, scoreRange),
-            _ => SortedSetValue.RemoveRangeByLex(keyspace, header, lexRange),
+            RangeType.Score => SortedSetValue.RemoveRange(keyspace, header, scoreRange),
+            _ => SortedSetValue.RemoveRange(keyspace, header, lexRange),
         };
         bool keyRemoved = false;
         if (removed > 0 && SortedSetValue.Count(keyspace, header) == 0)

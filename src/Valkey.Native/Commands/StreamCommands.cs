@@ -517,58 +517,9 @@ public static unsafe class StreamCommands
     /// </summary>
     private static void XRead(CommandContext ctx)
     {
-        int argc = ctx.ArgCount;
-        bool block = false;
-        long timeout = 0, count = 0;
-        int streamsArg = 0, streams = 0;
-        for (int i = 1; i < argc; i++)
-        {
-            int moreArgs = argc - i - 1;
-            if (ctx.ArgIs(i, "block"u8) && moreArgs > 0)
-            {
-                i++;
-                if (!ctx.TryGetBlockingTimeoutOrReply(i, out timeout, BlockingCommands.TimeoutUnit.Milliseconds)) return;
-                block = true;
-            }
-            else if (ctx.ArgIs(i, "count"u8) && moreArgs > 0)
-            {
-                i++;
-                if (!ctx.TryGetInt64OrReply(i, out count)) return;
-                if (count < 0) count = 0;
-            }
-            else if (ctx.ArgIs(i, "streams"u8) && moreArgs > 0)
-            {
-                streamsArg = i + 1;
-                streams = argc - streamsArg;
-                if (streams % 2 != 0)
-                {
-                    ctx.Reply.AddError(ErrorMessages.XReadUnbalanced);
-                    return;
-                }
-                streams /= 2;
-                break;
-            }
-            else if (ctx.ArgIs(i, "group"u8) && moreArgs >= 2)
-            {
-                ctx.Reply.AddError(ErrorMessages.XReadGroupOption);
-                return;
-            }
-            else if (ctx.ArgIs(i, "noack"u8))
-            {
-                ctx.Reply.AddError(ErrorMessages.XReadNoAckOption);
-                return;
-            }
-            else
-            {
-                ctx.Reply.AddError(ErrorMessages.Syntax);
-                return;
-            }
-        }
-        if (streamsArg == 0)
-        {
-            ctx.Reply.AddError(ErrorMessages.Syntax);
-            return;
-        }
+        if (!XReadArgs.TryParseOrReply(ctx, group: false, out XReadArgs args)) return;
+        int streamsArg = args.StreamsArg, streams = args.Streams;
+        long count = args.Count;
 
         // "$" resolved by an earlier attempt of this (blocked, re-executed) command.
         StreamId[]? resolved = ctx.Client.IsReprocessingCommand ? ctx.Client.Blocking?.Payload as StreamId[] : null;
@@ -630,7 +581,7 @@ public static unsafe class StreamCommands
             return;
         }
 
-        if (block)
+        if (args.Block)
         {
             if (ctx.Client.DenyBlocking)
             {
@@ -639,10 +590,97 @@ public static unsafe class StreamCommands
             }
             object? payload = null;
             if (anyDollar) payload = resolved ?? ids.ToArray();
-            ctx.BlockForKeys(BlockType.Stream, streamsArg, streams, timeout, unblockOnNoKey: false, payload: payload);
+            ctx.BlockForKeys(BlockType.Stream, streamsArg, streams, args.TimeoutMs, unblockOnNoKey: false, payload: payload);
             return;
         }
         reply.AddNullArray();
+    }
+
+    /// <summary>
+    /// xreadCommand's option parsing, shared by XREAD and XREADGROUP with its order of checks:
+    /// BLOCK, COUNT, GROUP and NOACK in any order until STREAMS (whose key/ID list must be
+    /// balanced), then STREAMS is required, then (XREADGROUP) GROUP is.
+    /// </summary>
+    internal struct XReadArgs
+    {
+        public bool Block;
+        public long TimeoutMs;
+        public long Count;
+        /// <summary>The first key after STREAMS; its IDs start at StreamsArg + Streams.</summary>
+        public int StreamsArg;
+        public int Streams;
+        /// <summary>The group name's argument (the consumer's follows); 0 for XREAD.</summary>
+        public int GroupArg;
+        public bool NoAck;
+
+        public static bool TryParseOrReply(CommandContext ctx, bool group, out XReadArgs args)
+        {
+            args = default;
+            int argc = ctx.ArgCount;
+            for (int i = 1; i < argc; i++)
+            {
+                int moreArgs = argc - i - 1;
+                if (ctx.ArgIs(i, "block"u8) && moreArgs > 0)
+                {
+                    i++;
+                    if (!ctx.TryGetBlockingTimeoutOrReply(i, out args.TimeoutMs, BlockingCommands.TimeoutUnit.Milliseconds)) return false;
+                    args.Block = true;
+                }
+                else if (ctx.ArgIs(i, "count"u8) && moreArgs > 0)
+                {
+                    i++;
+                    if (!ctx.TryGetInt64OrReply(i, out args.Count)) return false;
+                    if (args.Count < 0) args.Count = 0;
+                }
+                else if (ctx.ArgIs(i, "streams"u8) && moreArgs > 0)
+                {
+                    args.StreamsArg = i + 1;
+                    args.Streams = argc - args.StreamsArg;
+                    if (args.Streams % 2 != 0)
+                    {
+                        ctx.Reply.AddError(group ? ErrorMessages.XReadGroupUnbalanced : ErrorMessages.XReadUnbalanced);
+                        return false;
+                    }
+                    args.Streams /= 2;
+                    break;
+                }
+                else if (ctx.ArgIs(i, "group"u8) && moreArgs >= 2)
+                {
+                    if (!group)
+                    {
+                        ctx.Reply.AddError(ErrorMessages.XReadGroupOption);
+                        return false;
+                    }
+                    args.GroupArg = i + 1;
+                    i += 2;
+                }
+                else if (ctx.ArgIs(i, "noack"u8))
+                {
+                    if (!group)
+                    {
+                        ctx.Reply.AddError(ErrorMessages.XReadNoAckOption);
+                        return false;
+                    }
+                    args.NoAck = true;
+                }
+                else
+                {
+                    ctx.Reply.AddError(ErrorMessages.Syntax);
+                    return false;
+                }
+            }
+            if (args.StreamsArg == 0)
+            {
+                ctx.Reply.AddError(ErrorMessages.Syntax);
+                return false;
+            }
+            if (group && args.GroupArg == 0)
+            {
+                ctx.Reply.AddError(ErrorMessages.XReadGroupMissingGroup);
+                return false;
+            }
+            return true;
+        }
     }
 
     // ---- XSETID ----------------------------------------------------------------------------------------

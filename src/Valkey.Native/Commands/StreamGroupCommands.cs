@@ -380,62 +380,10 @@ public static unsafe class StreamGroupCommands
     /// </summary>
     private static void XReadGroup(CommandContext ctx)
     {
-        int argc = ctx.ArgCount;
-        long timeout = 0;
-        bool block = false, noAck = false;
-        long count = 0;
-        int streamsArg = 0, groupArg = 0;
-        for (int i = 1; i < argc; i++)
-        {
-            int moreArgs = argc - i - 1;
-            if (ctx.ArgIs(i, "block"u8) && moreArgs > 0)
-            {
-                i++;
-                if (!ctx.TryGetBlockingTimeoutOrReply(i, out timeout, BlockingCommands.TimeoutUnit.Milliseconds)) return;
-                block = true;
-            }
-            else if (ctx.ArgIs(i, "count"u8) && moreArgs > 0)
-            {
-                i++;
-                if (!ctx.TryGetInt64OrReply(i, out count)) return;
-                if (count < 0) count = 0;
-            }
-            else if (ctx.ArgIs(i, "streams"u8) && moreArgs > 0)
-            {
-                streamsArg = i + 1;
-                if ((argc - streamsArg) % 2 != 0)
-                {
-                    ctx.Reply.AddError(ErrorMessages.XReadGroupUnbalanced);
-                    return;
-                }
-                break;
-            }
-            else if (ctx.ArgIs(i, "group"u8) && moreArgs >= 2)
-            {
-                groupArg = i + 1;
-                i += 2;
-            }
-            else if (ctx.ArgIs(i, "noack"u8))
-            {
-                noAck = true;
-            }
-            else
-            {
-                ctx.Reply.AddError(ErrorMessages.Syntax);
-                return;
-            }
-        }
-        if (streamsArg == 0)
-        {
-            ctx.Reply.AddError(ErrorMessages.Syntax);
-            return;
-        }
-        if (groupArg == 0)
-        {
-            ctx.Reply.AddError(ErrorMessages.XReadGroupMissingGroup);
-            return;
-        }
-        int streams = (argc - streamsArg) / 2;
+        if (!StreamCommands.XReadArgs.TryParseOrReply(ctx, group: true, out var args)) return;
+        int streamsArg = args.StreamsArg, streams = args.Streams, groupArg = args.GroupArg;
+        long count = args.Count;
+        bool noAck = args.NoAck;
         ReadOnlySpan<byte> groupName = ctx.Arg(groupArg);
         ReadOnlySpan<byte> consumerName = ctx.Arg(groupArg + 1);
 
@@ -518,14 +466,14 @@ public static unsafe class StreamGroupCommands
             else reply.SetDeferredMapLength(handle, served);
             return;
         }
-        if (block)
+        if (args.Block)
         {
             if (ctx.Client.DenyBlocking)
             {
                 reply.AddNullArray();
                 return;
             }
-            ctx.BlockForKeys(BlockType.Stream, streamsArg, streams, timeout, unblockOnNoKey: true);
+            ctx.BlockForKeys(BlockType.Stream, streamsArg, streams, args.TimeoutMs, unblockOnNoKey: true);
             return;
         }
         reply.AddNullArray();

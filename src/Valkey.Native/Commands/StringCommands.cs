@@ -800,20 +800,10 @@ public static unsafe class StringCommands
             ctx.Reply.AddError(ErrorMessages.NotFloat);
             return;
         }
-        if (!LongDouble.TryParse(ctx.Arg(2), out LongDouble increment))
-        {
-            ctx.Reply.AddError(ErrorMessages.NotFloat);
-            return;
-        }
-        value += increment;
-        if (value.IsNaN || value.IsInfinity)
-        {
-            ctx.Reply.AddError(ErrorMessages.NanOrInfinity);
-            return;
-        }
-
+        if (!ctx.TryGetLongDoubleOrReply(2, out LongDouble increment)) return;
         Span<byte> text = stackalloc byte[LongDouble.MaxHumanLength];
-        text = text[..value.FormatHuman(text)];
+        if (!ctx.TryIncrementOrReply(value, increment, ref text)) return;
+
         StorePlainString(ctx.Db, entry, key, text);
         ctx.MarkDirty();
         ctx.KeyChanged(NotifyClass.String, "incrbyfloat", key);

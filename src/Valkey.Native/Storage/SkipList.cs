@@ -307,22 +307,22 @@ public unsafe struct SkipList
         return null;
     }
 
-    // ---- score ranges ------------------------------------------------------------------------
+    // ---- score and lexicographic ranges ----------------------------------------------------------
 
-    public static bool IsInRange(SkipList* list, in ScoreRange range)
+    public static bool IsInRange<TRange>(SkipList* list, in TRange range) where TRange : ISortedSetRange, allows ref struct
     {
         if (range.IsEmpty) return false;
         SkipListNode* last = list->Tail;
-        if (last == null || !range.GteMin(last->Score)) return false;
+        if (last == null || !range.GteMin(last)) return false;
         SkipListNode* first = First(list);
-        return first != null && range.LteMax(first->Score);
+        return first != null && range.LteMax(first);
     }
 
     /// <summary>
-    /// Valkey's zslNthInRange: the n-th element (0-based) inside the range, counting from its
-    /// low end; a negative n counts from the high end (-1 is the last one). Null if none.
+    /// Valkey's zslNthInRange / zslNthInLexRange: the n-th element (0-based) inside the range,
+    /// counting from its low end; a negative n counts from the high end (-1 is the last one). Null if none.
     /// </summary>
-    public static SkipListNode* NthInRange(SkipList* list, in ScoreRange range, long n)
+    public static SkipListNode* NthInRange<TRange>(SkipList* list, in TRange range, long n) where TRange : ISortedSetRange, allows ref struct
     {
         if (!IsInRange(list, range)) return null;
         SkipListNode* x = Header(list);
@@ -333,7 +333,7 @@ public unsafe struct SkipList
             for (int i = list->Level - 1; i >= 0; i--)
             {
                 SkipListLevel* lv = SkipListNode.Levels(x);
-                while (lv[i].Forward != null && !range.GteMin(lv[i].Forward->Score))
+                while (lv[i].Forward != null && !range.GteMin(lv[i].Forward))
                 {
                     edgeRank += lv[i].Span;
                     x = lv[i].Forward;
@@ -342,13 +342,13 @@ public unsafe struct SkipList
             }
             if ((ulong)(edgeRank + n) >= (ulong)list->Length) return null;
             SkipListNode* node = ByRank(list, edgeRank + 1 + n);
-            return node != null && range.LteMax(node->Score) ? node : null;
+            return node != null && range.LteMax(node) ? node : null;
         }
         // Rank of the last element inside the range.
         for (int i = list->Level - 1; i >= 0; i--)
         {
             SkipListLevel* lv = SkipListNode.Levels(x);
-            while (lv[i].Forward != null && range.LteMax(lv[i].Forward->Score))
+            while (lv[i].Forward != null && range.LteMax(lv[i].Forward))
             {
                 edgeRank += lv[i].Span;
                 x = lv[i].Forward;
@@ -357,55 +357,7 @@ public unsafe struct SkipList
         }
         if (edgeRank < -n) return null;
         SkipListNode* found = ByRank(list, edgeRank + 1 + n);
-        return found != null && range.GteMin(found->Score) ? found : null;
-    }
-
-    // ---- lexicographic ranges ------------------------------------------------------------
-
-    public static bool IsInLexRange(SkipList* list, in LexRange range)
-    {
-        if (range.IsEmpty) return false;
-        SkipListNode* last = list->Tail;
-        if (last == null || !range.GteMin(SkipListNode.MemberOf(last))) return false;
-        SkipListNode* first = First(list);
-        return first != null && range.LteMax(SkipListNode.MemberOf(first));
-    }
-
-    /// <summary>Valkey's zslNthInLexRange: as <see cref="NthInRange"/> for a lexicographic range.</summary>
-    public static SkipListNode* NthInLexRange(SkipList* list, in LexRange range, long n)
-    {
-        if (!IsInLexRange(list, range)) return null;
-        SkipListNode* x = Header(list);
-        long edgeRank = 0;
-        if (n >= 0)
-        {
-            for (int i = list->Level - 1; i >= 0; i--)
-            {
-                SkipListLevel* lv = SkipListNode.Levels(x);
-                while (lv[i].Forward != null && !range.GteMin(SkipListNode.MemberOf(lv[i].Forward)))
-                {
-                    edgeRank += lv[i].Span;
-                    x = lv[i].Forward;
-                    lv = SkipListNode.Levels(x);
-                }
-            }
-            if ((ulong)(edgeRank + n) >= (ulong)list->Length) return null;
-            SkipListNode* node = ByRank(list, edgeRank + 1 + n);
-            return node != null && range.LteMax(SkipListNode.MemberOf(node)) ? node : null;
-        }
-        for (int i = list->Level - 1; i >= 0; i--)
-        {
-            SkipListLevel* lv = SkipListNode.Levels(x);
-            while (lv[i].Forward != null && range.LteMax(SkipListNode.MemberOf(lv[i].Forward)))
-            {
-                edgeRank += lv[i].Span;
-                x = lv[i].Forward;
-                lv = SkipListNode.Levels(x);
-            }
-        }
-        if (edgeRank < -n) return null;
-        SkipListNode* found = ByRank(list, edgeRank + 1 + n);
-        return found != null && range.GteMin(SkipListNode.MemberOf(found)) ? found : null;
+        return found != null && range.GteMin(found) ? found : null;
     }
 
     // ---- range deletion --------------------------------------------------------------------
@@ -442,47 +394,22 @@ public unsafe struct SkipList
         return removed;
     }
 
-    /// <summary>Deletes the elements whose score is inside <paramref name="range"/>; returns how many.</summary>
-    public static long DeleteRangeByScore<TRemoval>(Arena arena, SkipList* list, in ScoreRange range, ref TRemoval removal)
+    /// <summary>Deletes the elements inside <paramref name="range"/> (by score or by member); returns how many.</summary>
+    public static long DeleteRange<TRange, TRemoval>(Arena arena, SkipList* list, in TRange range, ref TRemoval removal)
+        where TRange : ISortedSetRange, allows ref struct
         where TRemoval : struct, ISkipListRemoval
     {
         SkipListNode** update = stackalloc SkipListNode*[MaxLevel];
         SkipListNode* x = Header(list);
         for (int i = list->Level - 1; i >= 0; i--)
         {
-            while (SkipListNode.Levels(x)[i].Forward != null && !range.GteMin(SkipListNode.Levels(x)[i].Forward->Score))
+            while (SkipListNode.Levels(x)[i].Forward != null && !range.GteMin(SkipListNode.Levels(x)[i].Forward))
                 x = SkipListNode.Levels(x)[i].Forward;
             update[i] = x;
         }
         x = SkipListNode.Levels(x)[0].Forward;
         long removed = 0;
-        while (x != null && range.LteMax(x->Score))
-        {
-            SkipListNode* next = SkipListNode.Next(x);
-            Unlink(list, x, update);
-            removal.Removed(x);
-            arena.Free((byte*)x);
-            removed++;
-            x = next;
-        }
-        return removed;
-    }
-
-    /// <summary>Deletes the elements whose member is inside <paramref name="range"/>; returns how many.</summary>
-    public static long DeleteRangeByLex<TRemoval>(Arena arena, SkipList* list, in LexRange range, ref TRemoval removal)
-        where TRemoval : struct, ISkipListRemoval
-    {
-        SkipListNode** update = stackalloc SkipListNode*[MaxLevel];
-        SkipListNode* x = Header(list);
-        for (int i = list->Level - 1; i >= 0; i--)
-        {
-            while (SkipListNode.Levels(x)[i].Forward != null && !range.GteMin(SkipListNode.MemberOf(SkipListNode.Levels(x)[i].Forward)))
-                x = SkipListNode.Levels(x)[i].Forward;
-            update[i] = x;
-        }
-        x = SkipListNode.Levels(x)[0].Forward;
-        long removed = 0;
-        while (x != null && range.LteMax(SkipListNode.MemberOf(x)))
+        while (x != null && range.LteMax(x))
         {
             SkipListNode* next = SkipListNode.Next(x);
             Unlink(list, x, update);

@@ -4,10 +4,25 @@ using Valkey.Native.Util;
 namespace Valkey.Native.Storage;
 
 /// <summary>
+/// What the range walks (ZRANGEBYSCORE/BYLEX, ZCOUNT/ZLEXCOUNT, ZREMRANGEBYSCORE/BYLEX) ask of a
+/// <see cref="ScoreRange"/> or a <see cref="LexRange"/>: one walk serves both, specialised per
+/// range type (generic over the struct, so no boxing or indirect call), testing listpack pairs by
+/// (member, score) and skiplist nodes directly (a score test never loads the member).
+/// </summary>
+public unsafe interface ISortedSetRange
+{
+    bool IsEmpty { get; }
+    bool GteMin(ReadOnlySpan<byte> member, double score);
+    bool LteMax(ReadOnlySpan<byte> member, double score);
+    bool GteMin(SkipListNode* node);
+    bool LteMax(SkipListNode* node);
+}
+
+/// <summary>
 /// A score interval as ZRANGEBYSCORE, ZCOUNT and ZREMRANGEBYSCORE take it (Valkey's zrangespec):
 /// each end inclusive, or exclusive when written with a leading '('.
 /// </summary>
-public readonly struct ScoreRange(double min, double max, bool minExclusive, bool maxExclusive)
+public readonly unsafe struct ScoreRange(double min, double max, bool minExclusive, bool maxExclusive) : ISortedSetRange
 {
     public readonly double Min = min;
     public readonly double Max = max;
@@ -19,6 +34,11 @@ public readonly struct ScoreRange(double min, double max, bool minExclusive, boo
     public bool LteMax(double value) => MaxExclusive ? value < Max : value <= Max;
 
     public bool Contains(double value) => GteMin(value) && LteMax(value);
+
+    bool ISortedSetRange.GteMin(ReadOnlySpan<byte> member, double score) => GteMin(score);
+    bool ISortedSetRange.LteMax(ReadOnlySpan<byte> member, double score) => LteMax(score);
+    bool ISortedSetRange.GteMin(SkipListNode* node) => GteMin(node->Score);
+    bool ISortedSetRange.LteMax(SkipListNode* node) => LteMax(node->Score);
 
     /// <summary>Ranges no score can fall in (min above max, or a point with an open end).</summary>
     public bool IsEmpty => Min > Max || (Min == Max && (MinExclusive || MaxExclusive));
@@ -141,7 +161,7 @@ public enum LexBoundKind : byte
 /// zlexrangespec): "-" and "+" for the extremes, "[x" inclusive, "(x" exclusive. The values are
 /// spans into the command's arguments, so the range lives no longer than the command.
 /// </summary>
-public readonly ref struct LexRange
+public readonly unsafe ref struct LexRange : ISortedSetRange
 {
     public readonly ReadOnlySpan<byte> Min;
     public readonly ReadOnlySpan<byte> Max;
@@ -216,6 +236,11 @@ public readonly ref struct LexRange
     }
 
     public bool Contains(ReadOnlySpan<byte> member) => GteMin(member) && LteMax(member);
+
+    bool ISortedSetRange.GteMin(ReadOnlySpan<byte> member, double score) => GteMin(member);
+    bool ISortedSetRange.LteMax(ReadOnlySpan<byte> member, double score) => LteMax(member);
+    bool ISortedSetRange.GteMin(SkipListNode* node) => GteMin(SkipListNode.MemberOf(node));
+    bool ISortedSetRange.LteMax(SkipListNode* node) => LteMax(SkipListNode.MemberOf(node));
 
     /// <summary>Ranges no member can fall in (min above max, or equal bounds with an open end).</summary>
     public bool IsEmpty

@@ -366,39 +366,17 @@ public static unsafe class SortedSetValue
         return SkipList.DeleteRangeByRank(keyspace.Arena, List(header), start + 1, end + 1, ref removal);
     }
 
-    /// <summary>Removes the elements whose score is in <paramref name="range"/>; returns how many.</summary>
-    public static long RemoveRangeByScore(Keyspace keyspace, ValueHeader* header, in ScoreRange range)
+    /// <summary>ZREMRANGEBYSCORE / ZREMRANGEBYLEX: removes the elements in <paramref name="range"/>; returns how many.</summary>
+    public static long RemoveRange<TRange>(Keyspace keyspace, ValueHeader* header, in TRange range) where TRange : ISortedSetRange, allows ref struct
     {
         if (header->Encoding == ValueEncoding.ListPack)
         {
             using var view = new ListpackView(ValueHeader.PointerAt(header));
-            int first = view.FirstInRange(range), end = first;
-            if (first < 0) return 0;
-            while (end < view.Count)
-            {
-                view.Read(end, out double score);
-                if (!range.LteMax(score)) break;
-                end++;
-            }
-            return view.RemoveIndexes(first, end);
+            int first = view.FirstInRange(range);
+            return first < 0 ? 0 : view.RemoveIndexes(first, view.EndOfRange(first, range));
         }
         var removal = new TableRemoval(Table(keyspace, List(header)));
-        return SkipList.DeleteRangeByScore(keyspace.Arena, List(header), range, ref removal);
-    }
-
-    /// <summary>Removes the elements whose member is in <paramref name="range"/>; returns how many.</summary>
-    public static long RemoveRangeByLex(Keyspace keyspace, ValueHeader* header, in LexRange range)
-    {
-        if (header->Encoding == ValueEncoding.ListPack)
-        {
-            using var view = new ListpackView(ValueHeader.PointerAt(header));
-            int first = view.FirstInLexRange(range), end = first;
-            if (first < 0) return 0;
-            while (end < view.Count && range.LteMax(view.Read(end, out _))) end++;
-            return view.RemoveIndexes(first, end);
-        }
-        var removal = new TableRemoval(Table(keyspace, List(header)));
-        return SkipList.DeleteRangeByLex(keyspace.Arena, List(header), range, ref removal);
+        return SkipList.DeleteRange(keyspace.Arena, List(header), range, ref removal);
     }
 
     /// <summary>Drops the member table's entry of each node a range deletion unlinks.</summary>
@@ -484,13 +462,13 @@ public static unsafe class SortedSetValue
     }
 
     /// <summary>
-    /// ZRANGEBYSCORE's walk: skips <paramref name="offset"/> elements from the first (or, reversed,
-    /// the last) element in the range, then visits up to <paramref name="limit"/> (negative: all)
-    /// while they stay in range. Returns the number visited. Offsets behave exactly as Valkey's
-    /// (a negative offset empties a listpack result, and picks from the far end of a skiplist's).
+    /// ZRANGEBYSCORE's and ZRANGEBYLEX's walk: skips <paramref name="offset"/> elements from the
+    /// first (or, reversed, the last) element in the range, then visits up to <paramref name="limit"/>
+    /// (negative: all) while they stay in range. Returns the number visited. Offsets behave exactly
+    /// as Valkey's (a negative offset empties a listpack result, and picks from the far end of a skiplist's).
     /// </summary>
-    public static long VisitScoreRange<TVisitor>(Keyspace keyspace, ValueHeader* header, in ScoreRange range, long offset, long limit,
-        bool reverse, ref TVisitor visitor) where TVisitor : ISortedSetVisitor
+    public static long VisitRange<TRange, TVisitor>(Keyspace keyspace, ValueHeader* header, in TRange range, long offset, long limit,
+        bool reverse, ref TVisitor visitor) where TRange : ISortedSetRange, allows ref struct where TVisitor : ISortedSetVisitor
     {
         long length = Count(keyspace, header);
         if (offset > 0 && offset >= length) return 0;
@@ -502,7 +480,7 @@ public static unsafe class SortedSetValue
             while (i >= 0 && limit-- != 0)
             {
                 var member = view.Read(i, out double score);
-                if (reverse ? !range.GteMin(score) : !range.LteMax(score)) break;
+                if (reverse ? !range.GteMin(member, score) : !range.LteMax(member, score)) break;
                 visitor.Visit(member, score);
                 visited++;
                 i = view.Step(i, reverse);
@@ -513,7 +491,7 @@ public static unsafe class SortedSetValue
         SkipListNode* node = SkipList.NthInRange(list, range, reverse ? -offset - 1 : offset);
         while (node != null && limit-- != 0)
         {
-            if (reverse ? !range.GteMin(node->Score) : !range.LteMax(node->Score)) break;
+            if (reverse ? !range.GteMin(node) : !range.LteMax(node)) break;
             visitor.Visit(SkipListNode.MemberOf(node), node->Score);
             visited++;
             node = reverse ? node->Backward : SkipListNode.Next(node);
@@ -521,78 +499,19 @@ public static unsafe class SortedSetValue
         return visited;
     }
 
-    /// <summary>ZRANGEBYLEX's walk: as <see cref="VisitScoreRange"/> for a lexicographic range.</summary>
-    public static long VisitLexRange<TVisitor>(Keyspace keyspace, ValueHeader* header, in LexRange range, long offset, long limit,
-        bool reverse, ref TVisitor visitor) where TVisitor : ISortedSetVisitor
-    {
-        long visited = 0;
-        if (header->Encoding == ValueEncoding.ListPack)
-        {
-            using var view = new ListpackView(ValueHeader.PointerAt(header));
-            int i = view.Skip(reverse ? view.LastInLexRange(range) : view.FirstInLexRange(range), offset, reverse);
-            while (i >= 0 && limit-- != 0)
-            {
-                var member = view.Read(i, out double score);
-                if (reverse ? !range.GteMin(member) : !range.LteMax(member)) break;
-                visitor.Visit(member, score);
-                visited++;
-                i = view.Step(i, reverse);
-            }
-            return visited;
-        }
-        SkipList* list = List(header);
-        SkipListNode* node = SkipList.NthInLexRange(list, range, reverse ? -offset - 1 : offset);
-        while (node != null && limit-- != 0)
-        {
-            var member = SkipListNode.MemberOf(node);
-            if (reverse ? !range.GteMin(member) : !range.LteMax(member)) break;
-            visitor.Visit(member, node->Score);
-            visited++;
-            node = reverse ? node->Backward : SkipListNode.Next(node);
-        }
-        return visited;
-    }
-
-    /// <summary>ZCOUNT: the number of elements whose score is in the range.</summary>
-    public static long CountInRange(Keyspace keyspace, ValueHeader* header, in ScoreRange range)
+    /// <summary>ZCOUNT / ZLEXCOUNT: the number of elements in the range.</summary>
+    public static long CountInRange<TRange>(Keyspace keyspace, ValueHeader* header, in TRange range) where TRange : ISortedSetRange, allows ref struct
     {
         if (header->Encoding == ValueEncoding.ListPack)
         {
             using var view = new ListpackView(ValueHeader.PointerAt(header));
-            int first = view.FirstInRange(range), end = first;
-            if (first < 0) return 0;
-            while (end < view.Count)
-            {
-                view.Read(end, out double score);
-                if (!range.LteMax(score)) break;
-                end++;
-            }
-            return end - first;
+            int first = view.FirstInRange(range);
+            return first < 0 ? 0 : view.EndOfRange(first, range) - first;
         }
         SkipList* list = List(header);
         SkipListNode* firstNode = SkipList.NthInRange(list, range, 0);
         if (firstNode == null) return 0;
         SkipListNode* lastNode = SkipList.NthInRange(list, range, -1);
-        long count = list->Length - SkipList.RankOf(list, firstNode) + 1;
-        if (lastNode != null) count -= list->Length - SkipList.RankOf(list, lastNode);
-        return count;
-    }
-
-    /// <summary>ZLEXCOUNT: the number of elements whose member is in the range.</summary>
-    public static long CountInLexRange(Keyspace keyspace, ValueHeader* header, in LexRange range)
-    {
-        if (header->Encoding == ValueEncoding.ListPack)
-        {
-            using var view = new ListpackView(ValueHeader.PointerAt(header));
-            int first = view.FirstInLexRange(range), end = first;
-            if (first < 0) return 0;
-            while (end < view.Count && range.LteMax(view.Read(end, out _))) end++;
-            return end - first;
-        }
-        SkipList* list = List(header);
-        SkipListNode* firstNode = SkipList.NthInLexRange(list, range, 0);
-        if (firstNode == null) return 0;
-        SkipListNode* lastNode = SkipList.NthInLexRange(list, range, -1);
         long count = list->Length - SkipList.RankOf(list, firstNode) + 1;
         if (lastNode != null) count -= list->Length - SkipList.RankOf(list, lastNode);
         return count;
@@ -903,64 +822,48 @@ public static unsafe class SortedSetValue
             return target >= 0 && target < Count ? (int)target : -1;
         }
 
-        public readonly int FirstInRange(in ScoreRange range)
+        public readonly int FirstInRange<TRange>(in TRange range) where TRange : ISortedSetRange, allows ref struct
         {
             if (!InRange(range)) return -1;
             for (int i = 0; i < Count; i++)
             {
-                Read(i, out double s);
-                if (range.GteMin(s)) return range.LteMax(s) ? i : -1;
+                var m = Read(i, out double s);
+                if (range.GteMin(m, s)) return range.LteMax(m, s) ? i : -1;
             }
             return -1;
         }
 
-        public readonly int LastInRange(in ScoreRange range)
+        public readonly int LastInRange<TRange>(in TRange range) where TRange : ISortedSetRange, allows ref struct
         {
             if (!InRange(range)) return -1;
             for (int i = Count - 1; i >= 0; i--)
             {
-                Read(i, out double s);
-                if (range.LteMax(s)) return range.GteMin(s) ? i : -1;
+                var m = Read(i, out double s);
+                if (range.LteMax(m, s)) return range.GteMin(m, s) ? i : -1;
             }
             return -1;
         }
 
-        private readonly bool InRange(in ScoreRange range)
+        /// <summary>The index after the last element in range, walking up from <paramref name="first"/> (in range).</summary>
+        public readonly int EndOfRange<TRange>(int first, in TRange range) where TRange : ISortedSetRange, allows ref struct
+        {
+            int end = first;
+            while (end < Count)
+            {
+                var m = Read(end, out double s);
+                if (!range.LteMax(m, s)) break;
+                end++;
+            }
+            return end;
+        }
+
+        private readonly bool InRange<TRange>(in TRange range) where TRange : ISortedSetRange, allows ref struct
         {
             if (range.IsEmpty || Count == 0) return false;
-            Read(Count - 1, out double last);
-            if (!range.GteMin(last)) return false;
-            Read(0, out double first);
-            return range.LteMax(first);
-        }
-
-        public readonly int FirstInLexRange(in LexRange range)
-        {
-            if (!InLexRange(range)) return -1;
-            for (int i = 0; i < Count; i++)
-            {
-                var m = Read(i, out _);
-                if (range.GteMin(m)) return range.LteMax(m) ? i : -1;
-            }
-            return -1;
-        }
-
-        public readonly int LastInLexRange(in LexRange range)
-        {
-            if (!InLexRange(range)) return -1;
-            for (int i = Count - 1; i >= 0; i--)
-            {
-                var m = Read(i, out _);
-                if (range.LteMax(m)) return range.GteMin(m) ? i : -1;
-            }
-            return -1;
-        }
-
-        private readonly bool InLexRange(in LexRange range)
-        {
-            if (range.IsEmpty || Count == 0) return false;
-            if (!range.GteMin(Read(Count - 1, out _))) return false;
-            return range.LteMax(Read(0, out _));
+            var last = Read(Count - 1, out double lastScore);
+            if (!range.GteMin(last, lastScore)) return false;
+            var first = Read(0, out double firstScore);
+            return range.LteMax(first, firstScore);
         }
 
         public readonly void Dispose()

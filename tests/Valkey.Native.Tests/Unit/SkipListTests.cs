@@ -230,7 +230,7 @@ public sealed unsafe class SkipListTests
                 foreach (long n in new long[] { 0, 1, 5, -1, -2, -7, 100, -100 })
                 {
                     (double, string)? expected = n >= 0 ? (n < matching.Count ? matching[(int)n] : null) : (-n <= matching.Count ? matching[matching.Count + (int)n] : null);
-                    SkipListNode* node = SkipList.NthInLexRange(_list, range, n);
+                    SkipListNode* node = SkipList.NthInRange(_list, range, n);
                     if (expected == null) Assert.That((nint)node, Is.EqualTo((nint)0), $"{lo} {hi} n={n}");
                     else Assert.That(S(node), Is.EqualTo(expected.Value.Item2), $"{lo} {hi} n={n}");
                 }
@@ -268,7 +268,7 @@ public sealed unsafe class SkipListTests
         CheckInvariants(model);
 
         var range = new ScoreRange(20, 25, true, false);
-        long removed = SkipList.DeleteRangeByScore(_arena, _list, range, ref counter);
+        long removed = SkipList.DeleteRange(_arena, _list, range, ref counter);
         Assert.That(removed, Is.EqualTo(model.RemoveAll(p => range.Contains(p.Score))));
         CheckInvariants(model);
 
@@ -282,7 +282,7 @@ public sealed unsafe class SkipListTests
             model.RemoveAt(i);
             inLex++;
         }
-        removed = SkipList.DeleteRangeByLex(_arena, _list, lex, ref counter);
+        removed = SkipList.DeleteRange(_arena, _list, lex, ref counter);
         Assert.That(removed, Is.EqualTo(inLex));
         Assert.That(_list->Length, Is.EqualTo(before - removed));
         CheckInvariants(model);

@@ -186,8 +186,8 @@ public sealed unsafe class SortedSetValueTests : KeyspaceFixture
             bool reverse = rng.Next(2) == 0;
             var x = new Collect { Items = [] };
             var y = new Collect { Items = [] };
-            long nx = SortedSetValue.VisitScoreRange(Keyspace, (ValueHeader*)lp, range, offset, limit, reverse, ref x);
-            long ny = SortedSetValue.VisitScoreRange(Keyspace, (ValueHeader*)sl, range, offset, limit, reverse, ref y);
+            long nx = SortedSetValue.VisitRange(Keyspace, (ValueHeader*)lp, range, offset, limit, reverse, ref x);
+            long ny = SortedSetValue.VisitRange(Keyspace, (ValueHeader*)sl, range, offset, limit, reverse, ref y);
             string what = $"[{range.Min},{range.Max}] ex {range.MinExclusive}/{range.MaxExclusive} offset {offset} limit {limit} rev {reverse}";
             if (offset >= 0)
             {
@@ -230,11 +230,11 @@ public sealed unsafe class SortedSetValueTests : KeyspaceFixture
             Assert.That(LexRange.TryParse(B(lo), B(hi), out var range), Is.True);
             var x = new Collect { Items = [] };
             var y = new Collect { Items = [] };
-            SortedSetValue.VisitLexRange(Keyspace, (ValueHeader*)lp, range, 1, 3, reverse, ref x);
-            SortedSetValue.VisitLexRange(Keyspace, (ValueHeader*)sl, range, 1, 3, reverse, ref y);
+            SortedSetValue.VisitRange(Keyspace, (ValueHeader*)lp, range, 1, 3, reverse, ref x);
+            SortedSetValue.VisitRange(Keyspace, (ValueHeader*)sl, range, 1, 3, reverse, ref y);
             Assert.That(x.Items, Is.EqualTo(y.Items), $"{lo} {hi} {reverse}");
-            Assert.That(SortedSetValue.CountInLexRange(Keyspace, (ValueHeader*)lp, range),
-                Is.EqualTo(SortedSetValue.CountInLexRange(Keyspace, (ValueHeader*)sl, range)), $"{lo} {hi}");
+            Assert.That(SortedSetValue.CountInRange(Keyspace, (ValueHeader*)lp, range),
+                Is.EqualTo(SortedSetValue.CountInRange(Keyspace, (ValueHeader*)sl, range)), $"{lo} {hi}");
         }
         Assert.That(LexRange.TryParse(B("a"), B("+"), out _), Is.False, "a bound needs ( or [");
         Assert.That(LexRange.TryParse(B("+x"), B("+"), out _), Is.False);
@@ -247,21 +247,21 @@ public sealed unsafe class SortedSetValueTests : KeyspaceFixture
         var items = Enumerable.Range(0, 30).Select(i => ("k" + i.ToString("D2"), (double)(i % 10))).ToList();
         var (lp, sl) = Twins(items);
         var range = new ScoreRange(2, 4, false, true);
-        Assert.That(SortedSetValue.RemoveRangeByScore(Keyspace, (ValueHeader*)lp, range), Is.EqualTo(6));
-        Assert.That(SortedSetValue.RemoveRangeByScore(Keyspace, (ValueHeader*)sl, range), Is.EqualTo(6));
+        Assert.That(SortedSetValue.RemoveRange(Keyspace, (ValueHeader*)lp, range), Is.EqualTo(6));
+        Assert.That(SortedSetValue.RemoveRange(Keyspace, (ValueHeader*)sl, range), Is.EqualTo(6));
         Assert.That(SortedSetValue.RemoveRangeByRank(Keyspace, (ValueHeader*)lp, 3, 7), Is.EqualTo(5));
         Assert.That(SortedSetValue.RemoveRangeByRank(Keyspace, (ValueHeader*)sl, 3, 7), Is.EqualTo(5));
         Assert.That(All((ValueHeader*)lp), Is.EqualTo(All((ValueHeader*)sl)));
         Assert.That(SortedSetValue.Count(Keyspace, (ValueHeader*)sl), Is.EqualTo(19));
-        Assert.That(SortedSetValue.RemoveRangeByScore(Keyspace, (ValueHeader*)lp, new ScoreRange(100, 200, false, false)), Is.EqualTo(0));
+        Assert.That(SortedSetValue.RemoveRange(Keyspace, (ValueHeader*)lp, new ScoreRange(100, 200, false, false)), Is.EqualTo(0));
 
         var lexItems = "abcdef".Select(c => (c.ToString(), 1.0)).ToList();
         Db.Delete(B("lp"));
         Db.Delete(B("sl"));
         (lp, sl) = Twins(lexItems);
         Assert.That(LexRange.TryParse(B("(a"), B("[d"), out var lex), Is.True);
-        Assert.That(SortedSetValue.RemoveRangeByLex(Keyspace, (ValueHeader*)lp, lex), Is.EqualTo(3));
-        Assert.That(SortedSetValue.RemoveRangeByLex(Keyspace, (ValueHeader*)sl, lex), Is.EqualTo(3));
+        Assert.That(SortedSetValue.RemoveRange(Keyspace, (ValueHeader*)lp, lex), Is.EqualTo(3));
+        Assert.That(SortedSetValue.RemoveRange(Keyspace, (ValueHeader*)sl, lex), Is.EqualTo(3));
         Assert.That(All((ValueHeader*)lp).Select(p => p.Member), Is.EqualTo(new[] { "a", "e", "f" }));
         Assert.That(All((ValueHeader*)sl).Select(p => p.Member), Is.EqualTo(new[] { "a", "e", "f" }));
     }
