@@ -197,4 +197,10 @@ public static class ErrorMessages
     public static ReadOnlySpan<byte> DebugOutOfRangeDatabase => "ERR Out of range database"u8;
     public static ReadOnlySpan<byte> DebugNotHashTable => "ERR The value stored at the specified key is not represented using an hash table"u8;
     public static ReadOnlySpan<byte> DebugClientEvictionDisabled => "ERR maxmemory-clients is disabled."u8;
+
+    // ---- BGREWRITEAOF (Commands/AofCommands.cs, Persistence/AofRewrite.cs): strings, the rewrite code returns them ----
+    public const string AofRewriteInProgress = "ERR Background append only file rewriting already in progress";
+    public const string AofRewriteCantStart = "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.";
+    /// <summary>CONFIG SET appendonly yes when the first rewrite cannot start (config.c updateAppendonly).</summary>
+    public const string AofCantTurnOn = "Unable to turn on AOF. Check server logs.";
 }

@@ -343,7 +343,7 @@ public static class ServerCommands
             .Field("rdb_last_cow_size", rdb.LastCowSize)
             .Field("rdb_last_load_keys_expired", rdb.LastLoadKeysExpired)
             .Field("rdb_last_load_keys_loaded", rdb.LastLoadKeysLoaded)
-            .Field("aof_enabled", server.Aof.On ? 1 : 0)
+            .Field("aof_enabled", server.Aof.Enabled ? 1 : 0)
             .Field("aof_rewrite_in_progress", server.Aof.RewriteInProgress ? 1 : 0)
             .Field("aof_rewrite_scheduled", server.Aof.RewriteScheduled ? 1 : 0)
             .Field("aof_last_rewrite_time_sec", server.Aof.LastRewriteSeconds)
@@ -355,12 +355,12 @@ public static class ServerCommands
             .Field("aof_last_cow_size", 0)
             .Field("module_fork_in_progress", 0)
             .Field("module_fork_last_cow_size", 0);
-        // Valkey adds these only while the AOF is on.
-        if (server.Aof.On)
+        // Valkey adds these while appendonly is yes (server.aof_enabled, the config).
+        if (server.Config.AppendOnly)
         {
             info.Field("aof_current_size", server.Aof.CurrentSize)
                 .Field("aof_base_size", server.Aof.BaseSize)
-                .Field("aof_pending_rewrite", 0)
+                .Field("aof_pending_rewrite", server.Aof.RewriteScheduled ? 1 : 0)
                 .Field("aof_buffer_length", server.Aof.BufferLength)
                 .Field("aof_pending_bio_fsync", server.Aof.FsyncInProgress ? 1 : 0)
                 .Field("aof_delayed_fsync", server.Aof.DelayedFsync);

@@ -80,10 +80,20 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
 
     // ---- state for INFO -----------------------------------------------------------------------
     public bool On => _incr != null;
+    /// <summary>INFO aof_enabled (aof_state != AOF_OFF): on, waiting for its first rewrite, or its start deferred.</summary>
+    public bool Enabled => _incr != null || _startPending;
     public bool LastWriteOk { get; private set; } = true;
+    /// <summary>aof_last_bgrewrite_status (aof_lastbgrewrite_status): not reset by CONFIG RESETSTAT.</summary>
     public bool LastRewriteOk { get; private set; } = true;
+    /// <summary>
+    /// aof_rewrites (stat_aof_rewrites): background rewrites STARTED, counted when one gets under way
+    /// (even if it fails later), not when it completes; a scheduled one counts when cron starts it; the
+    /// foreground base written at start-up or shutdown is not a background rewrite and is not counted.
+    /// </summary>
     public long Rewrites { get; private set; }
+    /// <summary>aof_rewrites_consecutive_failures (stat_aofrw_consecutive_failures).</summary>
     public long RewriteFailures { get; private set; }
+    /// <summary>aof_last_rewrite_time_sec (aof_rewrite_time_last): -1 until a rewrite ended; not reset by CONFIG RESETSTAT.</summary>
     public long LastRewriteSeconds { get; private set; } = -1;
 
     /// <summary>aofRewriteLimited: automatic and scheduled rewrites back off after repeated failures.</summary>
@@ -103,11 +113,12 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
         _server.Log.Notice("Background append only file rewriting scheduled.");
     }
 
-    /// <summary>CONFIG RESETSTAT: aof_rewrites and aof_rewrites_consecutive_failures (resetServerStats).</summary>
+    /// <summary>CONFIG RESETSTAT: aof_rewrites, aof_rewrites_consecutive_failures and aof_delayed_fsync (resetServerStats).</summary>
     public void ResetStats()
     {
         Rewrites = 0;
         RewriteFailures = 0;
+        DelayedFsync = 0;
     }
     /// <summary>CONFIG SET appendonly yes was deferred (inside EXEC, or during a BGSAVE): the scheduled rewrite turns the AOF on.</summary>
     private bool _startPending;
@@ -422,8 +433,11 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     /// rewriteAppendOnlyFile + backgroundRewriteDoneHandler in one step (foreground): a new base from
     /// the dataset, a new empty incremental file, the manifest swapped atomically, old files deleted.
     /// Also attaches the AOF when it was off. Returns null or the error (the old AOF stays in use).
+    /// <paramref name="background"/>: it stands in for a background rewrite (already counted as started),
+    /// so it ends as backgroundRewriteDoneHandler would (status, failures, duration); the start-up and
+    /// shutdown bases are Valkey's plain rewriteAppendOnlyFile and leave the rewrite stats alone.
     /// </summary>
-    public string? Rewrite(string reason, bool attach = true)
+    public string? Rewrite(string reason, bool attach = true, bool background = false)
     {
         // BGREWRITEAOF with appendonly no writes a base (and manifest) only, as Valkey does.
         CancelBackgroundRewrite();
@@ -480,8 +494,7 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
         {
             try { File.Delete(temp); } catch (IOException) { }
             newIncr?.Dispose();
-            LastRewriteOk = false;
-            RewriteFailures++;
+            if (background) RewriteEnded(ok: false);
             _server.Log.Warning($"Error rewriting the append only file: {e.Message}");
             return e.Message;
         }
@@ -504,10 +517,7 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
                 try { File.Delete(Path.Combine(dir, f.Name)); } catch (IOException) { }
             }
         }
-        LastRewriteOk = true;
-        RewriteFailures = 0;
-        Rewrites++;
-        LastRewriteSeconds = (long)sw.Elapsed.TotalSeconds;
+        if (background) RewriteEnded(ok: true);
         if (attach) Attach();
         _server.Log.Notice($"Background AOF rewrite terminated with success (ran in the foreground, {sw.ElapsedMilliseconds} ms)");
         return null;
@@ -539,13 +549,15 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
         // yes can be scheduled with failures counted, BGREWRITEAOF resets them).
         if (RewriteScheduled && _job == null && !_server.Persistence.BgsaveInProgress && !RewriteLimited())
         {
-            RewriteScheduled = false;
             if (_startPending)
             {
                 // appendonly yes was set inside EXEC or during a BGSAVE: turn the AOF on now.
+                RewriteScheduled = false;
                 _startPending = false;
                 if (Start() is { } error) _server.Log.Warning($"The scheduled AOF rewrite for appendonly yes failed: {error}");
             }
+            // The flag is cleared once the rewrite gets under way: one that cannot start stays
+            // scheduled and is tried again (serverCron's aof_rewrite_scheduled).
             else StartBackgroundRewrite(_waitRewrite ? "AOF enabled (appendonly yes), retrying the first rewrite" : "BGREWRITEAOF (scheduled)");
         }
         // appendonly yes whose first rewrite was cancelled (DEBUG LOADAOF): try again (a failed one

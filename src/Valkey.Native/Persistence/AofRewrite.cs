@@ -23,9 +23,40 @@ public sealed partial class AofPersistence
     /// <summary>The running job writes an RDB base (else commands): decides the base file's extension.</summary>
     private bool _jobRdb;
     private readonly Stopwatch _jobClock = new();
+    /// <summary>
+    /// aof_rewrite_time_start: the Unix second the running rewrite started, -1 when none. INFO's
+    /// rewrite times are differences of whole wall-clock seconds, as Valkey's time(NULL) arithmetic.
+    /// </summary>
+    private long _rewriteStartUnix = -1;
 
     public bool RewriteInProgress => _job != null;
-    public long CurrentRewriteSeconds => _job != null ? (long)_jobClock.Elapsed.TotalSeconds : -1;
+    /// <summary>aof_current_rewrite_time_sec: -1 unless a background rewrite runs.</summary>
+    public long CurrentRewriteSeconds => _job != null ? UnixNow() - _rewriteStartUnix : -1;
+
+    private static long UnixNow() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    /// <summary>
+    /// rewriteAppendOnlyFileBackground once its files are ready: stat_aof_rewrites counts rewrites
+    /// started (before the fork, so one that fails later still counts), and the start time is taken.
+    /// </summary>
+    private void RewriteStarted()
+    {
+        Rewrites++;
+        _rewriteStartUnix = UnixNow();
+    }
+
+    /// <summary>
+    /// backgroundRewriteDoneHandler's bookkeeping: status, consecutive failures (the back-off) and the
+    /// duration; a failed first rewrite of appendonly yes (AOF_WAIT_REWRITE) is scheduled again.
+    /// </summary>
+    private void RewriteEnded(bool ok)
+    {
+        LastRewriteOk = ok;
+        RewriteFailures = ok ? 0 : RewriteFailures + 1;
+        LastRewriteSeconds = _rewriteStartUnix < 0 ? 0 : UnixNow() - _rewriteStartUnix;
+        _rewriteStartUnix = -1;
+        if (!ok && _waitRewrite) RewriteScheduled = true;
+    }
 
     /// <summary>
     /// AOF_WAIT_REWRITE: appendonly was turned on and its first base is being written in the background.
@@ -59,15 +90,15 @@ public sealed partial class AofPersistence
     /// </summary>
     public string? StartBackgroundRewrite(string reason, bool enabling = false)
     {
-        if (_job != null) return "ERR Background append only file rewriting already in progress";
-        // rewriteAppendOnlyFileBackground clears aof_rewrite_scheduled: a scheduled retry is covered
-        // by this rewrite (unless appendonly yes is still waiting to attach: Cron's start does that).
-        if (!_startPending) RewriteScheduled = false;
+        if (_job != null) return Commands.ErrorMessages.AofRewriteInProgress;
+        bool firstEnable = enabling && !_waitRewrite;
         enabling |= _waitRewrite;
         if (!CowSnapshot.IsSupported)
         {
             DiscardTempIncr();
-            return Rewrite(reason + " (running in the foreground: " + CowSnapshot.UnsupportedReason + ")", attach: enabling);
+            RewriteStarted();
+            ClearScheduledOnStart();
+            return Rewrite(reason + " (running in the foreground: " + CowSnapshot.UnsupportedReason + ")", attach: enabling, background: true);
         }
         bool rdb = Config.AofUseRdbPreamble;
         bool autoSync = Config.AofRewriteIncrementalFsync;
@@ -126,6 +157,18 @@ public sealed partial class AofPersistence
                 _manifest = m;
                 _jobFirstIncr = m.Incr.Count - 1;
             }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // As rewriteAppendOnlyFileBackground when the directory or the new incremental file cannot
+            // be made: status err, nothing started nor counted, a scheduled rewrite stays scheduled.
+            LastRewriteOk = false;
+            _server.Log.Warning($"Can't rewrite append only file in background: {e.Message}");
+            return firstEnable ? Commands.ErrorMessages.AofCantTurnOn : Commands.ErrorMessages.AofRewriteCantStart;
+        }
+        RewriteStarted();
+        try
+        {
             string temp = Path.Combine(dir, $"temp-rewriteaof-bg-{Environment.ProcessId}.aof");
             _jobTemp = temp;
             var keyspace = _server.Keyspace;
@@ -157,11 +200,15 @@ public sealed partial class AofPersistence
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or NotSupportedException)
         {
+            // The snapshot (our fork) could not start: the same rewrite, already counted, runs in the
+            // foreground instead and ends as a finished background one would.
             _job = null;
             _server.Log.Warning($"Can't rewrite append only file in background: {e.Message}; rewriting in the foreground");
             DiscardTempIncr();
-            return Rewrite(reason + " (running in the foreground)", attach: enabling);
+            ClearScheduledOnStart();
+            return Rewrite(reason + " (running in the foreground)", attach: enabling, background: true);
         }
+        ClearScheduledOnStart();
         _jobRdb = rdb;
         _jobClock.Restart();
         _server.Log.Notice($"{reason}: background append only file rewriting started (copy-on-write snapshot)");
@@ -244,10 +291,7 @@ public sealed partial class AofPersistence
         for (int i = 0; i < next.Incr.Count - 1; i++) _olderIncrSize += FileSize(next.Incr[i].Name);
         if (_incr == null && next.Incr.Count > 0) _olderIncrSize += FileSize(next.Incr[^1].Name);
         _rewriteBaseSize = CurrentSize;
-        LastRewriteOk = true;
-        RewriteFailures = 0;
-        Rewrites++;
-        LastRewriteSeconds = (long)_jobClock.Elapsed.TotalSeconds;
+        RewriteEnded(ok: true);
         _server.Log.Notice($"Background AOF rewrite terminated with success ({_jobClock.ElapsedMilliseconds} ms, {job.CopiedBytes} bytes copied on write)");
         _server.Log.Notice("Background AOF rewrite finished successfully");
     }
@@ -258,12 +302,15 @@ public sealed partial class AofPersistence
     /// again (AOF_WAIT_REWRITE): the AOF keeps waiting, commands keep going to the temporary file,
     /// and the retry starts over from a new snapshot.
     /// </summary>
-    private void RewriteFailed()
+    private void RewriteFailed() => RewriteEnded(ok: false);
+
+    /// <summary>
+    /// A rewrite got under way: aof_rewrite_scheduled is cleared (a scheduled one is covered by it),
+    /// unless appendonly yes is still waiting to attach (Cron's deferred start does that).
+    /// </summary>
+    private void ClearScheduledOnStart()
     {
-        LastRewriteOk = false;
-        RewriteFailures++;
-        LastRewriteSeconds = (long)_jobClock.Elapsed.TotalSeconds;
-        if (_waitRewrite) RewriteScheduled = true;
+        if (!_startPending) RewriteScheduled = false;
     }
 
     /// <summary>
@@ -314,10 +361,7 @@ public sealed partial class AofPersistence
         _baseSize = FileSize(baseName);
         _olderIncrSize = 0;
         _rewriteBaseSize = CurrentSize;
-        LastRewriteOk = true;
-        RewriteFailures = 0;
-        Rewrites++;
-        LastRewriteSeconds = (long)_jobClock.Elapsed.TotalSeconds;
+        RewriteEnded(ok: true);
         _server.Log.Notice("Background AOF rewrite terminated with success");
         _server.Log.Notice("Background AOF rewrite finished successfully");
     }
@@ -329,6 +373,8 @@ public sealed partial class AofPersistence
         _job.Cancel();
         _job.WaitForCompletion();
         _job = null;
+        // killAppendOnlyChild: no done handler runs, so status, failures and the last duration stay.
+        _rewriteStartUnix = -1;
         if (_jobTemp != null) TryDelete(_jobTemp);
         // Valkey's killAppendOnlyChild wording (tests grep it); here the "child" is the rewrite thread.
         _server.Log.Notice("Killing running AOF rewrite child (background rewrite thread): rewrite cancelled");

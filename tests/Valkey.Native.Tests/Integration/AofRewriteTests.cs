@@ -571,8 +571,9 @@ public sealed class AofRewriteTests
         Assert.That(raw.Execute("CONFIG", "SET", "rdb-key-save-delay", "0"), Is.EqualTo("+OK\r\n"));
         WaitForBgsave(server);
         WaitForLog(server, "Starting automatic rewriting of AOF on");
-        WaitFor(() => InfoParser.Field(Info(server), "aof_rewrites") >= 1 && InfoParser.Field(Info(server), "aof_rewrite_in_progress") == 0,
-            "the automatic rewrite did not complete");
+        WaitForRewrite(server);
+        Assert.That(InfoParser.Field(Info(server), "aof_rewrites"), Is.EqualTo(1));
+        Assert.That(InfoParser.Fields(Info(server))["aof_last_bgrewrite_status"], Is.EqualTo("ok"));
         Assert.That(server.Log, Does.Contain("Automatic AOF rewrite: background append only file rewriting started"));
         Assert.That(server.Log, Does.Not.Contain("rewriting in the foreground"));
     }

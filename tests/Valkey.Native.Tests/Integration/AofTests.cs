@@ -245,7 +245,9 @@ public sealed class AofTests
         WaitForRewrite(server);
         var info = PersistenceInfo(server);
         Assert.That(InfoParser.Fields(info)["aof_last_bgrewrite_status"], Is.EqualTo("ok"));
-        Assert.That(InfoParser.Field(info, "aof_rewrites"), Is.EqualTo(2));
+        // Only BGREWRITEAOF counts: the base written at start-up is a foreground rewrite (Valkey's
+        // aofOpenIfNeededOnServerStart), not a started background one.
+        Assert.That(InfoParser.Field(info, "aof_rewrites"), Is.EqualTo(1));
         AssertCompactDirectory(server);
         raw.Execute("SET", "bg:after", "1");
         server.Restart();
@@ -382,10 +384,12 @@ public sealed class AofTests
         using var raw = server.CreateRawClient();
         string value = new('v', 100);
         for (int i = 0; i < 300; i++) raw.Execute("SET", "same", value + i);
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (InfoParser.Field(PersistenceInfo(server), "aof_rewrites") < 2 && DateTime.UtcNow < deadline) Thread.Sleep(100);
-        Assert.That(InfoParser.Field(PersistenceInfo(server), "aof_rewrites"), Is.GreaterThanOrEqualTo(2));
-        Assert.That(server.Log, Does.Contain("Starting automatic rewriting of AOF"));
+        // Cron logs the start and starts the rewrite in the same step, so once the line shows, the
+        // rewrite is in progress or done: waitForBgrewriteaof then covers its end.
+        WaitForLog(server, "Starting automatic rewriting of AOF", seconds: 5);
+        WaitForRewrite(server);
+        Assert.That(InfoParser.Field(PersistenceInfo(server), "aof_rewrites"), Is.GreaterThanOrEqualTo(1));
+        Assert.That(InfoParser.Fields(PersistenceInfo(server))["aof_last_bgrewrite_status"], Is.EqualTo("ok"));
         server.Restart();
         Assert.That(server.Execute("GET", "same"), Is.EqualTo(Bulk(value + 299)));
     }

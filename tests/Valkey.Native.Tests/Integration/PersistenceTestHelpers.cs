@@ -46,6 +46,17 @@ public static class PersistenceTestHelpers
             return InfoParser.Field(info, "aof_rewrite_in_progress") == 0 && InfoParser.Field(info, "aof_rewrite_scheduled") == 0;
         }, "rewrite did not finish", seconds, pollMs: 50);
 
+    /// <summary>
+    /// <see cref="WaitForRewrite(ServerProcess, int)"/> on a client's connection. aof_rewrites counts
+    /// rewrites started (Valkey's stat_aof_rewrites), so completion is detected this way, never by it.
+    /// </summary>
+    public static void WaitForRewrite(RawRespClient raw, int seconds = 30) =>
+        WaitFor(() =>
+        {
+            string info = PersistenceInfo(raw);
+            return InfoParser.Field(info, "aof_rewrite_in_progress") == 0 && InfoParser.Field(info, "aof_rewrite_scheduled") == 0;
+        }, "rewrite did not finish", seconds, pollMs: 50);
+
     /// <summary>The log shows <paramref name="text"/> within the deadline.</summary>
     public static void AssertLogSoon(ServerProcess server, string text, int seconds = 10)
     {
