@@ -18,6 +18,25 @@ public sealed class AofRewriteStatsTests
 {
     private const string Started = "+Background append only file rewriting started\r\n";
 
+    /// <summary>An AOF server with 200 keys whose background rewrite takes 200 x the key delay (rdb-key-save-delay).</summary>
+    private static ServerProcess StartWithSlowRewrite(int keyDelayMicroseconds)
+    {
+        var server = ServerProcess.Start("--save", "", "--appendonly", "yes", "--enable-debug-command", "yes",
+            "--auto-aof-rewrite-percentage", "0");
+        try
+        {
+            using var raw = server.CreateRawClient();
+            Assert.That(raw.Execute("DEBUG", "POPULATE", "200"), Is.EqualTo("+OK\r\n"));
+            Assert.That(raw.Execute("CONFIG", "SET", "rdb-key-save-delay", keyDelayMicroseconds.ToString()), Is.EqualTo("+OK\r\n"));
+            return server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
     private static Dictionary<string, string> Fields(ServerProcess server) => InfoParser.Fields(PersistenceInfo(server));
 
     private static long Field(ServerProcess server, string name) => PersistenceField(server, name);
@@ -80,11 +99,8 @@ public sealed class AofRewriteStatsTests
     [Test]
     public void ARunningRewriteShowsItsCurrentTimeAndIsNotStartedTwice()
     {
-        using var server = ServerProcess.Start("--save", "", "--appendonly", "yes", "--enable-debug-command", "yes",
-            "--auto-aof-rewrite-percentage", "0");
+        using var server = StartWithSlowRewrite(keyDelayMicroseconds: 10000); // rewrite ~2 s
         using var raw = server.CreateRawClient(TimeSpan.FromSeconds(30));
-        Assert.That(raw.Execute("DEBUG", "POPULATE", "200"), Is.EqualTo("+OK\r\n"));
-        Assert.That(raw.Execute("CONFIG", "SET", "rdb-key-save-delay", "10000"), Is.EqualTo("+OK\r\n")); // ~2 s
 
         Assert.That(raw.Execute("BGREWRITEAOF"), Is.EqualTo(Started));
         Assert.That(Field(server, "aof_rewrite_in_progress"), Is.EqualTo(1));
@@ -108,11 +124,8 @@ public sealed class AofRewriteStatsTests
     [Test]
     public void AScheduledRewriteIsCountedWhenCronStartsIt()
     {
-        using var server = ServerProcess.Start("--save", "", "--appendonly", "yes", "--enable-debug-command", "yes",
-            "--auto-aof-rewrite-percentage", "0");
+        using var server = StartWithSlowRewrite(keyDelayMicroseconds: 5000); // rewrite ~1 s
         using var raw = server.CreateRawClient(TimeSpan.FromSeconds(30));
-        Assert.That(raw.Execute("DEBUG", "POPULATE", "200"), Is.EqualTo("+OK\r\n"));
-        Assert.That(raw.Execute("CONFIG", "SET", "rdb-key-save-delay", "5000"), Is.EqualTo("+OK\r\n")); // ~1 s
         Assert.That(raw.Execute("BGSAVE"), Is.EqualTo("+Background saving started\r\n"));
 
         Assert.That(raw.Execute("BGREWRITEAOF"), Is.EqualTo("+Background append only file rewriting scheduled\r\n"));
@@ -167,11 +180,8 @@ public sealed class AofRewriteStatsTests
     [Test]
     public void ACancelledRewriteStaysCountedWithoutAnOutcome()
     {
-        using var server = ServerProcess.Start("--save", "", "--appendonly", "yes", "--enable-debug-command", "yes",
-            "--auto-aof-rewrite-percentage", "0");
+        using var server = StartWithSlowRewrite(keyDelayMicroseconds: 50000); // rewrite ~10 s
         using var raw = server.CreateRawClient(TimeSpan.FromSeconds(30));
-        Assert.That(raw.Execute("DEBUG", "POPULATE", "200"), Is.EqualTo("+OK\r\n"));
-        Assert.That(raw.Execute("CONFIG", "SET", "rdb-key-save-delay", "50000"), Is.EqualTo("+OK\r\n")); // ~10 s
         Assert.That(raw.Execute("BGREWRITEAOF"), Is.EqualTo(Started));
         Assert.That(Field(server, "aof_rewrite_in_progress"), Is.EqualTo(1));
 
