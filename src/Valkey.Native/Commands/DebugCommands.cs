@@ -22,9 +22,6 @@ public static unsafe class DebugCommands
         },
     ];
 
-    /// <summary>DEBUG QUICKLIST-PACKED-THRESHOLD: elements at least this big get their own quicklist node (for the list type).</summary>
-    public static long QuicklistPackedThreshold { get; private set; } = 1L << 30;
-
     private static readonly string[] HelpLines =
     [
         "CHANGE-REPL-ID",
@@ -145,7 +142,7 @@ public static unsafe class DebugCommands
                 ctx.Reply.AddError("ERR argument must be a memory value bigger than 1 and smaller than 4gb"u8);
                 return;
             }
-            QuicklistPackedThreshold = size == 0 ? 1L << 30 : size;
+            ctx.Server.QuicklistPackedThreshold = size == 0 ? ListLimits.NoPackedThreshold : size;
             ctx.Reply.AddOk();
         }
         else if (ctx.ArgIs(1, "listpack"u8) && argc == 3) EncodingDump(ctx, ValueEncoding.ListPack, "Not a listpack encoded object.", "Listpack structure printed on stdout");

@@ -152,12 +152,8 @@ public static unsafe class ListCommands
             },
     ];
 
-    private static int Fill(CommandContext ctx)
-    {
-        ListValue.PackedThreshold = DebugCommands.QuicklistPackedThreshold;
-        ListValue.CompressDepth = ctx.Server.Config.ListCompressDepth;
-        return ctx.Server.Config.ListMaxListpackSize;
-    }
+    /// <summary>This server's list settings (list-max-listpack-size, list-compress-depth, DEBUG's packed threshold), read once per command.</summary>
+    private static ListLimits Limits(CommandContext ctx) => ctx.Server.ListLimits;
 
     /// <summary>getRangeLongFromObjectOrReply: a custom message replaces both the parse and the range error.</summary>
     private static bool TryGetRange(CommandContext ctx, int index, long min, long max, out long value, string? message)
@@ -179,7 +175,7 @@ public static unsafe class ListCommands
             ctx.Db.DeleteEntry(entry);
             ctx.Server.Notify(NotifyClass.Generic, "del", key, ctx.Db.Id);
         }
-        else ListValue.TryConvertAfterShrink(ctx.Keyspace, h, Fill(ctx));
+        else ListValue.TryConvertAfterShrink(ctx.Keyspace, h, Limits(ctx));
     }
 
     // ---- push ----------------------------------------------------------------------------
@@ -206,9 +202,9 @@ public static unsafe class ListCommands
             entry = CreateList(ctx, key, bytes, ctx.ArgCount - 2);
         }
         ValueHeader* h = Database.Header(entry);
-        int fill = Fill(ctx);
-        ListValue.TryConvertForGrowth(ctx.Keyspace, h, fill, bytes, ctx.ArgCount - 2);
-        for (int i = 2; i < ctx.ArgCount; i++) ListValue.Push(ctx.Keyspace, h, ctx.Arg(i), head, fill);
+        var limits = Limits(ctx);
+        ListValue.TryConvertForGrowth(ctx.Keyspace, h, limits, bytes, ctx.ArgCount - 2);
+        for (int i = 2; i < ctx.ArgCount; i++) ListValue.Push(ctx.Keyspace, h, ctx.Arg(i), head, limits);
         ctx.MarkDirty(ctx.ArgCount - 2);
         ctx.Reply.AddInteger(ListValue.Length(h));
         ctx.KeyChanged(NotifyClass.List, head ? "lpush" : "rpush", key);
@@ -373,8 +369,8 @@ public static unsafe class ListCommands
         if (!ctx.TryGetInt64OrReply(2, out long index)) return;
         ValueHeader* h = Database.Header(entry);
         var value = ctx.Arg(3);
-        int fill = Fill(ctx);
-        ListValue.TryConvertForGrowth(ctx.Keyspace, h, fill, value.Length, 1);
+        var limits = Limits(ctx);
+        ListValue.TryConvertForGrowth(ctx.Keyspace, h, limits, value.Length, 1);
         long length = ListValue.Length(h);
         if (index < 0) index += length;
         if (index < 0 || index >= length)
@@ -382,8 +378,8 @@ public static unsafe class ListCommands
             ctx.Reply.AddError(ErrorMessages.OutOfRange);
             return;
         }
-        ListValue.Set(ctx.Keyspace, h, index, value, fill);
-        ListValue.TryConvertAfterShrink(ctx.Keyspace, h, fill);
+        ListValue.Set(ctx.Keyspace, h, index, value, limits);
+        ListValue.TryConvertAfterShrink(ctx.Keyspace, h, limits);
         ctx.Reply.AddOk();
         ctx.KeyChanged(NotifyClass.List, "lset", key);
         ctx.MarkDirty();
@@ -408,10 +404,10 @@ public static unsafe class ListCommands
             return;
         }
         ValueHeader* h = Database.Header(entry);
-        int fill = Fill(ctx);
+        var limits = Limits(ctx);
         var value = ctx.Arg(4);
-        ListValue.TryConvertForGrowth(ctx.Keyspace, h, fill, value.Length, 1);
-        if (!ListValue.Insert(ctx.Keyspace, h, ctx.Arg(3), after, value, fill))
+        ListValue.TryConvertForGrowth(ctx.Keyspace, h, limits, value.Length, 1);
+        if (!ListValue.Insert(ctx.Keyspace, h, ctx.Arg(3), after, value, limits))
         {
             ctx.Reply.AddInteger(-1);
             return;
@@ -635,9 +631,9 @@ public static unsafe class ListCommands
             ListValue.RemoveEnd(ctx.Keyspace, sh, fromHead);
             if (dst == null) dst = CreateList(ctx, destination, value.Length, 1);
             ValueHeader* dh = Database.Header(dst);
-            int fill = Fill(ctx);
-            ListValue.TryConvertForGrowth(ctx.Keyspace, dh, fill, value.Length, 1);
-            ListValue.Push(ctx.Keyspace, dh, value, toHead, fill);
+            var limits = Limits(ctx);
+            ListValue.TryConvertForGrowth(ctx.Keyspace, dh, limits, value.Length, 1);
+            ListValue.Push(ctx.Keyspace, dh, value, toHead, limits);
             ctx.KeyChanged(NotifyClass.List, toHead ? "lpush" : "rpush", destination);
             ctx.Reply.AddBulk(value);
             // The source entry does not move when another key is added; look it up again anyway

@@ -304,15 +304,13 @@ public static unsafe class SortCommands
                 }
             }
 
-            int fill = ctx.Server.Config.ListMaxListpackSize;
-            ListValue.PackedThreshold = DebugCommands.QuicklistPackedThreshold;
-            ListValue.CompressDepth = ctx.Server.Config.ListCompressDepth;
+            var limits = ctx.Server.ListLimits;
             ctx.Db.Delete(key);
             byte* entry = ctx.Db.Add(key, DataType.List, ValueEncoding.ListPack, 8);
             ValueHeader* h = Database.Header(entry);
             ListValue.InitEmpty(ctx.Keyspace, h);
-            ListValue.TryConvertForGrowth(ctx.Keyspace, h, fill, output.TotalBytes, output.Count);
-            for (int i = 0; i < output.Count; i++) ListValue.Push(ctx.Keyspace, h, output[i], head: false, fill);
+            ListValue.TryConvertForGrowth(ctx.Keyspace, h, limits, output.TotalBytes, output.Count);
+            for (int i = 0; i < output.Count; i++) ListValue.Push(ctx.Keyspace, h, output[i], head: false, limits);
         }
         finally
         {

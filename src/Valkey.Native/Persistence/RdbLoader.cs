@@ -10,8 +10,8 @@ public sealed record RdbLoadOptions
 {
     public int HashMaxListpackEntries { get; init; } = 512;
     public int HashMaxListpackValue { get; init; } = 64;
-    public int ListMaxListpackSize { get; init; } = -2;
-    public int ListCompressDepth { get; init; }
+    /// <summary>list-max-listpack-size, list-compress-depth and DEBUG QUICKLIST-PACKED-THRESHOLD of the loading server.</summary>
+    public ListLimits ListLimits { get; init; } = ListLimits.Default;
     public SetLimits SetLimits { get; init; } = new(512, 128, 64);
     public SortedSetLimits ZsetLimits { get; init; } = new(128, 64);
     public long StreamNodeMaxBytes { get; init; } = 4096;
@@ -562,15 +562,14 @@ public static unsafe class RdbLoader
                 break;
             case DataType.List:
             {
-                ListValue.CompressDepth = options.ListCompressDepth;
-                int fill = options.ListMaxListpackSize;
+                var limits = options.ListLimits;
                 entry = db.Add(key, DataType.List, ValueEncoding.ListPack, 8);
                 ValueHeader* h = Database.Header(entry);
                 ListValue.InitEmpty(ks, h);
                 long bytes = 0;
                 foreach (var item in value.Items) bytes += item.Length;
-                ListValue.TryConvertForGrowth(ks, h, fill, bytes, value.Items.Count);
-                foreach (var item in value.Items) ListValue.Push(ks, h, item, false, fill);
+                ListValue.TryConvertForGrowth(ks, h, limits, bytes, value.Items.Count);
+                foreach (var item in value.Items) ListValue.Push(ks, h, item, false, limits);
                 break;
             }
             case DataType.Set:

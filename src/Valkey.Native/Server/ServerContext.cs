@@ -134,6 +134,10 @@ public sealed class ServerContext : IKeyspaceObserver, IDisposable
     public ReplyBufferSizing ReplyBuffers { get; } = new();
     /// <summary>DEBUG DICT-RESIZING 0 stops the database key tables from growing or shrinking (Valkey's dict_resizing).</summary>
     public bool DictResizingEnabled { get; set; } = true;
+    /// <summary>DEBUG QUICKLIST-PACKED-THRESHOLD: elements at least this big get their own quicklist node (<see cref="ListLimits.NoPackedThreshold"/>: not set).</summary>
+    public long QuicklistPackedThreshold { get; set; } = ListLimits.NoPackedThreshold;
+    /// <summary>The settings list commands and loaders build lists with, from the config and DEBUG state of this server.</summary>
+    public ListLimits ListLimits => new(Config.ListMaxListpackSize, Config.ListCompressDepth, QuicklistPackedThreshold);
     public ConfigRegistry? ConfigRegistry { get; set; }
 
     public Client? FindClient(long id) => _clients.TryGetValue(id, out var c) ? c : null;

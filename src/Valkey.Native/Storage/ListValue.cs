@@ -10,6 +10,25 @@ public interface IListVisitor
 }
 
 /// <summary>
+/// The settings lists are built and edited with, read from the server running the command and
+/// passed down explicitly (two servers in one process keep their own): <see cref="Fill"/> is
+/// list-max-listpack-size, <see cref="CompressDepth"/> list-compress-depth (kept by a list when it
+/// becomes a quicklist), <see cref="PackedThreshold"/> DEBUG QUICKLIST-PACKED-THRESHOLD (0 or
+/// <see cref="NoPackedThreshold"/>: not set; elements at least this big then get a node of their own).
+/// </summary>
+public readonly record struct ListLimits(int Fill, int CompressDepth, long PackedThreshold)
+{
+    /// <summary>Valkey's default packed_threshold (1 GB), meaning "not set".</summary>
+    public const long NoPackedThreshold = 1L << 30;
+
+    /// <summary>A fill with no compression and no packed threshold (the defaults of those two).</summary>
+    public ListLimits(int fill) : this(fill, 0, NoPackedThreshold) { }
+
+    /// <summary>Valkey's defaults: list-max-listpack-size -2, list-compress-depth 0.</summary>
+    public static ListLimits Default => new(-2);
+}
+
+/// <summary>
 /// List values in Valkey's two encodings, all in arena memory.
 /// <para>A <b>node</b> is one arena block: <c>[prev 8][next 8][used 4][count 4][sz 4][pad 4]</c> then the
 /// elements, each <c>[header][payload][backward varint size]</c> so a node can be walked both
@@ -151,14 +170,14 @@ public static unsafe class ListValue
     }
 
     /// <summary>
-    /// DEBUG QUICKLIST-PACKED-THRESHOLD (the list commands copy it here; 1 GB means "not set"):
-    /// when set, elements at least this big are "large" (a node of their own) instead of the fill rule.
+    /// Whether an element is "large" (a node of its own): at least the DEBUG QUICKLIST-PACKED-THRESHOLD
+    /// when one is set, else past the fill's byte limit (the 8 KB safety limit for a count fill).
     /// </summary>
-    public static long PackedThreshold { get; set; } = 1L << 30;
-
-    private static bool IsLarge(long length, int fill)
+    private static bool IsLarge(long length, in ListLimits limits)
     {
-        if (PackedThreshold < 1L << 30) return length >= PackedThreshold;
+        long threshold = limits.PackedThreshold;
+        if (threshold is > 0 and < ListLimits.NoPackedThreshold) return length >= threshold;
+        int fill = limits.Fill;
         return fill >= 0 ? length > SizeSafetyLimit : length > OptimizationLevel[Math.Min(-fill - 1, OptimizationLevel.Length - 1)];
     }
 
@@ -167,10 +186,10 @@ public static unsafe class ListValue
     /// On top of Valkey's estimate, the node's own bytes must stay within the byte limit too
     /// (<see cref="WithinOwnBytes"/>), so that a full node fits its size class.
     /// </summary>
-    private static bool AllowInsert(byte* node, int fill, int length) =>
-        !IsLarge(length, fill) && !IsPlain(node, fill)
-        && !Exceeds(fill, Sz(node) + (long)length + SizeEstimateOverhead, NCount(node) + 1L)
-        && WithinOwnBytes(node, fill, length);
+    private static bool AllowInsert(byte* node, in ListLimits limits, int length) =>
+        !IsLarge(length, limits) && !IsPlain(node, limits)
+        && !Exceeds(limits.Fill, Sz(node) + (long)length + SizeEstimateOverhead, NCount(node) + 1L)
+        && WithinOwnBytes(node, limits.Fill, length);
 
     /// <summary>
     /// Whether the node's own block stays within the node byte limit (the size limit of a negative
@@ -189,7 +208,7 @@ public static unsafe class ListValue
         return Used(node) + (long)MaxItemSize(length) <= size;
     }
 
-    private static bool IsPlain(byte* node, int fill) => NCount(node) == 1 && IsLarge(TextLength(node, NodeHeader), fill);
+    private static bool IsPlain(byte* node, in ListLimits limits) => NCount(node) == 1 && IsLarge(TextLength(node, NodeHeader), limits);
 
     /// <summary>Listpack bytes Valkey would use for a string element (lpEncode of a string + backlen).</summary>
     private static int EstimateText(ReadOnlySpan<byte> e)
@@ -219,13 +238,14 @@ public static unsafe class ListValue
 
     /// <summary>
     /// Valkey's LIST_CONV_GROWING before adding <paramref name="addCount"/> elements of
-    /// <paramref name="addBytes"/> bytes: a listpack that would exceed one node becomes a quicklist.
+    /// <paramref name="addBytes"/> bytes: a listpack that would exceed one node becomes a quicklist,
+    /// which keeps the compress depth of <paramref name="limits"/> from then on.
     /// </summary>
-    public static void TryConvertForGrowth(Keyspace keyspace, ValueHeader* h, int fill, long addBytes, long addCount)
+    public static void TryConvertForGrowth(Keyspace keyspace, ValueHeader* h, in ListLimits limits, long addBytes, long addCount)
     {
         if (IsQuick(h)) return;
         byte* node = ValueHeader.PointerAt(h);
-        if (!Exceeds(fill, Sz(node) + addBytes, NCount(node) + addCount)) return;
+        if (!Exceeds(limits.Fill, Sz(node) + addBytes, NCount(node) + addCount)) return;
         byte* q = keyspace.Arena.Alloc(QlHeaderSize);
         if (NCount(node) > 0)
         {
@@ -240,13 +260,13 @@ public static unsafe class ListValue
             QCount(q) = 0;
             QNodes(q) = 0;
         }
-        QDepthWord(q) = Math.Clamp(CompressDepth, 0, 0xFFFF);
+        QDepthWord(q) = Math.Clamp(limits.CompressDepth, 0, 0xFFFF);
         ValueHeader.SetPointer(h, q);
         h->Encoding = ValueEncoding.QuickList;
     }
 
     /// <summary>Valkey's LIST_CONV_SHRINKING after removals: a single-node quicklist at most half the limit becomes a listpack.</summary>
-    public static void TryConvertAfterShrink(Keyspace keyspace, ValueHeader* h, int fill)
+    public static void TryConvertAfterShrink(Keyspace keyspace, ValueHeader* h, in ListLimits limits)
     {
         if (!IsQuick(h)) return;
         byte* q = ValueHeader.PointerAt(h);
@@ -254,8 +274,8 @@ public static unsafe class ListValue
         if (QNodes(q) != 1) return;
         byte* node = QHead(q);
         // A lone large element would be a plain node in Valkey, which never converts.
-        if (IsPlain(node, fill)) return;
-        Limits(fill, out long size, out long count);
+        if (IsPlain(node, limits)) return;
+        Limits(limits.Fill, out long size, out long count);
         if (size != long.MaxValue) size /= 2;
         if (count != long.MaxValue) count /= 2;
         if (Sz(node) > size || NCount(node) > count) return;
@@ -564,9 +584,6 @@ public static unsafe class ListValue
     [MethodImpl(MethodImplOptions.AggressiveInlining)] private static ref int Pad(byte* n) => ref *(int*)(n + 28);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] private static bool IsCompressed(byte* n) => (Pad(n) & FlagCompressed) != 0;
 
-    /// <summary>The list-compress-depth new quicklists get (the list commands copy the configuration here).</summary>
-    public static int CompressDepth { get; set; }
-
     /// <summary>The compress depth of this list (0 for a listpack).</summary>
     public static int DepthOf(ValueHeader* h) => IsQuick(h) ? QDepth(ValueHeader.PointerAt(h)) : 0;
 
@@ -722,11 +739,11 @@ public static unsafe class ListValue
     // ---- push / pop --------------------------------------------------------------------
 
     /// <summary>Adds an element at the head or the tail. Callers run <see cref="TryConvertForGrowth"/> first.</summary>
-    public static void Push(Keyspace keyspace, ValueHeader* h, ReadOnlySpan<byte> item, bool head, int fill)
+    public static void Push(Keyspace keyspace, ValueHeader* h, ReadOnlySpan<byte> item, bool head, in ListLimits limits)
     {
         var arena = keyspace.Arena;
         byte* node = head ? Head(h) : Tail(h);
-        if (IsQuick(h) && (node == null || !AllowInsert(node, fill, item.Length)))
+        if (IsQuick(h) && (node == null || !AllowInsert(node, limits, item.Length)))
         {
             node = LinkNewNode(arena, h, head ? null : node, NodeHeader + ItemSize(item));
             if (QDepth(ValueHeader.PointerAt(h)) != 0) FixEnds(arena, h);
@@ -904,15 +921,15 @@ public static unsafe class ListValue
     }
 
     /// <summary>Replaces the element at <paramref name="index"/> (in range).</summary>
-    public static void Set(Keyspace keyspace, ValueHeader* h, long index, ReadOnlySpan<byte> value, int fill)
+    public static void Set(Keyspace keyspace, ValueHeader* h, long index, ReadOnlySpan<byte> value, in ListLimits limits)
     {
         var arena = keyspace.Arena;
         var c = Locate(h, index);
         byte* node = OpenCursorNode(arena, h, c.Node);
         int off = c.Offset;
         int oldEstimate = EstimateAt(node, off, out _);
-        bool fits = !IsQuick(h) || (!IsLarge(value.Length, fill)
-            && !Exceeds(fill, Sz(node) - oldEstimate + (long)value.Length + SizeEstimateOverhead, NCount(node)));
+        bool fits = !IsQuick(h) || (!IsLarge(value.Length, limits)
+            && !Exceeds(limits.Fill, Sz(node) - oldEstimate + (long)value.Length + SizeEstimateOverhead, NCount(node)));
         if (fits)
         {
             node = DeleteInNode(arena, h, node, off, 1, shrink: false);
@@ -949,7 +966,7 @@ public static unsafe class ListValue
     }
 
     /// <summary>Inserts before or after the first element equal to <paramref name="pivot"/>; false if there is none.</summary>
-    public static bool Insert(Keyspace keyspace, ValueHeader* h, ReadOnlySpan<byte> pivot, bool after, ReadOnlySpan<byte> value, int fill)
+    public static bool Insert(Keyspace keyspace, ValueHeader* h, ReadOnlySpan<byte> pivot, bool after, ReadOnlySpan<byte> value, in ListLimits limits)
     {
         var arena = keyspace.Arena;
         for (var c = Start(h, true); c.Valid; c = Advance(c, true))
@@ -963,16 +980,16 @@ public static unsafe class ListValue
             }
             int off = c.Offset;
             if (after) off = SkipItem(node, off);
-            if (!IsQuick(h) || AllowInsert(node, fill, value.Length))
+            if (!IsQuick(h) || AllowInsert(node, limits, value.Length))
             {
                 InsertInNode(arena, h, node, off, value);
                 Recompress(arena, h);
                 return true;
             }
             bool atTail = off == Used(node), atHead = off == NodeHeader;
-            if (atTail && Next(node) != null && AllowInsert(Next(node), fill, value.Length))
+            if (atTail && Next(node) != null && AllowInsert(Next(node), limits, value.Length))
                 InsertInNode(arena, h, Next(node), NodeHeader, value);
-            else if (atHead && Prev(node) != null && AllowInsert(Prev(node), fill, value.Length))
+            else if (atHead && Prev(node) != null && AllowInsert(Prev(node), limits, value.Length))
                 InsertInNode(arena, h, Prev(node), Used(Prev(node)), value);
             else if (atTail)
                 InsertInNode(arena, h, LinkNewNode(arena, h, node, NodeHeader + ItemSize(value)), NodeHeader, value);
@@ -981,8 +998,8 @@ public static unsafe class ListValue
             else
             {
                 byte* rest = SplitAt(arena, h, node, off);
-                if (AllowInsert(node, fill, value.Length)) InsertInNode(arena, h, node, Used(node), value);
-                else if (AllowInsert(rest, fill, value.Length)) InsertInNode(arena, h, rest, NodeHeader, value);
+                if (AllowInsert(node, limits, value.Length)) InsertInNode(arena, h, node, Used(node), value);
+                else if (AllowInsert(rest, limits, value.Length)) InsertInNode(arena, h, rest, NodeHeader, value);
                 else InsertInNode(arena, h, LinkNewNode(arena, h, node, NodeHeader + ItemSize(value)), NodeHeader, value);
             }
             Recompress(arena, h);

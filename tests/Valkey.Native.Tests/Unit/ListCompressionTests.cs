@@ -15,7 +15,7 @@ namespace Valkey.Native.Tests.Unit;
 public sealed unsafe class ListCompressionTests : ListValueFixture
 {
     [TearDown]
-    public void ResetDepth() => ListValue.CompressDepth = 0;
+    public void ResetDepth() => CompressDepth = 0;
 
     /// <summary>The depth nodes at each end are raw; every other node is compressed, too small, or found incompressible.</summary>
     private static int AssertShape(ValueHeader* h, int depth, string context)
@@ -50,7 +50,7 @@ public sealed unsafe class ListCompressionTests : ListValueFixture
     [TestCase(3, 4, 6)]
     public void RandomOperationsMatchAListModel(int depth, int fill, int seed)
     {
-        ListValue.CompressDepth = depth;
+        CompressDepth = depth;
         var rng = new Random(seed);
         var model = new List<byte[]>();
         ValueHeader* h = Create("l");
@@ -113,7 +113,7 @@ public sealed unsafe class ListCompressionTests : ListValueFixture
                 h = Create("l");
                 continue;
             }
-            if (op >= 30 && op < 78) ListValue.TryConvertAfterShrink(Keyspace, h, fill);
+            if (op >= 30 && op < 78) ListValue.TryConvertAfterShrink(Keyspace, h, Limits(fill));
             if (h->Encoding == ValueEncoding.QuickList)
             {
                 Assert.That(ListValue.DepthOf(h), Is.EqualTo(depth), ctx);
@@ -139,7 +139,7 @@ public sealed unsafe class ListCompressionTests : ListValueFixture
     [TestCase(2)]
     public void CompressibleListCompressesAllButTheEnds(int depth)
     {
-        ListValue.CompressDepth = depth;
+        CompressDepth = depth;
         ValueHeader* h = Create("c");
         var model = new List<byte[]>();
         for (int i = 0; i < 2000; i++)

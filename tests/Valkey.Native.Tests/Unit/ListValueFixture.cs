@@ -11,6 +11,12 @@ namespace Valkey.Native.Tests.Unit;
 /// </summary>
 public abstract unsafe class ListValueFixture : KeyspaceFixture
 {
+    /// <summary>The list-compress-depth the helpers build lists with (compression tests set it per test).</summary>
+    protected int CompressDepth;
+
+    /// <summary>The settings a list command would pass with this fill and <see cref="CompressDepth"/>.</summary>
+    protected ListLimits Limits(int fill) => new(fill, CompressDepth, ListLimits.NoPackedThreshold);
+
     protected ValueHeader* Create(string key)
     {
         byte* entry = Db.Add(B(key), DataType.List, ValueEncoding.ListPack, 8);
@@ -46,8 +52,9 @@ public abstract unsafe class ListValueFixture : KeyspaceFixture
     /// <summary>LPUSH/RPUSH of one element, converting first as the commands do.</summary>
     protected void Push(ValueHeader* h, byte[] v, bool head, int fill)
     {
-        ListValue.TryConvertForGrowth(Keyspace, h, fill, v.Length, 1);
-        ListValue.Push(Keyspace, h, v, head, fill);
+        var limits = Limits(fill);
+        ListValue.TryConvertForGrowth(Keyspace, h, limits, v.Length, 1);
+        ListValue.Push(Keyspace, h, v, head, limits);
     }
 
     /// <summary>LPOP/RPOP of one element from the list and the model, checking the element first.</summary>
@@ -61,16 +68,18 @@ public abstract unsafe class ListValueFixture : KeyspaceFixture
     /// <summary>LSET on the list and the model.</summary>
     protected void SetAt(ValueHeader* h, List<byte[]> model, int index, byte[] v, int fill)
     {
-        ListValue.TryConvertForGrowth(Keyspace, h, fill, v.Length, 1);
-        ListValue.Set(Keyspace, h, index, v, fill);
+        var limits = Limits(fill);
+        ListValue.TryConvertForGrowth(Keyspace, h, limits, v.Length, 1);
+        ListValue.Set(Keyspace, h, index, v, limits);
         model[index] = v;
     }
 
     /// <summary>LINSERT before or after the first element equal to <paramref name="pivot"/>, on the list and the model.</summary>
     protected void InsertAtPivot(ValueHeader* h, List<byte[]> model, byte[] pivot, byte[] v, bool after, int fill, string context)
     {
-        ListValue.TryConvertForGrowth(Keyspace, h, fill, v.Length, 1);
-        Assert.That(ListValue.Insert(Keyspace, h, pivot, after, v, fill), Is.True, context);
+        var limits = Limits(fill);
+        ListValue.TryConvertForGrowth(Keyspace, h, limits, v.Length, 1);
+        Assert.That(ListValue.Insert(Keyspace, h, pivot, after, v, limits), Is.True, context);
         int first = model.FindIndex(x => x.AsSpan().SequenceEqual(pivot));
         model.Insert(after ? first + 1 : first, v);
     }

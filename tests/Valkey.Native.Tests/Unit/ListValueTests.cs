@@ -94,7 +94,7 @@ public sealed unsafe class ListValueTests : ListValueFixture
                 h = Create("l");
                 continue;
             }
-            if (op >= 30 && op < 80) ListValue.TryConvertAfterShrink(Keyspace, h, fill);
+            if (op >= 30 && op < 80) ListValue.TryConvertAfterShrink(Keyspace, h, Limits(fill));
             bool quick = h->Encoding == ValueEncoding.QuickList;
             if (quick) sawQuicklist = true;
             else if (sawQuicklist) sawListpackAfterQuicklist = true;
@@ -126,13 +126,13 @@ public sealed unsafe class ListValueTests : ListValueFixture
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.QuickList));
         Assert.That(ListValue.NodeCount(h), Is.EqualTo(2));
         ListValue.RemoveEnd(Keyspace, h, head: false);   // [e0..e3]: one node of 4 > 2
-        ListValue.TryConvertAfterShrink(Keyspace, h, fill);
+        ListValue.TryConvertAfterShrink(Keyspace, h, Limits(fill));
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.QuickList));
         ListValue.RemoveEnd(Keyspace, h, head: true);
-        ListValue.TryConvertAfterShrink(Keyspace, h, fill);
+        ListValue.TryConvertAfterShrink(Keyspace, h, Limits(fill));
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.QuickList), "3 > 4/2");
         ListValue.RemoveEnd(Keyspace, h, head: true);
-        ListValue.TryConvertAfterShrink(Keyspace, h, fill);
+        ListValue.TryConvertAfterShrink(Keyspace, h, Limits(fill));
         Assert.That(h->Encoding, Is.EqualTo(ValueEncoding.ListPack), "2 <= 4/2");
         Assert.That(All(h), Is.EqualTo(new[] { B("e2"), B("e3") }));
     }
@@ -235,9 +235,9 @@ public sealed unsafe class ListValueTests : ListValueFixture
         Assert.That(ListValue.Peek(h, head: true).ToArray(), Is.EqualTo(model[0]));
         Assert.That(ListValue.Peek(h, head: false).ToArray(), Is.EqualTo(model[^1]));
         // Set and Insert across the encodings (a string replaced by an integer and back).
-        ListValue.Set(Keyspace, h, 5, B("-42"), fill); model[5] = B("-42");
-        ListValue.Set(Keyspace, h, 6, B("text"), fill); model[6] = B("text");
-        Assert.That(ListValue.Insert(Keyspace, h, B("-42"), after: true, B("4242424242"), fill), Is.True);
+        ListValue.Set(Keyspace, h, 5, B("-42"), Limits(fill)); model[5] = B("-42");
+        ListValue.Set(Keyspace, h, 6, B("text"), Limits(fill)); model[6] = B("text");
+        Assert.That(ListValue.Insert(Keyspace, h, B("-42"), after: true, B("4242424242"), Limits(fill)), Is.True);
         model.Insert(6, B("4242424242"));
         AssertSame(h, model, "after set and insert");
         Db.Delete(B("l"));
