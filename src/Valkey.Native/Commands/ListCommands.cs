@@ -152,9 +152,6 @@ public static unsafe class ListCommands
             },
     ];
 
-    /// <summary>This server's list settings (list-max-listpack-size, list-compress-depth, DEBUG's packed threshold), read once per command.</summary>
-    private static ListLimits Limits(CommandContext ctx) => ctx.Server.ListLimits;
-
     /// <summary>getRangeLongFromObjectOrReply: a custom message replaces both the parse and the range error.</summary>
     private static bool TryGetRange(CommandContext ctx, int index, long min, long max, out long value, string? message)
     {
@@ -175,7 +172,7 @@ public static unsafe class ListCommands
             ctx.Db.DeleteEntry(entry);
             ctx.Server.Notify(NotifyClass.Generic, "del", key, ctx.Db.Id);
         }
-        else ListValue.TryConvertAfterShrink(ctx.Keyspace, h, Limits(ctx));
+        else ListValue.TryConvertAfterShrink(ctx.Keyspace, h, ctx.Server.ListLimits);
     }
 
     // ---- push ----------------------------------------------------------------------------
@@ -202,7 +199,7 @@ public static unsafe class ListCommands
             entry = CreateList(ctx, key, bytes, ctx.ArgCount - 2);
         }
         ValueHeader* h = Database.Header(entry);
-        var limits = Limits(ctx);
+        var limits = ctx.Server.ListLimits;
         ListValue.TryConvertForGrowth(ctx.Keyspace, h, limits, bytes, ctx.ArgCount - 2);
         for (int i = 2; i < ctx.ArgCount; i++) ListValue.Push(ctx.Keyspace, h, ctx.Arg(i), head, limits);
         ctx.MarkDirty(ctx.ArgCount - 2);
@@ -369,7 +366,7 @@ public static unsafe class ListCommands
         if (!ctx.TryGetInt64OrReply(2, out long index)) return;
         ValueHeader* h = Database.Header(entry);
         var value = ctx.Arg(3);
-        var limits = Limits(ctx);
+        var limits = ctx.Server.ListLimits;
         ListValue.TryConvertForGrowth(ctx.Keyspace, h, limits, value.Length, 1);
         long length = ListValue.Length(h);
         if (index < 0) index += length;
@@ -404,7 +401,7 @@ public static unsafe class ListCommands
             return;
         }
         ValueHeader* h = Database.Header(entry);
-        var limits = Limits(ctx);
+        var limits = ctx.Server.ListLimits;
         var value = ctx.Arg(4);
         ListValue.TryConvertForGrowth(ctx.Keyspace, h, limits, value.Length, 1);
         if (!ListValue.Insert(ctx.Keyspace, h, ctx.Arg(3), after, value, limits))
@@ -631,7 +628,7 @@ public static unsafe class ListCommands
             ListValue.RemoveEnd(ctx.Keyspace, sh, fromHead);
             if (dst == null) dst = CreateList(ctx, destination, value.Length, 1);
             ValueHeader* dh = Database.Header(dst);
-            var limits = Limits(ctx);
+            var limits = ctx.Server.ListLimits;
             ListValue.TryConvertForGrowth(ctx.Keyspace, dh, limits, value.Length, 1);
             ListValue.Push(ctx.Keyspace, dh, value, toHead, limits);
             ctx.KeyChanged(NotifyClass.List, toHead ? "lpush" : "rpush", destination);

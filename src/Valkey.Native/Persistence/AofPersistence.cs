@@ -100,7 +100,7 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     private readonly AofRewriteLimiter _limiter = new();
 
     private bool RewriteLimited() =>
-        _limiter.IsLimited(RewriteFailures, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), _server.Log.Warning);
+        _limiter.IsLimited(RewriteFailures, UnixNow(), _server.Log.Warning);
 
     /// <summary>
     /// BGREWRITEAOF while it cannot start at once (inside EXEC, during a BGSAVE): cron starts it. As
@@ -149,7 +149,7 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     {
         if (Config.AofTimestampEnabled)
         {
-            long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            long now = UnixNow();
             if (now != _lastTimestamp)
             {
                 _lastTimestamp = now;
@@ -524,7 +524,7 @@ public sealed unsafe partial class AofPersistence : IPropagationTarget, IDisposa
     }
 
     /// <summary>The <c>#TS:</c> annotation a command base starts with when aof-timestamp-enabled is on, else -1.</summary>
-    private long RewriteTimestamp() => Config.AofTimestampEnabled ? DateTimeOffset.UtcNow.ToUnixTimeSeconds() : -1;
+    private long RewriteTimestamp() => Config.AofTimestampEnabled ? UnixNow() : -1;
 
     /// <summary>Writes the manifest to a temp file, fsyncs it and renames it over the old one (atomic swap).</summary>
     public static void WriteManifest(string path, AofManifest manifest)

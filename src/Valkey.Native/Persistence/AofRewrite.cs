@@ -47,7 +47,9 @@ public sealed partial class AofPersistence
 
     /// <summary>
     /// backgroundRewriteDoneHandler's bookkeeping: status, consecutive failures (the back-off) and the
-    /// duration; a failed first rewrite of appendonly yes (AOF_WAIT_REWRITE) is scheduled again.
+    /// duration. A failed first rewrite of appendonly yes (AOF_WAIT_REWRITE) is scheduled again: the
+    /// AOF keeps waiting, commands keep going to the temporary file, and the retry starts over from a
+    /// new snapshot.
     /// </summary>
     private void RewriteEnded(bool ok)
     {
@@ -229,7 +231,7 @@ public sealed partial class AofPersistence
             // after AofRewriteLimiter.Threshold of them), the incremental files opened for it stay in
             // the manifest, and nothing is redone in the foreground (that would block the server).
             TryDelete(temp);
-            RewriteFailed();
+            RewriteEnded(ok: false);
             _server.Log.Warning($"Background AOF rewrite failed: {job.Error.Message}");
             _server.Log.Warning("Background AOF rewrite terminated with error");
             return;
@@ -273,7 +275,7 @@ public sealed partial class AofPersistence
             // The old manifest stays in use: the new base (moved or not) is not referenced by it.
             TryDelete(temp);
             TryDelete(Path.Combine(dir, baseName));
-            RewriteFailed();
+            RewriteEnded(ok: false);
             _server.Log.Warning($"Error installing the rewritten append only file: {e.Message}");
             return;
         }
@@ -295,14 +297,6 @@ public sealed partial class AofPersistence
         _server.Log.Notice($"Background AOF rewrite terminated with success ({_jobClock.ElapsedMilliseconds} ms, {job.CopiedBytes} bytes copied on write)");
         _server.Log.Notice("Background AOF rewrite finished successfully");
     }
-
-    /// <summary>
-    /// A background rewrite failed (backgroundRewriteDoneHandler's error paths): status and consecutive
-    /// failure count for INFO and the back-off; a failed first rewrite of appendonly yes is scheduled
-    /// again (AOF_WAIT_REWRITE): the AOF keeps waiting, commands keep going to the temporary file,
-    /// and the retry starts over from a new snapshot.
-    /// </summary>
-    private void RewriteFailed() => RewriteEnded(ok: false);
 
     /// <summary>
     /// A rewrite got under way: aof_rewrite_scheduled is cleared (a scheduled one is covered by it),
@@ -345,7 +339,7 @@ public sealed partial class AofPersistence
             TryDelete(temp);
             TryDelete(Path.Combine(dir, baseName));
             if (!File.Exists(TempIncrPath)) TryDelete(Path.Combine(dir, incrName));
-            RewriteFailed();
+            RewriteEnded(ok: false);
             _server.Log.Warning($"Error installing the first append only file: {e.Message}");
             return;
         }
