@@ -28,7 +28,16 @@ while [ $# -gt 0 ]; do
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
-ours_port=21901 redis_port=21902
+SCRIPT_NAME=client-cost-per-request.sh
+source "$(dirname "$0")/lib.sh"
+missing=()
+command -v perf >/dev/null || missing+=(linux-perf)
+command -v redis-benchmark >/dev/null || missing+=(redis-tools)
+command -v redis-server >/dev/null || missing+=(redis-server)
+[ ${#missing[@]} -eq 0 ] || install_debian_packages "${missing[@]}"
+ours_port=$(free_port)
+redis_port=$(free_port)
+[ "$redis_port" != "$ours_port" ] || redis_port=$(free_port)
 "$binary" --port $ours_port --bind 127.0.0.1 --save "" --appendonly no --hz 10 "${extra[@]}" >/dev/null 2>&1 &
 ours_pid=$!
 redis-server --port $redis_port --bind 127.0.0.1 --save "" --appendonly no --hz 10 >/dev/null 2>&1 &
@@ -36,7 +45,7 @@ redis_pid=$!
 stop_servers() { kill $ours_pid $redis_pid 2>/dev/null || true; wait $ours_pid $redis_pid 2>/dev/null || true; }
 trap stop_servers EXIT
 sleep 1
-kill -0 $ours_pid && kill -0 $redis_pid || { echo "a server did not start (ports $ours_port/$redis_port in use?)" >&2; exit 1; }
+kill -0 $ours_pid && kill -0 $redis_pid || { echo "a server did not start (ports $ours_port/$redis_port)" >&2; exit 1; }
 server_cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%.0f\n", s}'; }
 server_sleeps() { cat /proc/"$1"/task/*/status | awk '/^voluntary_ctxt_switches/ {s += $2} END {print s}'; }
 out="$(mktemp)"; trap 'rm -f "$out"; stop_servers' EXIT
